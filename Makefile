@@ -1,0 +1,38 @@
+# Front door. `make run` and `make test` are the two commands a fresh machine needs.
+BUILD ?= build
+JOBS ?= 2
+ASAN_BUILD ?= build-asan
+SETUP_STAMP := .venv/.requirements.sha
+
+.PHONY: setup build test unit conformance test-asan run clean
+
+setup:
+	./scripts/setup.sh
+
+$(SETUP_STAMP): scripts/requirements-test.txt scripts/setup.sh
+	./scripts/setup.sh
+
+build: $(SETUP_STAMP)
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+unit: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+conformance: build
+	VLLM_CPP_BIN=$(abspath $(BUILD))/vllm-cpp .venv/bin/python -m pytest -q tests
+
+# Unit tests under AddressSanitizer + UBSan (proves the parsers never read out of bounds).
+test-asan: $(SETUP_STAMP)
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DVLLM_CPP_SANITIZE=ON >/dev/null
+	cmake --build $(ASAN_BUILD) -j $(JOBS) --target vllm_tests
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test: unit conformance test-asan
+
+run: build
+	./$(BUILD)/vllm-cpp generate mlx-community/Qwen3-0.6B-8bit --load-format dummy \
+	  --prompt "Hello, my name is" --max-tokens 32
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

