@@ -3,11 +3,41 @@
 #include <cstring>
 #include <string>
 
+#include "cli/commands.h"
+
+namespace {
+
+struct Command {
+  const char* name;
+  int (*run)(int, char**);
+  const char* help;
+};
+
+const Command kCommands[] = {
+    {"generate", vllm::cli::RunGenerate, "generate text from a prompt"},
+    {"models", vllm::cli::RunModels, "list the built-in model presets"},
+};
+
+void Usage(FILE* f) {
+  std::fprintf(f, "usage: vllm-cpp <command> [options]\n\ncommands:\n");
+  for (const auto& c : kCommands) std::fprintf(f, "  %-12s %s\n", c.name, c.help);
+  std::fprintf(f, "\n`vllm-cpp <command> --help` for a command's options.\n");
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: vllm-cpp <generate|models|tokenize|...> [options]\n");
+    Usage(stderr);
     return 2;
   }
-  std::fprintf(stderr, "vllm-cpp: unknown command '%s'\n", argv[1]);
+  if (!std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+    Usage(stdout);
+    return 0;
+  }
+  for (const auto& c : kCommands)
+    if (!std::strcmp(argv[1], c.name)) return c.run(argc - 1, argv + 1);
+  std::fprintf(stderr, "vllm-cpp: unknown command '%s'\n\n", argv[1]);
+  Usage(stderr);
   return 2;
 }

@@ -1,0 +1,100 @@
+// Row-parallel matmul over dense or MLX-affine weights. Each thread owns a contiguous
+// range of output rows, so every weight byte is read once per call. Rows are widened /
+// dequantized in blocks of kRowBlock into a thread-local f32 tile that is then reused for
+// every token (prefill amortises the unpacking; decode reads the packed bytes once).
+// Speed work (SIMD dispatch, int8 dot products) belongs to the CPU-backend issue.
+#include <algorithm>
+#include <vector>
+
+#include "kernels/cpu/dequant.h"
+#include "kernels/ops.h"
+#include "util/check.h"
+#include "util/half.h"
+
+namespace vllm::cpu {
+
+namespace {
+
+constexpr int64_t kRowBlock = 4;
+
+// 16 independent accumulators let the compiler vectorise without -ffast-math.
+inline float Dot(const float* a, const float* b, int64_t n) {
+  float acc[16] = {};
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int k = 0; k < 16; ++k) acc[k] += a[i + k] * b[i + k];
+  float tail = 0.f;
+  for (; i < n; ++i) tail += a[i] * b[i];
+  float s = 0.f;
+  for (int k = 0; k < 16; ++k) s += acc[k];
+  return s + tail;
+}
+
+}  // namespace
+
+void LoadRow(const WeightMatrix& w, int64_t r, float* out) {
+  const int64_t cols = w.cols;
+  if (!w.quantized) {
+    switch (w.dtype) {
+      case DType::kF32: {
+        const float* src = w.data.data<float>() + r * cols;
+        std::copy(src, src + cols, out);
+        return;
+      }
+      case DType::kBF16: {
+        const uint16_t* src = w.data.data<uint16_t>() + r * cols;
+        for (int64_t i = 0; i < cols; ++i) out[i] = Bf16ToF32(src[i]);
+        return;
+      }
+      case DType::kF16: {
+        const uint16_t* src = w.data.data<uint16_t>() + r * cols;
+        for (int64_t i = 0; i < cols; ++i) out[i] = F16ToF32(src[i]);
+        return;
+      }
+      default:
+        CHECK(false) << "unsupported dense dtype for " << w.name;
+    }
+  }
+  const uint32_t* words = w.data.data<uint32_t>() + r * w.words_per_row();
+  const float* s = w.scales.data<float>() + r * w.groups_per_row();
+  const float* b = w.biases.data<float>() + r * w.groups_per_row();
+  switch (w.bits) {
+    case 2: DequantRowT<2>(words, s, b, cols, w.group_size, out); return;
+    case 3: DequantRowT<3>(words, s, b, cols, w.group_size, out); return;
+    case 4: DequantRowT<4>(words, s, b, cols, w.group_size, out); return;
+    case 5: DequantRowT<5>(words, s, b, cols, w.group_size, out); return;
+    case 6: DequantRowT<6>(words, s, b, cols, w.group_size, out); return;
+    case 8: DequantRowT<8>(words, s, b, cols, w.group_size, out); return;
+    default: CHECK(false) << "unsupported bits " << w.bits << " for " << w.name;
+  }
+}
+
+void MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y, ThreadPool& pool) {
+  const int64_t rows = w.rows, cols = w.cols;
+  const float* bias = w.has_bias() ? w.bias.data<float>() : nullptr;
+  // Small problems are not worth waking the pool.
+  const size_t grain = static_cast<size_t>(std::max<int64_t>(kRowBlock, 65536 / std::max<int64_t>(cols * m, 1)));
+  pool.ParallelFor(static_cast<size_t>(rows), grain, [&](size_t begin, size_t end) {
+    thread_local std::vector<float> tile;
+    if (tile.size() < static_cast<size_t>(kRowBlock * cols)) tile.resize(kRowBlock * cols);
+    for (int64_t r0 = static_cast<int64_t>(begin); r0 < static_cast<int64_t>(end); r0 += kRowBlock) {
+      const int64_t nr = std::min<int64_t>(kRowBlock, static_cast<int64_t>(end) - r0);
+      for (int64_t j = 0; j < nr; ++j) LoadRow(w, r0 + j, tile.data() + j * cols);
+      for (int64_t t = 0; t < m; ++t) {
+        const float* xt = x + t * cols;
+        float* yt = y + t * rows;
+        for (int64_t j = 0; j < nr; ++j)
+          yt[r0 + j] = Dot(tile.data() + j * cols, xt, cols) + (bias ? bias[r0 + j] : 0.f);
+      }
+    }
+  });
+}
+
+void EmbeddingLookup(const WeightMatrix& w, const int32_t* ids, int64_t n, float* out) {
+  for (int64_t i = 0; i < n; ++i) {
+    CHECK(ids[i] >= 0 && ids[i] < w.rows) << "token id " << ids[i] << " outside vocab " << w.rows;
+    LoadRow(w, ids[i], out + i * w.cols);
+  }
+}
+
+}  // namespace vllm::cpu

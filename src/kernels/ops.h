@@ -1,0 +1,55 @@
+// The operations the models need (DESIGN.md §4). CPU implementations live in cpu/, naive
+// references in ref/ (tests only). Kernels allocate nothing on the hot path and keep no
+// hidden state; activations are f32, row-major.
+#pragma once
+
+#include <cstdint>
+
+#include "model/weight_matrix.h"
+#include "runner/batch_inputs.h"
+#include "util/thread_pool.h"
+
+namespace vllm::cpu {
+
+// y[m, W.rows] = x[m, W.cols] @ W^T (+ W.bias). Works for dense and quantized W.
+void MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y, ThreadPool& pool);
+
+// out[i, W.cols] = row ids[i] of W (embedding lookup, dequantizing only the gathered rows).
+void EmbeddingLookup(const WeightMatrix& w, const int32_t* ids, int64_t n, float* out);
+
+// Row r of W as f32 (dense widening or affine dequantization w = scale * q + bias).
+void LoadRow(const WeightMatrix& w, int64_t r, float* out);
+
+// y = x * rsqrt(mean(x^2) + eps) * weight, per row of `dim` values; in place allowed.
+void RmsNorm(const float* x, const float* weight, int64_t rows, int64_t dim, float eps, float* y);
+
+// Rotates each head of x[t, num_heads, head_dim] by positions[t] (non-traditional layout:
+// pairs (i, i + head_dim/2)). inv_freq has head_dim/2 entries.
+void ApplyRope(float* x, const int32_t* positions, int64_t num_tokens, int64_t num_heads,
+               int64_t head_dim, const float* inv_freq);
+
+// out = silu(gate) * up, elementwise over n values.
+void SiluMul(const float* gate, const float* up, int64_t n, float* out);
+
+// x += y over n values.
+void AddInPlace(float* x, const float* y, int64_t n);
+
+struct AttentionShape {
+  int64_t num_heads = 0;
+  int64_t num_kv_heads = 0;
+  int64_t head_dim = 0;
+  int64_t block_size = 0;
+  float scale = 1.0f;  // usually head_dim^-0.5
+};
+
+// Writes k, v [T, num_kv_heads*head_dim] into the paged caches at in.slot_mapping.
+void WriteKvCache(const float* k, const float* v, const BatchInputs& in, const AttentionShape& s,
+                  float* k_cache, float* v_cache);
+
+// Causal GQA attention for every token of a mixed batch, reading K/V through block tables.
+// q, out: [T, num_heads*head_dim]. Token t attends to positions [0, positions[t]] of its
+// sequence, which must already be in the cache (WriteKvCache first).
+void PagedAttention(const float* q, const float* k_cache, const float* v_cache,
+                    const BatchInputs& in, const AttentionShape& s, float* out, ThreadPool& pool);
+
+}  // namespace vllm::cpu

@@ -1,0 +1,70 @@
+#include "model/dummy_weights.h"
+
+#include <cmath>
+#include <functional>
+
+#include "util/half.h"
+
+namespace vllm {
+
+namespace {
+
+uint64_t SplitMix(uint64_t& s) {
+  uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+float Uniform(uint64_t& s) {  // [-1, 1)
+  return static_cast<float>(SplitMix(s) >> 40) * (2.0f / 16777216.0f) - 1.0f;
+}
+
+}  // namespace
+
+AlignedBuffer DummyWeightFactory::Constant(int64_t n, float value) {
+  AlignedBuffer b(static_cast<size_t>(n) * sizeof(float));
+  for (int64_t i = 0; i < n; ++i) b.data<float>()[i] = value;
+  return b;
+}
+
+WeightMatrix DummyWeightFactory::Matrix(const std::string& path, int64_t rows, int64_t cols,
+                                        bool bias, float amplitude) {
+  uint64_t state = seed_ ^ std::hash<std::string>{}(path);
+  const float a = amplitude > 0 ? amplitude : std::sqrt(3.0f / static_cast<float>(cols));
+  WeightMatrix w;
+  w.name = path;
+  w.rows = rows;
+  w.cols = cols;
+  std::optional<QuantParams> q = config_.quantization.ForModule(path);
+  if (q && cols % q->group_size == 0) {
+    w.quantized = true;
+    w.bits = q->bits;
+    w.group_size = q->group_size;
+    const int64_t words = rows * w.words_per_row(), groups = rows * w.groups_per_row();
+    w.data = AlignedBuffer(words * sizeof(uint32_t));
+    uint32_t* codes = w.data.data<uint32_t>();
+    for (int64_t i = 0; i < words; ++i) codes[i] = static_cast<uint32_t>(SplitMix(state));
+    // Uniform codes in [0, 2^bits - 1] mapped onto [-a, a].
+    w.scales = Constant(groups, 2.0f * a / static_cast<float>((1 << w.bits) - 1));
+    w.biases = Constant(groups, -a);
+  } else {
+    const bool f32 = config_.torch_dtype == "float32";
+    const bool f16 = config_.torch_dtype == "float16";
+    w.dtype = f32 ? DType::kF32 : (f16 ? DType::kF16 : DType::kBF16);
+    const int64_t n = rows * cols;
+    w.data = AlignedBuffer(n * DTypeSize(w.dtype));
+    for (int64_t i = 0; i < n; ++i) {
+      const float v = a * Uniform(state);
+      if (f32) w.data.data<float>()[i] = v;
+      else w.data.data<uint16_t>()[i] = f16 ? F32ToF16(v) : F32ToBf16(v);
+    }
+  }
+  if (bias) {
+    w.bias = AlignedBuffer(rows * sizeof(float));
+    for (int64_t i = 0; i < rows; ++i) w.bias.data<float>()[i] = 0.1f * Uniform(state);
+  }
+  return w;
+}
+
+}  // namespace vllm

@@ -1,0 +1,149 @@
+#include "model/llama.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "kernels/ops.h"
+#include "model/rope_freqs.h"
+
+namespace vllm {
+
+Result<LlamaWeights> LoadLlamaWeights(WeightLoader& ld, const ModelConfig& c) {
+  const int64_t H = c.hidden_size, I = c.intermediate_size, D = c.head_dim;
+  const int64_t q_out = c.num_attention_heads * D, kv_out = c.num_key_value_heads * D;
+  const bool qkv_bias = c.model_type == "qwen2" || c.attention_bias;
+  LlamaWeights w;
+  ASSIGN_OR_RETURN(w.embed_tokens, ld.Matrix("model.embed_tokens", c.vocab_size, H, false));
+  if (!c.tie_word_embeddings) {
+    ASSIGN_OR_RETURN(WeightMatrix head, ld.Matrix("lm_head", c.vocab_size, H, false));
+    w.lm_head = std::move(head);
+  }
+  ASSIGN_OR_RETURN(w.norm, ld.Vector("model.norm.weight", H));
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
+    const std::string p = "model.layers." + std::to_string(i) + ".";
+    LlamaLayerWeights l;
+    ASSIGN_OR_RETURN(l.q_proj, ld.Matrix(p + "self_attn.q_proj", q_out, H, qkv_bias));
+    ASSIGN_OR_RETURN(l.k_proj, ld.Matrix(p + "self_attn.k_proj", kv_out, H, qkv_bias));
+    ASSIGN_OR_RETURN(l.v_proj, ld.Matrix(p + "self_attn.v_proj", kv_out, H, qkv_bias));
+    ASSIGN_OR_RETURN(l.o_proj, ld.Matrix(p + "self_attn.o_proj", H, q_out, c.attention_bias));
+    ASSIGN_OR_RETURN(l.gate_proj, ld.Matrix(p + "mlp.gate_proj", I, H, c.mlp_bias));
+    ASSIGN_OR_RETURN(l.up_proj, ld.Matrix(p + "mlp.up_proj", I, H, c.mlp_bias));
+    ASSIGN_OR_RETURN(l.down_proj, ld.Matrix(p + "mlp.down_proj", H, I, c.mlp_bias));
+    ASSIGN_OR_RETURN(l.input_layernorm, ld.Vector(p + "input_layernorm.weight", H));
+    ASSIGN_OR_RETURN(l.post_attention_layernorm, ld.Vector(p + "post_attention_layernorm.weight", H));
+    if (c.qk_norm) {
+      ASSIGN_OR_RETURN(l.q_norm, ld.Vector(p + "self_attn.q_norm.weight", D));
+      ASSIGN_OR_RETURN(l.k_norm, ld.Vector(p + "self_attn.k_norm.weight", D));
+    }
+    w.layers.push_back(std::move(l));
+  }
+  return w;
+}
+
+namespace {
+AlignedBuffer Floats(int64_t n) { return AlignedBuffer(static_cast<size_t>(n) * sizeof(float)); }
+}  // namespace
+
+LlamaModel::LlamaModel(ModelConfig config, LlamaWeights weights, const ModelOptions& opts)
+    : config_(std::move(config)),
+      weights_(std::move(weights)),
+      max_num_tokens_(opts.max_num_tokens),
+      pool_(opts.num_threads),
+      inv_freq_(RopeInverseFrequencies(config_.rope, config_.head_dim)) {
+  const int64_t T = max_num_tokens_, H = config_.hidden_size, D = config_.head_dim;
+  hidden_ = Floats(T * H);
+  normed_ = Floats(T * H);
+  proj_ = Floats(T * H);
+  q_ = Floats(T * config_.num_attention_heads * D);
+  attn_ = Floats(T * config_.num_attention_heads * D);
+  k_ = Floats(T * config_.num_key_value_heads * D);
+  v_ = Floats(T * config_.num_key_value_heads * D);
+  gate_ = Floats(T * config_.intermediate_size);
+  up_ = Floats(T * config_.intermediate_size);
+}
+
+size_t LlamaModel::WeightBytes() const {
+  size_t n = weights_.embed_tokens.StoredBytes() + weights_.norm.size();
+  if (weights_.lm_head) n += weights_.lm_head->StoredBytes();
+  for (const auto& l : weights_.layers) {
+    for (const WeightMatrix* m : {&l.q_proj, &l.k_proj, &l.v_proj, &l.o_proj, &l.gate_proj,
+                                  &l.up_proj, &l.down_proj})
+      n += m->StoredBytes();
+    n += l.input_layernorm.size() + l.post_attention_layernorm.size() + l.q_norm.size() +
+         l.k_norm.size();
+  }
+  return n;
+}
+
+KvCacheSpec LlamaModel::MakeKvSpec(int64_t block_size, int64_t num_blocks) const {
+  return KvCacheSpec{.num_layers = config_.num_hidden_layers,
+                     .num_kv_heads = config_.num_key_value_heads,
+                     .head_dim = config_.head_dim,
+                     .block_size = block_size,
+                     .num_blocks = num_blocks};
+}
+
+void LlamaModel::AttentionBlock(int64_t li, const BatchInputs& in, KvCacheTensors& kv) {
+  const LlamaLayerWeights& l = weights_.layers[li];
+  const int64_t T = in.num_tokens(), H = config_.hidden_size, D = config_.head_dim;
+  const int64_t nH = config_.num_attention_heads, nKV = config_.num_key_value_heads;
+  const float eps = static_cast<float>(config_.rms_norm_eps);
+  float* x = hidden_.data<float>();
+  float* n = normed_.data<float>();
+  float* q = q_.data<float>();
+  float* k = k_.data<float>();
+  float* v = v_.data<float>();
+  cpu::RmsNorm(x, l.input_layernorm.data<float>(), T, H, eps, n);
+  cpu::MatMul(l.q_proj, n, T, q, pool_);
+  cpu::MatMul(l.k_proj, n, T, k, pool_);
+  cpu::MatMul(l.v_proj, n, T, v, pool_);
+  if (config_.qk_norm) {  // qwen3: per-head RMSNorm over head_dim, before RoPE
+    cpu::RmsNorm(q, l.q_norm.data<float>(), T * nH, D, eps, q);
+    cpu::RmsNorm(k, l.k_norm.data<float>(), T * nKV, D, eps, k);
+  }
+  cpu::ApplyRope(q, in.positions.data(), T, nH, D, inv_freq_.data());
+  cpu::ApplyRope(k, in.positions.data(), T, nKV, D, inv_freq_.data());
+  const cpu::AttentionShape shape{.num_heads = nH,
+                                  .num_kv_heads = nKV,
+                                  .head_dim = D,
+                                  .block_size = kv.spec().block_size,
+                                  .scale = 1.0f / std::sqrt(static_cast<float>(D))};
+  cpu::WriteKvCache(k, v, in, shape, kv.k(li), kv.v(li));
+  cpu::PagedAttention(q, kv.k(li), kv.v(li), in, shape, attn_.data<float>(), pool_);
+  cpu::MatMul(l.o_proj, attn_.data<float>(), T, proj_.data<float>(), pool_);
+  cpu::AddInPlace(x, proj_.data<float>(), T * H);
+}
+
+void LlamaModel::MlpBlock(int64_t li, int64_t T) {
+  const LlamaLayerWeights& l = weights_.layers[li];
+  const int64_t H = config_.hidden_size, I = config_.intermediate_size;
+  float* x = hidden_.data<float>();
+  float* n = normed_.data<float>();
+  cpu::RmsNorm(x, l.post_attention_layernorm.data<float>(), T, H,
+               static_cast<float>(config_.rms_norm_eps), n);
+  cpu::MatMul(l.gate_proj, n, T, gate_.data<float>(), pool_);
+  cpu::MatMul(l.up_proj, n, T, up_.data<float>(), pool_);
+  cpu::SiluMul(gate_.data<float>(), up_.data<float>(), T * I, gate_.data<float>());
+  cpu::MatMul(l.down_proj, gate_.data<float>(), T, proj_.data<float>(), pool_);
+  cpu::AddInPlace(x, proj_.data<float>(), T * H);
+}
+
+void LlamaModel::Forward(const BatchInputs& in, KvCacheTensors& kv, float* logits) {
+  const int64_t T = in.num_tokens(), H = config_.hidden_size;
+  CHECK_LE(T, max_num_tokens_) << "batch larger than the scratch; raise max_num_tokens";
+  CHECK_EQ(static_cast<int64_t>(in.query_start.size()), static_cast<int64_t>(in.num_seqs()) + 1);
+  cpu::EmbeddingLookup(weights_.embed_tokens, in.token_ids.data(), T, hidden_.data<float>());
+  for (int64_t li = 0; li < config_.num_hidden_layers; ++li) {
+    AttentionBlock(li, in, kv);
+    MlpBlock(li, T);
+  }
+  // Final norm and output projection only for the rows that sample.
+  const int64_t S = static_cast<int64_t>(in.logits_indices.size());
+  float* sel = normed_.data<float>();
+  for (int64_t i = 0; i < S; ++i)
+    std::memcpy(sel + i * H, hidden_.data<float>() + in.logits_indices[i] * H, H * sizeof(float));
+  cpu::RmsNorm(sel, weights_.norm.data<float>(), S, H, static_cast<float>(config_.rms_norm_eps), sel);
+  cpu::MatMul(OutputProjection(), sel, S, logits, pool_);
+}
+
+}  // namespace vllm

@@ -1,0 +1,113 @@
+#include "model/weight_loader.h"
+
+#include <cstring>
+
+#include "util/half.h"
+
+namespace vllm {
+
+Result<const TensorView*> WeightLoader::Get(const std::string& name) {
+  const TensorView* t = store_.Find(name);
+  if (!t) return NotFound("missing tensor '" + name + "' in the checkpoint");
+  used_.insert(name);
+  return t;
+}
+
+Status WeightLoader::CheckShape(const TensorView& t, std::initializer_list<int64_t> shape) {
+  if (t.shape == std::vector<int64_t>(shape)) return Status::Ok();
+  TensorView expected;
+  expected.shape = std::vector<int64_t>(shape);
+  std::string want = expected.ShapeString();
+  return InvalidArgument("tensor '" + t.name + "' in " + store_.FileOf(t.name) + " has shape " +
+                         t.ShapeString() + ", expected " + want);
+}
+
+Result<AlignedBuffer> WeightLoader::ToF32(const TensorView& t) {
+  const int64_t n = t.NumElements();
+  AlignedBuffer out(static_cast<size_t>(n) * sizeof(float));
+  float* dst = out.data<float>();
+  // memcpy element by element: the source may be unaligned (MLX files are unpadded).
+  switch (t.dtype) {
+    case DType::kF32:
+      std::memcpy(dst, t.data, n * sizeof(float));
+      break;
+    case DType::kBF16:
+    case DType::kF16:
+      for (int64_t i = 0; i < n; ++i) {
+        uint16_t h;
+        std::memcpy(&h, t.data + 2 * i, 2);
+        dst[i] = t.dtype == DType::kBF16 ? Bf16ToF32(h) : F16ToF32(h);
+      }
+      break;
+    default:
+      return InvalidArgument("tensor '" + t.name + "' in " + store_.FileOf(t.name) + " has dtype " +
+                             std::string(DTypeName(t.dtype)) + ", expected F32, F16 or BF16");
+  }
+  return out;
+}
+
+Result<AlignedBuffer> WeightLoader::Vector(const std::string& name, int64_t size) {
+  ASSIGN_OR_RETURN(const TensorView* t, Get(name));
+  RETURN_IF_ERROR(CheckShape(*t, {size}));
+  return ToF32(*t);
+}
+
+Result<WeightMatrix> WeightLoader::Matrix(const std::string& path, int64_t rows, int64_t cols,
+                                          bool bias) {
+  WeightMatrix w;
+  w.name = path;
+  w.rows = rows;
+  w.cols = cols;
+  ASSIGN_OR_RETURN(const TensorView* weight, Get(path + ".weight"));
+  const std::string file = store_.FileOf(weight->name);
+  if (store_.Has(path + ".scales")) {
+    std::optional<QuantParams> q = config_.quantization.ForModule(path);
+    if (!q)
+      return InvalidArgument("tensor '" + path + ".scales' in " + file +
+                             " says the module is quantized, but config.json's quantization "
+                             "block does not quantize '" + path + "'");
+    if (cols % q->group_size != 0)
+      return InvalidArgument("module '" + path + "': in-features " + std::to_string(cols) +
+                             " not divisible by group_size " + std::to_string(q->group_size));
+    w.quantized = true;
+    w.bits = q->bits;
+    w.group_size = q->group_size;
+    if (weight->dtype != DType::kU32)
+      return InvalidArgument("tensor '" + weight->name + "' in " + file + " is " +
+                             std::string(DTypeName(weight->dtype)) + ", expected U32 (packed codes)");
+    RETURN_IF_ERROR(CheckShape(*weight, {rows, cols * w.bits / 32}));
+    ASSIGN_OR_RETURN(const TensorView* scales, Get(path + ".scales"));
+    ASSIGN_OR_RETURN(const TensorView* biases, Get(path + ".biases"));
+    RETURN_IF_ERROR(CheckShape(*scales, {rows, cols / w.group_size}));
+    RETURN_IF_ERROR(CheckShape(*biases, {rows, cols / w.group_size}));
+    w.data = AlignedBuffer(weight->num_bytes);
+    std::memcpy(w.data.data(), weight->data, weight->num_bytes);
+    ASSIGN_OR_RETURN(w.scales, ToF32(*scales));
+    ASSIGN_OR_RETURN(w.biases, ToF32(*biases));
+  } else {
+    if (weight->dtype != DType::kF32 && weight->dtype != DType::kBF16 && weight->dtype != DType::kF16)
+      return InvalidArgument("tensor '" + weight->name + "' in " + file + " has dtype " +
+                             std::string(DTypeName(weight->dtype)) +
+                             (weight->dtype == DType::kU32 ? " but no '" + path + ".scales' tensor" : "") +
+                             ", expected F32, F16 or BF16");
+    RETURN_IF_ERROR(CheckShape(*weight, {rows, cols}));
+    w.dtype = weight->dtype;
+    w.data = AlignedBuffer(weight->num_bytes);
+    std::memcpy(w.data.data(), weight->data, weight->num_bytes);
+  }
+  if (bias) {
+    ASSIGN_OR_RETURN(const TensorView* b, Get(path + ".bias"));
+    RETURN_IF_ERROR(CheckShape(*b, {rows}));
+    ASSIGN_OR_RETURN(w.bias, ToF32(*b));
+  }
+  return w;
+}
+
+std::set<std::string> WeightLoader::Unused() const {
+  std::set<std::string> unused;
+  for (const auto& n : store_.Names())
+    if (!used_.count(n)) unused.insert(n);
+  return unused;
+}
+
+}  // namespace vllm
