@@ -1,0 +1,235 @@
+// CPU kernels against the naive references in kernels/ref/, sweeping sizes: 1, odd,
+// tails, larger than a block. Errors are relative (‖ours − ref‖ / ‖ref‖) and no input is
+// all zeros.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "kernels/ops.h"
+#include "kernels/ref/ref_ops.h"
+#include "util/half.h"
+
+namespace vllm {
+namespace {
+
+double RelErr(const std::vector<float>& got, const std::vector<double>& want) {
+  double num = 0, den = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    num += (got[i] - want[i]) * (got[i] - want[i]);
+    den += want[i] * want[i];
+  }
+  EXPECT_GT(den, 0.0) << "reference is all zeros: the test would prove nothing";
+  return std::sqrt(num / den);
+}
+
+// Matmul error against the magnitude of the terms (‖ours − ref‖ / ‖|W||x|‖): a plain
+// relative error is meaningless for outputs that cancel to near zero.
+double MatMulErr(const WeightMatrix& w, const std::vector<float>& x, int64_t m, const std::vector<float>& y) {
+  std::vector<double> want = ref::MatMul(w, x, m), scale = ref::MatMulAbs(w, x, m);
+  double num = 0, den = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    num += (y[i] - want[i]) * (y[i] - want[i]);
+    den += scale[i] * scale[i];
+  }
+  EXPECT_GT(den, 0.0);
+  return std::sqrt(num / den);
+}
+
+std::vector<float> RandomFloats(size_t n, std::mt19937& rng, float lo = -1.f, float hi = 1.f) {
+  std::uniform_real_distribution<float> d(lo, hi);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+WeightMatrix RandomQuantized(int64_t rows, int64_t cols, int bits, int gs, std::mt19937& rng, bool bias) {
+  WeightMatrix w;
+  w.name = "test";
+  w.rows = rows;
+  w.cols = cols;
+  w.quantized = true;
+  w.bits = bits;
+  w.group_size = gs;
+  w.data = AlignedBuffer(rows * w.words_per_row() * 4);
+  for (int64_t i = 0; i < rows * w.words_per_row(); ++i) w.data.data<uint32_t>()[i] = rng();
+  const int64_t groups = rows * w.groups_per_row();
+  // Scales of both signs, as MLX produces (negative when |max| >= |min|).
+  auto s = RandomFloats(groups, rng, -0.1f, 0.1f), b = RandomFloats(groups, rng);
+  w.scales = AlignedBuffer(groups * 4);
+  w.biases = AlignedBuffer(groups * 4);
+  std::copy(s.begin(), s.end(), w.scales.data<float>());
+  std::copy(b.begin(), b.end(), w.biases.data<float>());
+  if (bias) {
+    auto bv = RandomFloats(rows, rng);
+    w.bias = AlignedBuffer(rows * 4);
+    std::copy(bv.begin(), bv.end(), w.bias.data<float>());
+  }
+  return w;
+}
+
+WeightMatrix RandomDense(int64_t rows, int64_t cols, DType dt, std::mt19937& rng) {
+  WeightMatrix w;
+  w.name = "test";
+  w.rows = rows;
+  w.cols = cols;
+  w.dtype = dt;
+  w.data = AlignedBuffer(rows * cols * DTypeSize(dt));
+  auto v = RandomFloats(rows * cols, rng);
+  for (int64_t i = 0; i < rows * cols; ++i) {
+    if (dt == DType::kF32) w.data.data<float>()[i] = v[i];
+    else if (dt == DType::kBF16) w.data.data<uint16_t>()[i] = F32ToBf16(v[i]);
+    else w.data.data<uint16_t>()[i] = F32ToF16(v[i]);
+  }
+  return w;
+}
+
+TEST(KernelsTest, DequantizeEveryBitWidthAndGroupSize) {
+  std::mt19937 rng(1);
+  for (int bits : {2, 3, 4, 5, 6, 8})
+    for (int gs : {32, 64, 128})
+      for (int64_t cols : {int64_t{gs}, int64_t{3 * gs}}) {
+        WeightMatrix w = RandomQuantized(3, cols, bits, gs, rng, false);
+        std::vector<float> row(cols);
+        for (int64_t r = 0; r < w.rows; ++r) {
+          cpu::LoadRow(w, r, row.data());
+          std::vector<double> want = ref::Row(w, r);
+          for (int64_t j = 0; j < cols; ++j)
+            ASSERT_NEAR(row[j], want[j], 1e-6 * (1 + std::abs(want[j])))
+                << "bits=" << bits << " gs=" << gs << " r=" << r << " j=" << j;
+        }
+      }
+}
+
+TEST(KernelsTest, QuantizedMatMulSweep) {
+  std::mt19937 rng(2);
+  ThreadPool pool(3);
+  for (int bits : {2, 3, 4, 5, 6, 8})
+    for (int gs : {32, 64, 128})
+      for (int64_t rows : {1, 7, 33})
+        for (int64_t m : {1, 3, 17}) {
+          const int64_t cols = gs * (bits % 2 ? 3 : 2);
+          WeightMatrix w = RandomQuantized(rows, cols, bits, gs, rng, rows == 7);
+          auto x = RandomFloats(m * cols, rng);
+          std::vector<float> y(m * rows);
+          cpu::MatMul(w, x.data(), m, y.data(), pool);
+          EXPECT_LT(MatMulErr(w, x, m, y), 1e-6)
+              << "bits=" << bits << " gs=" << gs << " rows=" << rows << " m=" << m;
+        }
+}
+
+TEST(KernelsTest, DenseMatMulSweep) {
+  std::mt19937 rng(3);
+  ThreadPool pool(2);
+  for (DType dt : {DType::kF32, DType::kBF16, DType::kF16})
+    for (int64_t cols : {1, 7, 16, 33, 300})
+      for (int64_t rows : {1, 5, 130})
+        for (int64_t m : {1, 2, 9}) {
+          WeightMatrix w = RandomDense(rows, cols, dt, rng);
+          auto x = RandomFloats(m * cols, rng);
+          std::vector<float> y(m * rows);
+          cpu::MatMul(w, x.data(), m, y.data(), pool);
+          EXPECT_LT(MatMulErr(w, x, m, y), 1e-6)
+              << DTypeName(dt) << " cols=" << cols << " rows=" << rows << " m=" << m;
+        }
+}
+
+TEST(KernelsTest, EmbeddingLookupGathersRows) {
+  std::mt19937 rng(4);
+  WeightMatrix w = RandomQuantized(50, 64, 4, 32, rng, false);
+  std::vector<int32_t> ids = {0, 49, 7, 7};
+  std::vector<float> out(ids.size() * 64);
+  cpu::EmbeddingLookup(w, ids.data(), ids.size(), out.data());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    std::vector<double> want = ref::Row(w, ids[i]);
+    std::vector<float> got(out.begin() + i * 64, out.begin() + (i + 1) * 64);
+    EXPECT_LT(RelErr(got, want), 1e-6);
+  }
+}
+
+TEST(KernelsTest, RmsNormAndRope) {
+  std::mt19937 rng(5);
+  for (int64_t dim : {2, 8, 62, 128}) {
+    auto x = RandomFloats(3 * dim, rng), w = RandomFloats(dim, rng, 0.5f, 1.5f);
+    std::vector<float> y(x.size());
+    cpu::RmsNorm(x.data(), w.data(), 3, dim, 1e-6f, y.data());
+    EXPECT_LT(RelErr(y, ref::RmsNorm(x, w, dim, 1e-6)), 1e-6) << dim;
+    const int64_t heads = 3;
+    auto q = RandomFloats(4 * heads * dim, rng);
+    std::vector<int32_t> pos = {0, 1, 17, 4095};
+    auto inv = RandomFloats(dim / 2, rng, 0.f, 1.f);
+    auto want = ref::Rope(q, pos, heads, dim, inv);
+    cpu::ApplyRope(q.data(), pos.data(), 4, heads, dim, inv.data());
+    // Angles are f32 (as in MLX): at position 4095 an angle is off by ~4095 * 2^-24 rad.
+    EXPECT_LT(RelErr(q, want), 1e-4) << dim;
+  }
+}
+
+// Mixed batch: sequence 0 prefills a chunk after a cached prefix, sequence 1 decodes one
+// token, sequence 2 prefills from scratch; blocks are shuffled so the table matters.
+TEST(KernelsTest, PagedAttentionMatchesDenseReference) {
+  std::mt19937 rng(6);
+  ThreadPool pool(2);
+  for (int64_t bs : {1, 5, 16})
+    for (int64_t D : {8, 64})
+      for (auto [H, KVH] : {std::pair<int64_t, int64_t>{4, 2}, {3, 3}, {8, 1}}) {
+        const std::vector<int32_t> ctx = {23, 41, 9};     // context after this step
+        const std::vector<int32_t> fresh = {7, 1, 9};     // tokens computed this step
+        const int64_t stride = KVH * D;
+        int64_t total_blocks = 0;
+        std::vector<int64_t> nblocks;
+        for (int32_t c : ctx) nblocks.push_back((c + bs - 1) / bs), total_blocks += nblocks.back();
+        std::vector<int32_t> perm(total_blocks);
+        std::iota(perm.begin(), perm.end(), 0);
+        std::shuffle(perm.begin(), perm.end(), rng);
+        BatchInputs in;
+        in.max_blocks_per_seq = static_cast<int32_t>(*std::max_element(nblocks.begin(), nblocks.end()));
+        std::vector<float> kc(total_blocks * bs * stride), vc(kc.size());
+        std::vector<std::vector<float>> dense_k(3), dense_v(3);
+        std::vector<float> new_k, new_v;
+        in.query_start.push_back(0);
+        int64_t next = 0;
+        for (int s = 0; s < 3; ++s) {
+          dense_k[s] = RandomFloats(ctx[s] * stride, rng);
+          dense_v[s] = RandomFloats(ctx[s] * stride, rng);
+          std::vector<int32_t> table(in.max_blocks_per_seq, -1);
+          for (int64_t b = 0; b < nblocks[s]; ++b) table[b] = perm[next++];
+          in.block_tables.insert(in.block_tables.end(), table.begin(), table.end());
+          for (int32_t p = 0; p < ctx[s]; ++p) {
+            const int64_t slot = static_cast<int64_t>(table[p / bs]) * bs + p % bs;
+            if (p < ctx[s] - fresh[s]) {  // cached prefix: already in the paged cache
+              std::copy_n(dense_k[s].begin() + p * stride, stride, kc.begin() + slot * stride);
+              std::copy_n(dense_v[s].begin() + p * stride, stride, vc.begin() + slot * stride);
+            } else {  // computed this step: goes through WriteKvCache
+              in.positions.push_back(p);
+              in.slot_mapping.push_back(slot);
+              in.token_ids.push_back(0);
+              new_k.insert(new_k.end(), dense_k[s].begin() + p * stride, dense_k[s].begin() + (p + 1) * stride);
+              new_v.insert(new_v.end(), dense_v[s].begin() + p * stride, dense_v[s].begin() + (p + 1) * stride);
+            }
+          }
+          in.seq_lens.push_back(ctx[s]);
+          in.query_start.push_back(in.query_start.back() + fresh[s]);
+        }
+        const int64_t T = in.num_tokens();
+        auto q = RandomFloats(T * H * D, rng);
+        const cpu::AttentionShape shape{.num_heads = H, .num_kv_heads = KVH, .head_dim = D,
+                                        .block_size = bs, .scale = 1.0f / std::sqrt(float(D))};
+        cpu::WriteKvCache(new_k.data(), new_v.data(), in, shape, kc.data(), vc.data());
+        std::vector<float> out(T * H * D);
+        cpu::PagedAttention(q.data(), kc.data(), vc.data(), in, shape, out.data(), pool);
+        for (int s = 0; s < 3; ++s) {
+          const int64_t q0 = in.query_start[s], n = fresh[s];
+          std::vector<float> qs(q.begin() + q0 * H * D, q.begin() + (q0 + n) * H * D);
+          std::vector<int32_t> pos(in.positions.begin() + q0, in.positions.begin() + q0 + n);
+          auto want = ref::Attention(qs, dense_k[s], dense_v[s], pos, H, KVH, D, 1.0 / std::sqrt(double(D)));
+          std::vector<float> got(out.begin() + q0 * H * D, out.begin() + (q0 + n) * H * D);
+          EXPECT_LT(RelErr(got, want), 1e-5) << "bs=" << bs << " D=" << D << " H=" << H << " seq=" << s;
+        }
+      }
+}
+
+}  // namespace
+}  // namespace vllm

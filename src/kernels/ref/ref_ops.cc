@@ -1,0 +1,114 @@
+#include "kernels/ref/ref_ops.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "util/half.h"
+
+namespace vllm::ref {
+
+std::vector<double> Row(const WeightMatrix& w, int64_t r) {
+  std::vector<double> out(w.cols);
+  if (!w.quantized) {
+    for (int64_t i = 0; i < w.cols; ++i) {
+      const int64_t idx = r * w.cols + i;
+      if (w.dtype == DType::kF32) out[i] = w.data.data<float>()[idx];
+      else if (w.dtype == DType::kBF16) out[i] = Bf16ToF32(w.data.data<uint16_t>()[idx]);
+      else out[i] = F16ToF32(w.data.data<uint16_t>()[idx]);
+    }
+    return out;
+  }
+  // The row is one little-endian bit stream: code j = bits [j*bits, (j+1)*bits).
+  const uint8_t* bytes = w.data.data<uint8_t>() + r * w.words_per_row() * 4;
+  for (int64_t j = 0; j < w.cols; ++j) {
+    uint32_t code = 0;
+    for (int b = 0; b < w.bits; ++b) {
+      const int64_t bit = j * w.bits + b;
+      code |= static_cast<uint32_t>((bytes[bit / 8] >> (bit % 8)) & 1u) << b;
+    }
+    const int64_t g = r * w.groups_per_row() + j / w.group_size;
+    out[j] = static_cast<double>(w.scales.data<float>()[g]) * code + w.biases.data<float>()[g];
+  }
+  return out;
+}
+
+std::vector<double> MatMul(const WeightMatrix& w, const std::vector<float>& x, int64_t m) {
+  std::vector<double> y(m * w.rows);
+  for (int64_t r = 0; r < w.rows; ++r) {
+    std::vector<double> row = Row(w, r);
+    for (int64_t t = 0; t < m; ++t) {
+      double s = w.has_bias() ? w.bias.data<float>()[r] : 0.0;
+      for (int64_t i = 0; i < w.cols; ++i) s += row[i] * x[t * w.cols + i];
+      y[t * w.rows + r] = s;
+    }
+  }
+  return y;
+}
+
+std::vector<double> MatMulAbs(const WeightMatrix& w, const std::vector<float>& x, int64_t m) {
+  std::vector<double> y(m * w.rows);
+  for (int64_t r = 0; r < w.rows; ++r) {
+    std::vector<double> row = Row(w, r);
+    for (int64_t t = 0; t < m; ++t) {
+      double s = w.has_bias() ? std::abs(w.bias.data<float>()[r]) : 0.0;
+      for (int64_t i = 0; i < w.cols; ++i) s += std::abs(row[i] * x[t * w.cols + i]);
+      y[t * w.rows + r] = s;
+    }
+  }
+  return y;
+}
+
+std::vector<double> RmsNorm(const std::vector<float>& x, const std::vector<float>& w, int64_t dim, double eps) {
+  std::vector<double> y(x.size());
+  for (size_t r = 0; r < x.size() / dim; ++r) {
+    double ss = 0;
+    for (int64_t i = 0; i < dim; ++i) ss += static_cast<double>(x[r * dim + i]) * x[r * dim + i];
+    const double inv = 1.0 / std::sqrt(ss / dim + eps);
+    for (int64_t i = 0; i < dim; ++i) y[r * dim + i] = x[r * dim + i] * inv * w[i];
+  }
+  return y;
+}
+
+std::vector<double> Rope(const std::vector<float>& x, const std::vector<int32_t>& positions,
+                         int64_t num_heads, int64_t head_dim, const std::vector<float>& inv_freq) {
+  std::vector<double> y(x.begin(), x.end());
+  const int64_t half = head_dim / 2;
+  for (size_t t = 0; t < positions.size(); ++t)
+    for (int64_t h = 0; h < num_heads; ++h)
+      for (int64_t i = 0; i < half; ++i) {
+        const double th = static_cast<double>(positions[t]) * inv_freq[i];
+        const size_t base = (t * num_heads + h) * head_dim;
+        const double a = x[base + i], b = x[base + i + half];
+        y[base + i] = a * std::cos(th) - b * std::sin(th);
+        y[base + i + half] = a * std::sin(th) + b * std::cos(th);
+      }
+  return y;
+}
+
+std::vector<double> Attention(const std::vector<float>& q, const std::vector<float>& k,
+                              const std::vector<float>& v, const std::vector<int32_t>& positions,
+                              int64_t H, int64_t KVH, int64_t D, double scale) {
+  std::vector<double> out(q.size());
+  for (size_t i = 0; i < positions.size(); ++i)
+    for (int64_t h = 0; h < H; ++h) {
+      const int64_t kvh = h / (H / KVH);
+      std::vector<double> s(positions[i] + 1);
+      double mx = -INFINITY;
+      for (int32_t p = 0; p <= positions[i]; ++p) {
+        double d = 0;
+        for (int64_t e = 0; e < D; ++e) d += static_cast<double>(q[(i * H + h) * D + e]) * k[(p * KVH + kvh) * D + e];
+        s[p] = d * scale;
+        mx = std::max(mx, s[p]);
+      }
+      double z = 0;
+      for (double& x : s) z += (x = std::exp(x - mx));
+      for (int64_t e = 0; e < D; ++e) {
+        double acc = 0;
+        for (int32_t p = 0; p <= positions[i]; ++p) acc += s[p] * v[(p * KVH + kvh) * D + e];
+        out[(i * H + h) * D + e] = acc / z;
+      }
+    }
+  return out;
+}
+
+}  // namespace vllm::ref

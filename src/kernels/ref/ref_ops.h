@@ -1,0 +1,33 @@
+// Naive reference kernels, used only by tests: written for obviousness, in double, with no
+// shared code with cpu/ (the bit unpacking here walks the byte stream one bit at a time).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "model/weight_matrix.h"
+
+namespace vllm::ref {
+
+// Row r of W as doubles.
+std::vector<double> Row(const WeightMatrix& w, int64_t r);
+
+// y[m, rows] = x[m, cols] @ W^T + bias, in double.
+std::vector<double> MatMul(const WeightMatrix& w, const std::vector<float>& x, int64_t m);
+
+// Same product over |W| and |x|: the scale that f32 rounding error is proportional to.
+std::vector<double> MatMulAbs(const WeightMatrix& w, const std::vector<float>& x, int64_t m);
+
+std::vector<double> RmsNorm(const std::vector<float>& x, const std::vector<float>& w, int64_t dim, double eps);
+
+// x[t, heads, head_dim] rotated by positions, rotate-half layout, angles in double.
+std::vector<double> Rope(const std::vector<float>& x, const std::vector<int32_t>& positions,
+                         int64_t num_heads, int64_t head_dim, const std::vector<float>& inv_freq);
+
+// Causal attention of one sequence over dense K/V [ctx, kv_heads, head_dim]; queries
+// q[n, heads, head_dim] sit at positions[i] (each attends to [0, positions[i]]).
+std::vector<double> Attention(const std::vector<float>& q, const std::vector<float>& k,
+                              const std::vector<float>& v, const std::vector<int32_t>& positions,
+                              int64_t num_heads, int64_t num_kv_heads, int64_t head_dim, double scale);
+
+}  // namespace vllm::ref
