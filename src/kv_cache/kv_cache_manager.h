@@ -1,0 +1,85 @@
+// KvCacheManager: the blocks of every live sequence, prefix-cache lookups and accounting.
+// Policy-free: the scheduler decides who runs; this class answers "do these fit?" and
+// keeps the BlockPool and each sequence's block list consistent.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "kv_cache/block_hash.h"
+#include "kv_cache/block_pool.h"
+
+namespace vllm {
+
+struct KvCacheConfig {
+  int32_t num_blocks = 0;
+  int32_t block_size = 16;
+  bool enable_prefix_caching = true;
+};
+
+struct PrefixCacheStats {
+  int64_t queries = 0;           // admissions that looked up the cache
+  int64_t full_hits = 0;         // every cacheable block of the prompt was cached
+  int64_t partial_hits = 0;      // some but not all
+  int64_t misses = 0;            // none
+  int64_t queried_tokens = 0;    // prompt tokens looked up
+  int64_t hit_tokens = 0;        // tokens served from cache (not recomputed)
+};
+
+// A verified cached prefix of full blocks.
+struct PrefixHit {
+  std::vector<int32_t> block_ids;
+  int64_t num_tokens() const { return static_cast<int64_t>(block_ids.size()) * block_size; }
+  int64_t block_size = 0;
+};
+
+class KvCacheManager {
+ public:
+  explicit KvCacheManager(const KvCacheConfig& config, BlockHashFn hash = DefaultBlockHash);
+
+  const KvCacheConfig& config() const { return config_; }
+  BlockPool& pool() { return pool_; }
+  const BlockPool& pool() const { return pool_; }
+  const PrefixCacheStats& stats() const { return stats_; }
+
+  // Longest verified cached prefix of `tokens` in full blocks, leaving at least one token to
+  // compute (its logits are needed). Counts a query in the stats when `count_query`.
+  PrefixHit FindCachedPrefix(std::span<const int32_t> tokens, uint64_t extra_key, bool count_query);
+
+  // Ensures sequence `seq_id` has blocks for `num_tokens` tokens. On the sequence's first
+  // allocation `hit` (may be null) supplies its cached prefix blocks. All or nothing: false
+  // when the pool cannot supply the missing blocks.
+  bool Allocate(int64_t seq_id, int64_t num_tokens, const PrefixHit* hit);
+
+  // After a step computed tokens up to `num_computed`: registers newly full blocks as cached.
+  void CommitComputed(int64_t seq_id, std::span<const int32_t> tokens, int64_t num_computed,
+                      uint64_t extra_key);
+
+  // Returns every block of the sequence to the pool (tail blocks evicted first).
+  void Free(int64_t seq_id);
+
+  const std::vector<int32_t>& Blocks(int64_t seq_id) const;
+  bool HasSequence(int64_t seq_id) const { return seqs_.count(seq_id) != 0; }
+  int64_t num_sequences() const { return static_cast<int64_t>(seqs_.size()); }
+  int64_t BlocksNeeded(int64_t num_tokens) const {
+    return (num_tokens + config_.block_size - 1) / config_.block_size;
+  }
+  void ResetPrefixCache() { pool_.ResetPrefixCache(); }
+
+ private:
+  struct SeqBlocks {
+    std::vector<int32_t> block_ids;
+    std::vector<uint64_t> hashes;       // chained hashes of the committed full blocks
+    std::vector<uint64_t> generations;  // their cache generations
+  };
+
+  KvCacheConfig config_;
+  BlockHashFn hash_;
+  BlockPool pool_;
+  std::unordered_map<int64_t, SeqBlocks> seqs_;
+  PrefixCacheStats stats_;
+};
+
+}  // namespace vllm
