@@ -1,0 +1,89 @@
+// Scheduler: who runs this step and how many tokens each computes.
+//
+// Each step: running sequences first, in admission order (decodes and unfinished prefill
+// chunks), then waiting ones while the token budget, max_num_seqs and free blocks allow.
+// A prompt longer than the remaining budget is chunked. When a running sequence cannot get a
+// block, the newest running sequence is preempted (blocks freed, recomputed later from the
+// front of the waiting queue, where its own blocks are often still prefix-cached), so memory
+// pressure slows requests down but never fails them. No tensors, no JSON: SchedulerOutput
+// is plain data and the whole class is tested without a model.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "kv_cache/kv_cache_manager.h"
+#include "scheduler/request.h"
+#include "util/status.h"
+
+namespace vllm {
+
+struct SchedulerConfig {
+  int32_t max_num_seqs = 256;
+  int32_t max_num_batched_tokens = 2048;
+  int64_t max_model_len = 4096;
+};
+
+struct ScheduledSeq {
+  int64_t seq_id = 0;
+  int64_t num_computed_before = 0;  // tokens already in the cache
+  int32_t num_new_tokens = 0;       // tokens computed this step
+  bool samples = false;             // reaches the sequence's end: a new token is sampled
+};
+
+struct SchedulerOutput {
+  std::vector<ScheduledSeq> seqs;
+  std::vector<int64_t> preempted;
+  int32_t num_batched_tokens = 0;
+  bool empty() const { return seqs.empty(); }
+};
+
+struct SchedulerStats {
+  int64_t num_preemptions = 0;
+  int64_t num_steps = 0;
+};
+
+class Scheduler {
+ public:
+  Scheduler(const SchedulerConfig& config, KvCacheManager* kv);
+
+  // Queues a request. InvalidArgument when it can never run: prompt + max_tokens over
+  // max_model_len, or more blocks than the whole cache holds.
+  Status Add(SchedRequest req);
+
+  SchedulerOutput Schedule();
+
+  // After the step ran: advances num_computed_tokens, appends sampled tokens (one per
+  // scheduled sequence with `samples`, in order) and registers full blocks in the cache.
+  void Update(const SchedulerOutput& out, const std::vector<int32_t>& sampled);
+
+  // Ends a sequence (stop condition met or aborted) and frees its blocks. Unknown or
+  // already-finished ids are ignored. Returns whether the id was live.
+  bool Finish(int64_t seq_id, FinishReason reason);
+
+  const SchedRequest* Get(int64_t seq_id) const;
+  int64_t num_running() const { return static_cast<int64_t>(running_.size()); }
+  int64_t num_waiting() const { return static_cast<int64_t>(waiting_.size()); }
+  bool HasWork() const { return !running_.empty() || !waiting_.empty(); }
+  const SchedulerConfig& config() const { return config_; }
+  const SchedulerStats& stats() const { return stats_; }
+  KvCacheManager& kv() { return *kv_; }
+
+ private:
+  void Preempt(int64_t seq_id);
+  bool ScheduleRunning(SchedulerOutput* out, int32_t* budget);
+  void ScheduleWaiting(SchedulerOutput* out, int32_t* budget);
+
+  SchedulerConfig config_;
+  KvCacheManager* kv_;
+  std::unordered_map<int64_t, std::unique_ptr<SchedRequest>> requests_;
+  std::deque<int64_t> waiting_;
+  std::vector<int64_t> running_;  // admission order; the back is preempted first
+  SchedulerStats stats_;
+};
+
+}  // namespace vllm
