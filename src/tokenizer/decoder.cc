@@ -9,28 +9,13 @@
 namespace vllm {
 namespace {
 
-// Maps each token's chars back to bytes; a token with a char outside the alphabet keeps
-// its own UTF-8 bytes. All bytes are joined into one string, decoded lossily.
+// Maps each token's chars back to bytes; all bytes are joined into one string and decoded
+// lossily (so a character may span tokens).
 class ByteLevelDecoder : public Decoder {
  public:
   void DecodeChain(std::vector<std::string>* tokens) const override {
-    const ByteLevelAlphabet& alphabet = GetByteLevelAlphabet();
     std::string bytes;
-    std::string token_bytes;
-    for (const std::string& token : *tokens) {
-      token_bytes.clear();
-      bool all_mapped = true;
-      size_t i = 0;
-      while (i < token.size()) {
-        const int16_t b = alphabet.CharToByte(utf8::DecodeAt(token, &i));
-        if (b < 0) {
-          all_mapped = false;
-          break;
-        }
-        token_bytes.push_back(static_cast<char>(b));
-      }
-      bytes += all_mapped ? token_bytes : token;
-    }
+    for (const std::string& token : *tokens) bytes += ByteLevelTokenBytes(token);
     tokens->assign(1, utf8::ToValidLossy(bytes));
   }
 };
@@ -181,6 +166,19 @@ class SequenceDecoder : public Decoder {
 };
 
 }  // namespace
+
+std::string ByteLevelTokenBytes(const std::string& token) {
+  const ByteLevelAlphabet& alphabet = GetByteLevelAlphabet();
+  std::string bytes;
+  bytes.reserve(token.size());
+  size_t i = 0;
+  while (i < token.size()) {
+    const int16_t b = alphabet.CharToByte(utf8::DecodeAt(token, &i));
+    if (b < 0) return token;
+    bytes.push_back(static_cast<char>(b));
+  }
+  return bytes;
+}
 
 Result<std::unique_ptr<Decoder>> MakeDecoder(const nlohmann::json& spec) {
   if (spec.is_null()) return std::unique_ptr<Decoder>();

@@ -18,6 +18,10 @@ class Decoder {
   virtual void DecodeChain(std::vector<std::string>* tokens) const = 0;
 };
 
+// The bytes the ByteLevel decoder makes of one token: its chars mapped back through the
+// GPT-2 alphabet, or the token's own UTF-8 when a char is outside the alphabet.
+std::string ByteLevelTokenBytes(const std::string& token);
+
 // null -> nullptr (the caller then joins tokens with " ", as HF does).
 // Supported: ByteLevel, Metaspace, Replace, ByteFallback, Fuse, Strip, Sequence.
 Result<std::unique_ptr<Decoder>> MakeDecoder(const nlohmann::json& spec);

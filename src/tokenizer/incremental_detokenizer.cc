@@ -1,6 +1,6 @@
 #include "tokenizer/incremental_detokenizer.h"
 
-#include "tokenizer/pre_tokenizer.h"
+#include "tokenizer/decoder.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/utf8.h"
 
@@ -12,23 +12,6 @@ namespace {
 constexpr size_t kPromptContextTokens = 5;
 
 constexpr std::string_view kReplacementChar = "\xEF\xBF\xBD";
-
-// Bytes a ByteLevel decoder produces for one token string (chars mapped back to bytes;
-// a token with a char outside the alphabet contributes its own UTF-8).
-void AppendByteLevelBytes(const std::string& token, std::string* out) {
-  const ByteLevelAlphabet& alphabet = GetByteLevelAlphabet();
-  const size_t mark = out->size();
-  size_t i = 0;
-  while (i < token.size()) {
-    const int16_t b = alphabet.CharToByte(utf8::DecodeAt(token, &i));
-    if (b < 0) {
-      out->resize(mark);
-      out->append(token);
-      return;
-    }
-    out->push_back(static_cast<char>(b));
-  }
-}
 
 bool EndsWith(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(),
@@ -54,7 +37,7 @@ IncrementalDetokenizer::IncrementalDetokenizer(const Tokenizer& tokenizer,
   if (byte_level_) {
     // Keep only the prompt's unfinished character, if any; it completes in the output.
     std::string bytes;
-    for (const std::string& t : tail) AppendByteLevelBytes(t, &bytes);
+    for (const std::string& t : tail) bytes += ByteLevelTokenBytes(t);
     pending_bytes_ = bytes.substr(utf8::CompletePrefixLength(bytes));
   } else {
     window_ = std::move(tail);
@@ -68,9 +51,14 @@ std::string IncrementalDetokenizer::Add(int32_t id) {
 }
 
 std::string IncrementalDetokenizer::AddByteLevel(int32_t id) {
-  std::vector<std::string> token;
-  if (!tokenizer_.AppendToken(id, skip_special_tokens_, &token)) return "";
-  AppendByteLevelBytes(token[0], &pending_bytes_);
+  const std::string* bytes = tokenizer_.ByteLevelBytes(id);
+  if (bytes == nullptr || (skip_special_tokens_ && tokenizer_.IsSpecial(id))) return "";
+  // Fast path: nothing pending and the token is whole characters (most tokens).
+  if (pending_bytes_.empty() && utf8::CompletePrefixLength(*bytes) == bytes->size() &&
+      utf8::IsValid(*bytes)) {
+    return *bytes;
+  }
+  pending_bytes_ += *bytes;
   const size_t complete = utf8::CompletePrefixLength(pending_bytes_);
   if (complete == 0) return "";
   // Invalid bytes inside the complete part become U+FFFD here exactly as in Decode: the

@@ -63,6 +63,18 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::FromJson(std::string_view tokenize
     t->has_normalized_added_tokens_ |= token.normalized;
   }
 
+  if (t->decoder_is_byte_level_) {
+    const int32_t n = t->vocab_size();
+    t->token_bytes_.resize(n);
+    t->token_known_.assign(n, false);
+    for (int32_t id = 0; id < n; ++id) {
+      std::vector<std::string> token;
+      if (!t->AppendToken(id, /*skip_special_tokens=*/false, &token)) continue;
+      t->token_known_[id] = true;
+      t->token_bytes_[id] = ByteLevelTokenBytes(token[0]);
+    }
+  }
+
   t->config_ = std::move(config);
   if (t->config_.bos_token) t->bos_id_ = t->TokenToId(*t->config_.bos_token);
   if (t->config_.pad_token) t->pad_id_ = t->TokenToId(*t->config_.pad_token);

@@ -76,6 +76,13 @@ class Tokenizer {
   // True when the decoder is only ByteLevel: then a token's text never depends on its
   // neighbours except through UTF-8 byte joins, which the detokenizer exploits.
   bool decoder_is_byte_level() const { return decoder_is_byte_level_; }
+  // ByteLevel decoders only: the raw bytes the decoder makes of token `id` (before UTF-8
+  // repair), or nullptr for unknown ids. Precomputed at load so streaming is a lookup.
+  const std::string* ByteLevelBytes(int32_t id) const {
+    return id >= 0 && static_cast<size_t>(id) < token_bytes_.size() && token_known_[id]
+               ? &token_bytes_[id]
+               : nullptr;
+  }
 
  private:
   Tokenizer();
@@ -95,6 +102,8 @@ class Tokenizer {
   TokenizerConfig config_;
   std::optional<int32_t> bos_id_, pad_id_;
   std::vector<int32_t> eos_ids_;
+  std::vector<std::string> token_bytes_;  // see ByteLevelBytes
+  std::vector<bool> token_known_;
 };
 
 }  // namespace vllm
