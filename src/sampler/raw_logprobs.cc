@@ -1,0 +1,42 @@
+#include "sampler/raw_logprobs.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "util/check.h"
+
+namespace vllm {
+
+LogSoftmaxStats ComputeLogSoftmaxStats(std::span<const float> logits) {
+  CHECK(!logits.empty());
+  float m = -std::numeric_limits<float>::infinity();
+  for (float l : logits) m = l > m ? l : m;
+  // expf on the float difference (exact for logits within a factor 2 of each other) is
+  // ~1 ulp; accumulating in double keeps the 152k-term sum from drifting.
+  double sum = 0.0;
+  for (float l : logits) sum += std::exp(l - m);
+  return LogSoftmaxStats{.max_logit = m, .log_sum_exp = std::log(sum)};
+}
+
+void TopLogprobs(std::span<const float> logits, const LogSoftmaxStats& stats, int32_t n,
+                 std::vector<std::pair<int32_t, float>>* out) {
+  out->clear();
+  if (n <= 0) return;
+  const int64_t vocab = static_cast<int64_t>(logits.size());
+  const size_t want = static_cast<size_t>(std::min<int64_t>(n, vocab));
+  // Holds (id, raw logit) sorted by logit descending; ids arrive ascending, so a strict '>'
+  // keeps the lower id ahead of an equal later one.
+  auto& best = *out;
+  for (int64_t i = 0; i < vocab; ++i) {
+    const float l = logits[i];
+    if (best.size() == want && !(l > best.back().second)) continue;
+    if (best.size() == want) best.pop_back();
+    size_t pos = best.size();
+    while (pos > 0 && l > best[pos - 1].second) --pos;
+    best.insert(best.begin() + static_cast<std::ptrdiff_t>(pos), {static_cast<int32_t>(i), l});
+  }
+  for (auto& entry : best) entry.second = stats.Logprob(entry.second);
+}
+
+}  // namespace vllm

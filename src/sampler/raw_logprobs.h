@@ -1,0 +1,35 @@
+// Log-probabilities of the RAW model logits: log_softmax(logits) before min_tokens masking,
+// logit_bias, penalties, temperature or top-k/p (vLLM's default "raw_logprobs" mode). They
+// describe what the model predicted, not the filtered distribution the token was drawn from,
+// so a sampled token can have a low logprob and top-n may list tokens that top-k removed.
+//
+//   logprob(i) = (l_i - max) - log(sum_j exp(l_j - max)),  sum accumulated in double.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <utility>
+#include <vector>
+
+namespace vllm {
+
+struct LogSoftmaxStats {
+  float max_logit = 0.0f;
+  double log_sum_exp = 0.0;  // log(sum_j exp(l_j - max_logit))
+
+  float Logprob(float logit) const {
+    return static_cast<float>((static_cast<double>(logit) - max_logit) - log_sum_exp);
+  }
+};
+
+// One pass for the max, one for the sum. Precondition: no NaN, at least one finite logit.
+LogSoftmaxStats ComputeLogSoftmaxStats(std::span<const float> logits);
+
+// The n most likely tokens as (token id, logprob), sorted by logprob descending, lower id first
+// on ties. n <= 20 in practice, so a small sorted insertion buffer beats a vocab-wide sort:
+// almost every logit is rejected by one comparison against the current n-th best.
+// `out` is overwritten (its capacity is reused).
+void TopLogprobs(std::span<const float> logits, const LogSoftmaxStats& stats, int32_t n,
+                 std::vector<std::pair<int32_t, float>>* out);
+
+}  // namespace vllm
