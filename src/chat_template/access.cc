@@ -34,7 +34,7 @@ Value DictMethod(const Value& obj, const std::string& name) {
       BindArgs("dict." + name, args, {});
       Value::List out;
       for (const auto& [k, v] : obj.as_dict().items) {
-        if (name == "items") out.push_back(Value(Value::List{Value(k), v}));
+        if (name == "items") out.push_back(Value::Tuple({Value(k), v}));
         else if (name == "keys") out.push_back(Value(k));
         else out.push_back(v);
       }
@@ -124,6 +124,16 @@ Value GetAttr(const Value& obj, const std::string& name) {
     default:
       return NoAttribute(obj, name);
   }
+}
+
+Value GetPythonAttr(const Value& obj, const std::string& name) {
+  if (obj.is_undefined()) ThrowUndefined(obj);
+  if (obj.is_dict()) {
+    Value method = DictMethod(obj, name);
+    if (!method.is_undefined() || !method.undefined_hint().empty()) return method;
+    return NoAttribute(obj, name);
+  }
+  return GetAttr(obj, name);
 }
 
 Value GetItem(const Value& obj, const Value& key) {

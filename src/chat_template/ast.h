@@ -20,7 +20,7 @@ struct Expr {
   enum class Kind {
     kLiteral,   // literal
     kName,      // name
-    kList,      // args = items (tuples are lists too)
+    kList,      // args = items; `is_tuple` for a (parenthesized, literal)
     kDict,      // args = key0, value0, key1, value1, ...
     kGetAttr,   // args[0] . name
     kGetItem,   // args[0] [ args[1] ]
@@ -37,6 +37,7 @@ struct Expr {
   std::string name;
   Value literal;
   bool negated = false;
+  bool is_tuple = false;
   std::vector<ExprPtr> args;
   std::vector<std::pair<std::string, ExprPtr>> kwargs;
 };

@@ -30,6 +30,8 @@ bool HasTest(const std::string& name);
 
 // `obj.name`: Python attribute first (str/dict methods as bound callables), then item.
 Value GetAttr(const Value& obj, const std::string& name);
+// Python getattr only, no item fallback: what the `attr` filter does. Misses give Undefined.
+Value GetPythonAttr(const Value& obj, const std::string& name);
 // `obj[key]`: item first, then attribute for string keys. Misses give Undefined.
 Value GetItem(const Value& obj, const Value& key);
 // `obj[start:stop:step]` on lists and strings (null parts = omitted).

@@ -1,9 +1,11 @@
 // jinja2's filters as chat templates use them: tojson (transformers' version), trim, length,
 // count, string, lower, upper, title, capitalize, replace, join, default/d, first, last,
 // items, list, selectattr, rejectattr, select, reject, map, reverse, int, float, safe, abs,
-// round, unique, sort, indent, min, max, sum, wordcount.
+// round, unique, sort, dictsort, indent, min, max, sum, wordcount, attr, center.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 #include "chat_template/builtins.h"
 #include "chat_template/error.h"
@@ -20,7 +22,8 @@ const char* const kFilters[] = {"tojson", "trim",    "length",     "count",     
                                 "title",  "capitalize", "replace", "join",       "default",  "d",       "first",
                                 "last",   "items",   "list",       "selectattr", "rejectattr", "select", "reject",
                                 "map",    "reverse", "int",        "float",      "safe",     "abs",     "round",
-                                "unique", "sort",    "indent",     "min",        "max",      "sum",     "wordcount"};
+                                "unique", "sort",    "indent",     "min",        "max",      "sum",     "wordcount",
+                                "dictsort", "attr",   "center"};
 
 // jinja2's make_attrgetter: "a.b.0" walks items/attributes one dotted part at a time.
 Value GetAttrPath(const Value& item, const std::string& path) {
@@ -149,9 +152,19 @@ Value RoundFilter(const Value& v, const CallArgs& args) {
   int64_t precision = a[0] ? a[0]->as_int() : 0;
   std::string method = a[1] ? a[1]->as_string() : "common";
   if (!v.is_number()) Fail("filter 'round' needs a number, got " + v.TypeName());
+  if (method == "common") {
+    // Python's round(): an int stays an int with precision 0; floats round their exact binary
+    // value half-to-even, which is what glibc's printf does (round(2.675, 2) == 2.67).
+    if ((v.is_int() || v.is_bool()) && precision >= 0) return Value(v.as_int());
+    if (precision >= 0 && precision < 300) {
+      char buf[512];
+      std::snprintf(buf, sizeof(buf), "%.*f", static_cast<int>(precision), v.as_double());
+      return Value(std::strtod(buf, nullptr));
+    }
+  }
   double scale = std::pow(10.0, static_cast<double>(precision));
   double x = v.as_double() * scale;
-  if (method == "common") x = std::nearbyint(x);  // Python round(): half to even
+  if (method == "common") x = std::nearbyint(x);
   else if (method == "ceil") x = std::ceil(x);
   else if (method == "floor") x = std::floor(x);
   else Fail("filter 'round': method must be 'common', 'ceil' or 'floor'");
@@ -274,8 +287,25 @@ Value ApplyFilter(const std::string& name, const Value& v, const CallArgs& args,
     if (v.is_undefined()) return Value(Value::List{});
     if (!v.is_dict()) Fail("filter 'items' needs a mapping, got " + v.TypeName());
     Value::List out;
-    for (const auto& [k, item] : v.as_dict().items) out.push_back(Value(Value::List{Value(k), item}));
+    for (const auto& [k, item] : v.as_dict().items) out.push_back(Value::Tuple({Value(k), item}));
     return Value(std::move(out));
+  }
+  if (name == "dictsort") {
+    auto a = BindArgs(fn, args, {"case_sensitive", "by", "reverse"});
+    if (!v.is_dict()) Fail("filter 'dictsort' needs a mapping, got " + v.TypeName());
+    bool case_sensitive = a[0] && a[0]->Truthy();
+    std::string by = a[1] ? SoftStr(*a[1]) : "key";
+    if (by != "key" && by != "value") Fail("filter 'dictsort': 'by' must be 'key' or 'value'");
+    bool reverse = a[2] && a[2]->Truthy();
+    std::vector<Value> pairs;
+    for (const auto& [k, item] : v.as_dict().items) pairs.push_back(Value::Tuple({Value(k), item}));
+    size_t idx = by == "key" ? 0 : 1;
+    std::stable_sort(pairs.begin(), pairs.end(), [&](const Value& x, const Value& y) {
+      Value kx = SortKey(x.as_list()[idx], nullptr, case_sensitive);
+      Value ky = SortKey(y.as_list()[idx], nullptr, case_sensitive);
+      return reverse ? Less(ky, kx) : Less(kx, ky);
+    });
+    return Value(std::move(pairs));
   }
   if (name == "list") {
     BindArgs(fn, args, {});
@@ -323,6 +353,22 @@ Value ApplyFilter(const std::string& name, const Value& v, const CallArgs& args,
     Fail("bad operand type for abs(): '" + v.TypeName() + "'");
   }
   if (name == "round") return RoundFilter(v, args);
+  if (name == "attr") {
+    auto a = BindArgs(fn, args, {"name"}, 1);
+    return GetPythonAttr(v, SoftStr(*a[0]));
+  }
+  if (name == "center") {
+    auto a = BindArgs(fn, args, {"width"});
+    std::string s = SoftStr(v);
+    int64_t width = a[0] ? a[0]->as_int() : 80;
+    int64_t len = static_cast<int64_t>(Utf8Length(s));
+    if (width <= len) return Value(s);
+    // Python str.center puts the odd extra space on the left when the width is odd.
+    int64_t total = width - len;
+    int64_t left = total / 2 + (total & width & 1);
+    if (static_cast<size_t>(width) > max_bytes) throw LimitError(fn + ": result exceeds the output size limit");
+    return Value(std::string(left, ' ') + s + std::string(total - left, ' '));
+  }
   if (name == "indent") return IndentFilter(v, args);
   if (name == "unique" || name == "sort" || name == "min" || name == "max") {
     bool is_sort = name == "sort";

@@ -296,7 +296,7 @@ class Interpreter {
       case Expr::Kind::kList: {
         Value::List items;
         for (const ExprPtr& item : e.args) items.push_back(Eval(*item, frame));
-        return Value(std::move(items));
+        return e.is_tuple ? Value::Tuple(std::move(items)) : Value(std::move(items));
       }
       case Expr::Kind::kDict: {
         Dict dict;

@@ -154,7 +154,7 @@ bool Equal(const Value& a, const Value& b) {
     case Value::Kind::kList: {
       const auto& x = a.as_list();
       const auto& y = b.as_list();
-      if (x.size() != y.size()) return false;
+      if (a.is_tuple() != b.is_tuple() || x.size() != y.size()) return false;
       for (size_t i = 0; i < x.size(); ++i) {
         if (!Equal(x[i], y[i])) return false;
       }

@@ -497,7 +497,9 @@ class Parser {
           Next();
           if (IsOp(")")) {  // empty tuple
             Next();
-            return MakeExpr(Expr::Kind::kList, t.pos);
+            auto e = MakeExpr(Expr::Kind::kList, t.pos);
+            e->is_tuple = true;
+            return e;
           }
           ExprPtr first = ParseExpr();
           if (IsOp(")")) {
@@ -505,6 +507,7 @@ class Parser {
             return first;
           }
           auto e = MakeExpr(Expr::Kind::kList, t.pos);
+          e->is_tuple = true;
           e->args.push_back(std::move(first));
           while (IsOp(",")) {
             Next();

@@ -101,13 +101,14 @@ std::string PyRepr(const Value& v) {
     case Value::Kind::kString:
       return PyStringRepr(v.as_string());
     case Value::Kind::kList: {
-      std::string out = "[";
+      std::string out = v.is_tuple() ? "(" : "[";
       bool first = true;
       for (const Value& item : v.as_list()) {
         if (!first) out += ", ";
         first = false;
         out += PyRepr(item);
       }
+      if (v.is_tuple()) return out + (v.as_list().size() == 1 ? ",)" : ")");
       return out + "]";
     }
     case Value::Kind::kDict: {

@@ -63,6 +63,13 @@ class Value {
   Value(std::string s) : v_(std::move(s)) {}     // NOLINT
   Value(const char* s) : v_(std::string(s)) {}   // NOLINT
   Value(List list) : v_(std::make_shared<const List>(std::move(list))) {}  // NOLINT
+  // Python tuple: a list that prints as (a, b) and never equals a list. Comes from
+  // dict.items(), |items, |dictsort and (a, b) literals.
+  static Value Tuple(List items) {
+    Value v(std::move(items));
+    v.is_tuple_ = true;
+    return v;
+  }
   Value(Dict dict) : v_(std::make_shared<const Dict>(std::move(dict))) {}  // NOLINT
   static Value MakeFunction(std::string name, Function fn);
   static Value MakeNamespace(Dict attrs);
@@ -76,6 +83,7 @@ class Value {
   bool is_number() const { return is_int() || is_float() || is_bool(); }  // Python: bool is an int
   bool is_string() const { return kind() == Kind::kString; }
   bool is_list() const { return kind() == Kind::kList; }
+  bool is_tuple() const { return is_list() && is_tuple_; }
   bool is_dict() const { return kind() == Kind::kDict; }
   bool is_function() const { return kind() == Kind::kFunction; }
   bool is_namespace() const { return kind() == Kind::kNamespace; }
@@ -107,6 +115,7 @@ class Value {
                                NamedFunction, std::shared_ptr<Namespace>>;
   explicit Value(Storage v) : v_(std::move(v)) {}
   Storage v_;
+  bool is_tuple_ = false;
 };
 
 // JSON → Value. ordered_json keeps the caller's key order (what the server passes);
