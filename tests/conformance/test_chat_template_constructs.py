@@ -159,7 +159,7 @@ SNIPPETS += [
     "{% if messages[0]['role'] == 'system' %}{% set sys = messages[0]['content'] | trim %}{% set loop_messages = messages[1:] %}{% endif %}{{ sys }}|{{ loop_messages | length }}",
     "{{ '%d items' if false else n ~ ' items' }} {{ 'x' * 0 }}|{{ -1 * 'ab' }}|",
     "{{ 5 is number and 'x' is not number }} {{ 1.5 is integer }} {{ true is integer }} {{ true is number }}",
-    '{{ lst | length > 2 }} {{ lst|length + 1 }} {{ -lst|length }}',
+    '{{ lst | length > 2 }} {{ lst|length + 1 }} {{ -(lst|length) }}',
     '{% for a, b in [(1, 2), (3, 4)] %}{{ a + b }}{% endfor %} {% for a, b in d.items() %}{{ a }}{% endfor %}',
     "{{ 'X' if messages|length > 3 else 'Y' }}{{ messages|last|attr('role') if false else '' }}",
     "{{ {'b': 1, 'a': 2} | dictsort }} {{ {'b': 1, 'a': 2} | dictsort(by='value', reverse=true) }}",
@@ -197,6 +197,7 @@ ERRORS = [
     "{{ [1, 2 }}",
     "{% macro m(a) %}{% endmacro %}{{ m(1, 2) }}",
     "{{ none.attr }}x",
+    "{{ -lst|length }}",  # unary minus binds before the filter: -(list)
 ]
 
 
