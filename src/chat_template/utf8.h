@@ -1,0 +1,19 @@
+// UTF-8 <-> code points. Python strings index, slice and measure length in code points,
+// so every string operation that counts characters goes through these.
+#pragma once
+
+#include <string>
+
+namespace vllm::jinja {
+
+// Invalid bytes decode as U+FFFD, so malformed input never aborts a render.
+std::u32string DecodeUtf8(const std::string& s);
+std::string EncodeUtf8(const std::u32string& s);
+void AppendUtf8(char32_t cp, std::string* out);
+size_t Utf8Length(const std::string& s);
+bool IsAscii(const std::string& s);
+
+// Python's str.isspace() for one code point (ASCII whitespace, \x1c-\x1f, and Unicode spaces).
+bool IsPySpace(char32_t cp);
+
+}  // namespace vllm::jinja
