@@ -35,7 +35,7 @@ _NOUN = ["river", "engine", "garden", "library", "mountain", "signal", "harbor",
 LONG_TEXT = " ".join(
     f"Entry {i}: the {_ADJ[i % 7]} {_NOUN[(3 * i) % 11]} near the {_NOUN[i % 11]} was worth "
     f"{(i * 37) % 1000} coins in {1800 + 7 * i}."
-    for i in range(30)
+    for i in range(16)
 )
 PROMPT_TEXTS = {
     "short": "Hello, world! How are you today?",

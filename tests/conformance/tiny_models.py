@@ -51,6 +51,7 @@ import mlx.core as mx
 import mlx.nn as nn
 import mlx_lm
 from mlx.utils import tree_flatten, tree_map, tree_unflatten
+from mlx_lm.convert import mixed_quant_predicate_builder
 from mlx_lm.models import llama, qwen2, qwen3
 from mlx_lm.utils import quantize_model, save_config, save_model
 
@@ -148,10 +149,13 @@ class Variant:
     dtype: str  # float dtype of the stored float tensors (= torch_dtype in config.json)
     bits: Optional[int] = None  # None: not quantized
     group_size: Optional[int] = None
+    recipe: Optional[str] = None  # mlx_lm.convert --quant-predicate recipe, e.g. "mixed_3_6"
 
     @property
     def name(self) -> str:
-        if self.bits is None:
+        if self.recipe is not None:
+            kind = f"{self.recipe.replace('_', '')}g{self.group_size}"
+        elif self.bits is None:
             kind = {"float32": "f32", "bfloat16": "bf16", "float16": "f16"}[self.dtype]
         else:
             kind = f"q{self.bits}g{self.group_size}"
@@ -161,11 +165,11 @@ class Variant:
 
     @property
     def quantized(self) -> bool:
-        return self.bits is not None
+        return self.bits is not None or self.recipe is not None
 
 
-def _v(family, tied, dtype, bits=None, group_size=None):
-    return Variant(family, tied, dtype, bits, group_size)
+def _v(family, tied, dtype, bits=None, group_size=None, recipe=None):
+    return Variant(family, tied, dtype, bits, group_size, recipe)
 
 
 T, U = True, False
@@ -199,6 +203,10 @@ VARIANTS = [
     _v("qwen3", U, "float16", 6, 32),
     _v("qwen3", U, "bfloat16", 2, 128),
     _v("qwen3", T, "bfloat16", 3, 64),
+    # Mixed recipes as `mlx_lm.convert --quant-predicate`: per-module overrides in "quantization"
+    # (layers 2 and 3 of 4 get v_proj/down_proj at high bits, lm_head always high bits).
+    _v("qwen3", U, "bfloat16", None, 64, "mixed_3_6"),
+    _v("llama", T, "bfloat16", None, 64, "mixed_2_6"),
     _v("qwen3hd64", U, "bfloat16"),
     _v("qwen3hd64", U, "bfloat16", 4, 32),
     _v("qwen3hd64", T, "bfloat16", 6, 64),
@@ -213,7 +221,7 @@ SMOKE_VARIANT = "qwen3-q4g64-tied"
 
 
 def _check_coverage():
-    combos = {(v.bits, v.group_size) for v in VARIANTS if v.quantized}
+    combos = {(v.bits, v.group_size) for v in VARIANTS if v.bits is not None}
     missing = [(b, g) for b in (2, 3, 4, 5, 6, 8) for g in (32, 64, 128) if (b, g) not in combos]
     assert not missing, f"bits x group combinations not covered: {missing}"
     for fam in ("llama", "qwen2", "qwen3"):
@@ -291,8 +299,12 @@ def save_variant(variant: Variant, float_model: nn.Module, out_dir: Path) -> Non
     model.update(float_model.parameters())  # arrays are immutable: this shares, not aliases
     _cast_floats(model, getattr(mx, variant.dtype))
     if variant.quantized:
+        predicate = None
+        if variant.recipe is not None:  # as convert does for --quant-predicate
+            predicate = mixed_quant_predicate_builder(variant.recipe, model, variant.group_size)
         with contextlib.redirect_stdout(io.StringIO()):  # quantize_model prints bits per weight
-            model, cfg = quantize_model(model, cfg, variant.group_size, variant.bits)
+            model, cfg = quantize_model(model, cfg, variant.group_size, variant.bits,
+                                        quant_predicate=predicate)
     mx.eval(model.parameters())
     out_dir.mkdir(parents=True)
     save_model(out_dir, model)
