@@ -16,18 +16,23 @@ Status Scheduler::Add(SchedRequest req) {
   if (prompt != req.num_tokens()) return InvalidArgument("a new request carries generated tokens");
   if (prompt == 0) return InvalidArgument("the prompt is empty");
   if (requests_.count(req.seq_id)) return InvalidArgument("duplicate sequence id " + std::to_string(req.seq_id));
-  const int64_t need = prompt + req.max_tokens;
-  if (need > config_.max_model_len)
-    return InvalidArgument("prompt (" + std::to_string(prompt) + " tokens) + max_tokens (" +
-                           std::to_string(req.max_tokens) + ") exceeds the context length " +
-                           std::to_string(config_.max_model_len));
-  if (kv_->BlocksNeeded(need) > kv_->config().num_blocks)
-    return InvalidArgument("the request needs " + std::to_string(kv_->BlocksNeeded(need)) +
-                           " KV blocks but the cache holds only " + std::to_string(kv_->config().num_blocks));
+  RETURN_IF_ERROR(CheckAdmissible(prompt, req.max_tokens));
   req.status = RequestStatus::kWaiting;
   const int64_t id = req.seq_id;
   requests_.emplace(id, std::make_unique<SchedRequest>(std::move(req)));
   waiting_.push_back(id);
+  return Status::Ok();
+}
+
+Status Scheduler::CheckAdmissible(int64_t prompt, int64_t max_tokens) const {
+  const int64_t need = prompt + max_tokens;
+  if (need > config_.max_model_len)
+    return InvalidArgument("prompt (" + std::to_string(prompt) + " tokens) + max_tokens (" +
+                           std::to_string(max_tokens) + ") exceeds the context length " +
+                           std::to_string(config_.max_model_len));
+  if (kv_->BlocksNeeded(need) > kv_->config().num_blocks)
+    return InvalidArgument("the request needs " + std::to_string(kv_->BlocksNeeded(need)) +
+                           " KV blocks but the cache holds only " + std::to_string(kv_->config().num_blocks));
   return Status::Ok();
 }
 

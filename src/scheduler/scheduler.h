@@ -55,6 +55,9 @@ class Scheduler {
   // max_model_len, or more blocks than the whole cache holds.
   Status Add(SchedRequest req);
 
+  // The checks Add makes on sizes alone; reads only immutable config, so any thread may ask.
+  Status CheckAdmissible(int64_t num_prompt_tokens, int64_t max_tokens) const;
+
   SchedulerOutput Schedule();
 
   // After the step ran: advances num_computed_tokens, appends sampled tokens (one per
