@@ -3,7 +3,9 @@
 #include <cstring>
 #include <string>
 
+#include "cli/bench_detok_cmd.h"
 #include "cli/commands.h"
+#include "cli/tokenize_cmd.h"
 
 namespace {
 
@@ -16,6 +18,8 @@ struct Command {
 const Command kCommands[] = {
     {"generate", vllm::cli::RunGenerate, "generate text from a prompt"},
     {"models", vllm::cli::RunModels, "list the built-in model presets"},
+    {"tokenize", vllm::cli::RunTokenizeCommand, "encode / decode / chat-render through a tokenizer"},
+    {"bench-detok", vllm::cli::RunBenchDetokCommand, "streaming vs naive detokenizer benchmark"},
 };
 
 void Usage(FILE* f) {

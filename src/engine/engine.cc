@@ -185,7 +185,10 @@ bool Engine::Step() {
   DrainInputs();
   ReleaseDeferredSiblings();
   SchedulerOutput out = sched_.Schedule();
-  if (out.empty()) return false;
+  if (out.empty()) {
+    PublishStats();  // inputs alone (aborts, resets) change the stats too
+    return false;
+  }
   std::vector<float>& logits = runner_.Execute(out, sched_, kv_);
   std::vector<const SamplingParams*> params;
   std::vector<SequenceSamplerState*> states;
@@ -357,7 +360,12 @@ void Engine::Loop() {
       });
       if (stop_) return;
     }
-    if (!Step()) DrainInputs();  // e.g. only aborts or a cache reset were queued
+    // Step also drains aborts and cache resets. If nothing could be scheduled although work
+    // exists (it should not happen), back off instead of spinning.
+    if (!Step()) {
+      std::unique_lock<std::mutex> lock(in_mu_);
+      in_cv_.wait_for(lock, std::chrono::milliseconds(1), [&] { return stop_ || !pending_.empty(); });
+    }
   }
 }
 
@@ -378,6 +386,7 @@ void Engine::Stop() {
   std::vector<std::string> ids;
   for (const auto& [id, seqs] : request_seqs_) ids.push_back(id);
   for (const auto& id : ids) AbortNow(id);
+  PublishStats();
 }
 
 }  // namespace vllm
