@@ -201,6 +201,14 @@ TEST(SamplerFilterTest, MinPDropsTokensBelowFractionOfMax) {
   p.min_p = 0.6f;  // with top-k the bar is relative to the same max: same set
   p.top_k = 3;
   EXPECT_EQ(Kept(Filtered(LogitsOf(kFour), p)), (std::vector<int32_t>{1, 3}));
+  // Just around the 0.2 token's ratio 0.5, on both code paths (with and without top-k).
+  for (int32_t k : {0, 3}) {
+    p.top_k = k;
+    p.min_p = 0.499f;
+    EXPECT_EQ(Kept(Filtered(LogitsOf(kFour), p)), (std::vector<int32_t>{1, 2, 3})) << k;
+    p.min_p = 0.501f;
+    EXPECT_EQ(Kept(Filtered(LogitsOf(kFour), p)), (std::vector<int32_t>{1, 3})) << k;
+  }
 }
 
 TEST(SamplerFilterTest, MinPAppliesAfterTemperature) {
