@@ -17,10 +17,10 @@
 //      from this order only when top_p < 1 and min_p removes mass top-p would have counted.
 //   5. the survivors' weights exp(l - max) are the unnormalized distribution.
 //
-// Cost: with top-k, one copy + nth_element over the vocab and exp over the k survivors only.
-// Without it, one exp pass over the vocab (the normalizer needs every token); min-p then
-// pre-filters the candidates before any sort, and top-p alone sorts lazily in growing chunks
-// (nth_element + sort of the next 64, 128, ... best) only as deep as its mass requires.
+// Cost: one max pass; with top-k, one bucket-count pass and one collect pass over the vocab
+// (top_k_top_p.h) and exp over the survivors only. Without it, one vectorized exp pass over
+// the vocab (the normalizer needs every token); min-p then pre-filters before top-p, and
+// top-p walks buckets of probability mass instead of sorting (top_k_top_p.h).
 #pragma once
 
 #include <span>
