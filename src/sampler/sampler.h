@@ -48,6 +48,7 @@ SampleOutput Sample(std::span<float> logits, const SamplingParams& params,
 
 // Owns one scratch per pool thread, so a batch allocates nothing vocab-sized: the only
 // allocations are the small top_logprobs vectors of rows that ask for logprobs.
+// One SampleBatch at a time (the engine's step thread); it is not reentrant.
 class Sampler {
  public:
   // pool may be null (rows run on the calling thread); it must outlive the Sampler.

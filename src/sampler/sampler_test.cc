@@ -271,6 +271,32 @@ TEST(SamplerTest, FullyMaskedRowFallsBackToArgmax) {
   EXPECT_TRUE(state.rng == expected);  // the stream still advances once
 }
 
+TEST(SamplerTest, NaNRowsStillGiveATokenInRange) {
+  // A model bug must not crash the server or index out of the vocab.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const int64_t vocab = 3000;
+  SamplerScratch scratch(vocab);
+  for (int32_t k : {0, 5, 2999}) {
+    for (float top_p : {1.0f, 0.9f}) {
+      for (float min_p : {0.0f, 0.1f}) {
+        SamplingParams p;
+        p.top_k = k;
+        p.top_p = top_p;
+        p.min_p = min_p;
+        p.logprobs = 2;
+        auto state = SequenceSamplerState::Create(p, {}, 9);
+        for (int pattern = 0; pattern < 3; ++pattern) {
+          std::vector<float> l(vocab);
+          for (int64_t i = 0; i < vocab; ++i) l[i] = static_cast<float>(i % 97) * 0.1f;
+          for (int64_t i = 0; i < vocab; i += pattern == 2 ? 1 : 7 + pattern) l[i] = nan;
+          const int32_t t = Sample(l, p, state, {}, scratch).token_id;
+          EXPECT_TRUE(t >= 0 && t < vocab) << t;
+        }
+      }
+    }
+  }
+}
+
 TEST(SamplerTest, DrawTokenInvertsTheCdf) {
   // weights 1, 0, 3, 4 (total 8): CDF steps at 1/8, 4/8, 1.
   const std::vector<float> w = {1.0f, 0.0f, 3.0f, 4.0f};

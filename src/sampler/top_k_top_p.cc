@@ -1,7 +1,9 @@
 #include "sampler/top_k_top_p.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
+#include <limits>
 
 #include "util/check.h"
 
@@ -53,7 +55,13 @@ int64_t SelectTopK(std::span<const float> logits, float max_logit, int64_t k, in
   }
   // The k-th largest logit is the (k - before)-th largest inside the boundary bucket.
   const int64_t num_boundary = vocab - back;
-  for (int64_t j = 0; j < num_boundary; ++j) values[j] = l[ids[back + j]];
+  // NaN (a model bug) lands in the overflow bucket; as -inf it cannot break nth_element's
+  // ordering, and `>= kth` below never keeps it.
+  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+  for (int64_t j = 0; j < num_boundary; ++j) {
+    const float v = l[ids[back + j]];
+    values[j] = std::isnan(v) ? kNegInf : v;
+  }
   const int64_t need = k - before;
   std::nth_element(values, values + (need - 1), values + num_boundary, std::greater<float>());
   const float kth = values[need - 1];
