@@ -29,28 +29,25 @@ Candidates FilterCandidates(std::span<float> logits, const SamplingParams& param
   const bool use_top_k = params.top_k > 0 && params.top_k < vocab;
   const bool use_top_p = params.top_p < 1.0f;
   const bool use_min_p = params.min_p > 0.0f;
-  int64_t n = 0;    // candidates in ids[0, n)
-  double z = 0.0;   // top-p's normalizer: the mass top-k kept (all tokens without top-k)
+  int64_t n = 0;  // candidates in ids[0, n)
   if (use_top_k) {
     n = SelectTopK(logits, m, params.top_k, ids, w, scratch.buckets);
+    int64_t kept = 0;
     for (int64_t j = 0; j < n; ++j) {
-      w[ids[j]] = FastExp(l[ids[j]] - m);
-      z += w[ids[j]];
+      const float wj = FastExp(l[ids[j]] - m);
+      w[ids[j]] = wj;
+      if (wj >= params.min_p) ids[kept++] = ids[j];  // min_p 0 keeps all
     }
-    if (use_min_p) {
-      int64_t kept = 0;
-      for (int64_t j = 0; j < n; ++j)
-        if (w[ids[j]] >= params.min_p) ids[kept++] = ids[j];
-      n = kept;
-    }
+    n = kept;
   } else {
-    z = ExpAndSum(logits, m, w);
-    if (!use_top_p && !use_min_p) {
-      c.dense = true;
-      c.total = z;
-      return c;
-    }
-    if (!use_min_p) {  // top-p alone: straight from the row, no candidate list
+    const double z = ExpAndSum(logits, m, w);
+    if (!use_min_p) {
+      if (!use_top_p) {
+        c.dense = true;
+        c.total = z;
+        return c;
+      }
+      // top-p alone: straight from the row, no candidate list.
       const double threshold = (static_cast<double>(params.top_p) - kTopPSlack) * z;
       n = TopPKeepAll(logits, w, m, threshold, ids, scratch.buckets);
       c.ids = std::span<const int32_t>(ids, n);
@@ -60,11 +57,9 @@ Candidates FilterCandidates(std::span<float> logits, const SamplingParams& param
     for (int64_t i = 0; i < vocab; ++i)
       if (w[i] > 0.0f && w[i] >= params.min_p) ids[n++] = static_cast<int32_t>(i);
   }
-  // Min-p ran first: the max token has weight exp(0) = 1, so its bar is simply w >= min_p.
-  // That is exact even though top-p comes before min-p by definition: both keep a prefix
-  // of the same order and top-p measures mass against z (not the survivors' sum), so the
-  // final set is the shorter of the two prefixes either way.
   if (use_top_p && n > 0) {
+    double z = 0.0;  // the survivors' mass: top-p renormalizes over them
+    for (int64_t j = 0; j < n; ++j) z += w[ids[j]];
     const double threshold = (static_cast<double>(params.top_p) - kTopPSlack) * z;
     n = TopPKeep(ids, n, l, w, m, threshold, scratch.buckets);
   }

@@ -40,8 +40,8 @@ std::vector<float> LogitsOf(const std::vector<double>& probs) {
   return l;
 }
 
-// Straightforward double-precision reference of the documented semantics: full sorts,
-// no laziness, no pre-filtering.
+// Straightforward double-precision reference of the documented semantics, in vLLM v1's
+// order (temperature, min-p, top-k, top-p): full sorts, no buckets, no shortcuts.
 Dist Reference(const std::vector<float>& logits, const SamplingParams& p) {
   const int64_t vocab = static_cast<int64_t>(logits.size());
   std::vector<double> s(vocab);
@@ -49,13 +49,6 @@ Dist Reference(const std::vector<float>& logits, const SamplingParams& p) {
   std::vector<int32_t> order(vocab);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return s[a] > s[b]; });
-  std::vector<int32_t> kept = order;
-  if (p.top_k > 0 && p.top_k < vocab) {
-    const double kth = s[order[p.top_k - 1]];
-    kept.clear();
-    for (int32_t id : order)
-      if (s[id] >= kth) kept.push_back(id);
-  }
   auto probs_of = [&](const std::vector<int32_t>& ids) {
     std::vector<double> q(ids.size());
     double z = 0;
@@ -63,6 +56,20 @@ Dist Reference(const std::vector<float>& logits, const SamplingParams& p) {
     for (double& x : q) x /= z;
     return q;
   };
+  std::vector<int32_t> kept = order;
+  if (p.min_p > 0.0f) {
+    const auto q = probs_of(kept);
+    size_t keep = 0;
+    while (keep < kept.size() && q[keep] >= p.min_p * q[0]) ++keep;
+    kept.resize(keep);
+  }
+  if (p.top_k > 0 && p.top_k < vocab) {
+    const double kth = s[order[p.top_k - 1]];
+    std::vector<int32_t> top;
+    for (int32_t id : kept)
+      if (s[id] >= kth) top.push_back(id);
+    kept = top;
+  }
   if (p.top_p < 1.0f) {
     const auto q = probs_of(kept);
     double cum = 0;
@@ -75,12 +82,6 @@ Dist Reference(const std::vector<float>& logits, const SamplingParams& p) {
       }
     }
     while (keep < kept.size() && s[kept[keep]] == s[kept[keep - 1]]) ++keep;
-    kept.resize(keep);
-  }
-  if (p.min_p > 0.0f) {
-    const auto q = probs_of(kept);
-    size_t keep = 0;
-    while (keep < kept.size() && q[keep] >= p.min_p * q[0]) ++keep;
     kept.resize(keep);
   }
   const auto q = probs_of(kept);
@@ -224,6 +225,22 @@ TEST(SamplerFilterTest, MinPDropsTokensBelowFractionOfMax) {
     p.min_p = 0.501f;
     EXPECT_EQ(Kept(Filtered(LogitsOf(kFour), p)), (std::vector<int32_t>{1, 3})) << k;
   }
+}
+
+TEST(SamplerFilterTest, MinPRunsBeforeTopPAsInVllm) {
+  // min_p 0.3 (bar 0.12) drops the 0.1 token; top-p then renormalizes over 0.4/0.3/0.2:
+  // 4/9 + 3/9 = 0.78 >= 0.75 keeps two. Top-p first (over the full row: 0.4, 0.7 < 0.75)
+  // would have kept three.
+  SamplingParams p;
+  p.min_p = 0.3f;
+  p.top_p = 0.75f;
+  for (int32_t k : {0, 3}) {
+    p.top_k = k;
+    ExpectDistNear(Filtered(LogitsOf(kFour), p), {{1, 4.0 / 7.0}, {3, 3.0 / 7.0}});
+  }
+  p.min_p = 0.0f;
+  p.top_k = 0;
+  EXPECT_EQ(Kept(Filtered(LogitsOf(kFour), p)), (std::vector<int32_t>{1, 2, 3}));
 }
 
 TEST(SamplerFilterTest, MinPAppliesAfterTemperature) {
