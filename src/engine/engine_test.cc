@@ -22,7 +22,7 @@ std::string TinyConfig(int64_t vocab) {
     "eos_token_id": 3})";
 }
 
-std::unique_ptr<Model> TinyModel(int64_t vocab = 512, int64_t max_tokens = 256) {
+std::unique_ptr<Model> TinyModel(int64_t vocab = 512, int64_t max_tokens = 512) {
   auto cfg = ParseModelConfig(TinyConfig(vocab));
   EXPECT_TRUE(cfg.ok()) << cfg.status().message();
   auto m = CreateDummyModel(cfg.value(), {.max_num_tokens = max_tokens, .num_threads = 2}, 7);
@@ -256,7 +256,7 @@ TEST(EngineTest, SiblingsShareThePromptBlocks) {
 }
 
 TEST(EngineTest, ThreadedSubmitAndAbort) {
-  Engine e(TinyModel(), nullptr, Config(64, true));
+  Engine e(TinyModel(), nullptr, Config(600, true));
   e.Start();
   std::vector<std::thread> clients;
   std::atomic<int> completed{0}, aborted{0};
@@ -264,7 +264,9 @@ TEST(EngineTest, ThreadedSubmitAndAbort) {
     clients.emplace_back([&, c] {
       std::mt19937 rng(c);
       EngineRequest r{.request_id = "t" + std::to_string(c), .prompt_token_ids = RandomPrompt(20, rng)};
-      r.params.max_tokens = 30;
+      // Aborting clients ask for far more tokens than they will wait for, so the abort
+      // always lands before a natural finish.
+      r.params.max_tokens = c % 2 == 1 ? 1000 : 30;
       r.params.ignore_eos = true;
       auto s = e.Submit(r).value();
       int got = 0;
