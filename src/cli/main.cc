@@ -19,6 +19,7 @@ const Command kCommands[] = {
     {"generate", vllm::cli::RunGenerate, "generate text from a prompt"},
     {"models", vllm::cli::RunModels, "list the built-in model presets"},
     {"tokenize", vllm::cli::RunTokenizeCommand, "encode / decode / chat-render through a tokenizer"},
+    {"bench-overhead", vllm::cli::RunBenchOverhead, "per-step scheduler bookkeeping vs the decode step"},
     {"bench-detok", vllm::cli::RunBenchDetokCommand, "streaming vs naive detokenizer benchmark"},
 };
 

@@ -23,9 +23,6 @@ class ModelRunner {
   std::vector<float>& Execute(const SchedulerOutput& out, const Scheduler& sched,
                                     const KvCacheManager& kv);
 
-  // Builds the flattened batch (exposed for tests and benchmarks).
-  void BuildInputs(const SchedulerOutput& out, const Scheduler& sched, const KvCacheManager& kv,
-                   BatchInputs* in) const;
 
   const KvCacheTensors& kv_tensors() const { return kv_; }
   Model& model() { return *model_; }
