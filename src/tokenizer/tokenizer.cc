@@ -147,7 +147,7 @@ bool Tokenizer::AppendToken(int32_t id, bool skip_special_tokens,
                             std::vector<std::string>* out) const {
   if (const AddedToken* added = added_.FindById(id)) {
     if (skip_special_tokens && added->special) return false;
-    out->push_back(added->content);
+    out->push_back(added->text);
     return true;
   }
   const std::string* token = model_->IdToToken(id);
@@ -189,7 +189,7 @@ std::optional<int32_t> Tokenizer::TokenToId(std::string_view token) const {
 }
 
 std::string Tokenizer::IdToToken(int32_t id) const {
-  if (const AddedToken* added = added_.FindById(id)) return added->content;
+  if (const AddedToken* added = added_.FindById(id)) return added->text;
   const std::string* token = model_->IdToToken(id);
   return token ? *token : std::string();
 }
