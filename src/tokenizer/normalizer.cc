@@ -3,12 +3,12 @@
 #include <cstdlib>
 #include <utf8proc.h>
 
-#include <iterator>
 #include <nlohmann/json.hpp>
 #include <vector>
 
 #include "tokenizer/regex.h"
 #include "tokenizer/replace_pattern.h"
+#include "tokenizer/unicode_tables.h"
 #include "tokenizer/utf8.h"
 
 namespace vllm {
@@ -19,24 +19,6 @@ bool IsAscii(const std::string& s) {
     if (static_cast<uint8_t>(c) >= 0x80) return false;
   }
   return true;
-}
-
-#include "tokenizer/unicode_extras.inc"
-
-// True for characters HF's normalizer does not know (see gen_unicode_extras.py).
-bool AssignedAfterUnicode9(char32_t cp) {
-  const auto& table = kAssignedAfterUnicode9;
-  if (cp < table[0][0]) return false;
-  size_t lo = 0, hi = std::size(table);
-  while (lo < hi) {
-    const size_t mid = (lo + hi) / 2;
-    if (table[mid][1] < cp) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return lo < std::size(table) && table[lo][0] <= cp;
 }
 
 // NFC/NFD/NFKC/NFKD through utf8proc. HF normalizes with Unicode 9.0 data and utf8proc
@@ -54,7 +36,7 @@ class UnicodeNormalizer : public Normalizer {
     size_t run_begin = 0, i = 0;
     while (i < text->size()) {
       const size_t begin = i;
-      if (!AssignedAfterUnicode9(utf8::DecodeAt(*text, &i))) continue;
+      if (!unicode::AssignedAfterUnicode9(utf8::DecodeAt(*text, &i))) continue;
       RETURN_IF_ERROR(NormalizeRun(std::string_view(*text).substr(run_begin, begin - run_begin),
                                    &out));
       out.append(*text, begin, i - begin);
@@ -99,7 +81,10 @@ class LowercaseNormalizer : public Normalizer {
         out += "i\xCC\x87";
         continue;
       }
-      utf8::Append(static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(cp))),
+      const char32_t newer = unicode::LowercaseOverride(cp);  // Rust std is newer Unicode
+      utf8::Append(newer != 0 ? newer
+                              : static_cast<char32_t>(
+                                    utf8proc_tolower(static_cast<utf8proc_int32_t>(cp))),
                    &out);
     }
     *text = std::move(out);

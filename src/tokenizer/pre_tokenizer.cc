@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "tokenizer/regex.h"
+#include "tokenizer/unicode_tables.h"
 #include "tokenizer/utf8.h"
 
 namespace vllm {
@@ -222,7 +223,7 @@ class MetaspacePreTokenizer : public PreTokenizer {
 bool IsNumeric(char32_t cp) {
   const auto category = utf8proc_category(static_cast<utf8proc_int32_t>(cp));
   return category == UTF8PROC_CATEGORY_ND || category == UTF8PROC_CATEGORY_NL ||
-         category == UTF8PROC_CATEGORY_NO;
+         category == UTF8PROC_CATEGORY_NO || unicode::ExtraNumeric(cp);
 }
 
 // Digits: numeric chars (Rust char::is_numeric) split off, one by one or as runs.

@@ -3,6 +3,8 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "tokenizer/unicode_tables.h"
+
 namespace vllm {
 namespace {
 
@@ -30,13 +32,12 @@ ThreadMatchState& MatchState() {
 // '_' (it would split "नमस्ते" at its marks). The generated extras add what differs.
 constexpr const char* kWordSetBase = "\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\x{200C}\\x{200D}";
 
-#include "tokenizer/unicode_extras.inc"
 
 // The members of \p{X} PCRE2 lacks (Unicode 15-16 additions), or nullptr.
 const char* ExtraMembers(const std::string& property) {
-  if (property == "L") return kExtraLetters;
-  if (property == "N") return kExtraNumbers;
-  if (property == "M") return kExtraMarks;
+  if (property == "L") return unicode::ExtraLetters();
+  if (property == "N") return unicode::ExtraNumbers();
+  if (property == "M") return unicode::ExtraMarks();
   return nullptr;
 }
 
@@ -50,7 +51,8 @@ void Append(std::string* out, std::string_view a, std::string_view b, std::strin
 
 std::string Regex::RewriteForPcre2(const std::string& pattern, Flavor flavor) {
   const std::string word_set =
-      std::string(kWordSetBase) + (flavor == Flavor::kOniguruma ? kExtraWord : kExtraRustWord);
+      std::string(kWordSetBase) +
+      (flavor == Flavor::kOniguruma ? unicode::ExtraOnigWord() : unicode::ExtraRustWord());
   const char* kSpaceSet = "\\s\\x{85}";
   std::string out;
   out.reserve(pattern.size() + 16);
@@ -65,9 +67,10 @@ std::string Regex::RewriteForPcre2(const std::string& pattern, Flavor flavor) {
       } else if (e == 'S' && !in_class) {
         Append(&out, "[^", kSpaceSet, "]");
       } else if (e == 'd') {
-        Append(&out, in_class ? "\\d" : "[\\d", kExtraDecimal, in_class ? "" : "]");
+        Append(&out, in_class ? "\\d" : "[\\d", unicode::ExtraDecimal(),
+               in_class ? "" : "]");
       } else if (e == 'D' && !in_class) {
-        Append(&out, "[^\\d", kExtraDecimal, "]");
+        Append(&out, "[^\\d", unicode::ExtraDecimal(), "]");
       } else if (e == 'w') {
         Append(&out, in_class ? "" : "[", word_set, in_class ? "" : "]");
       } else if (e == 'W' && !in_class) {
