@@ -88,7 +88,8 @@ std::string Regex::RewriteForPcre2(const std::string& pattern, Flavor flavor) {
         } else {
           property = pattern.substr(i + 1, 1);
         }
-        const std::string original = "\\" + pattern.substr(i, end - i + 1);
+        std::string original(1, '\\');
+        original.append(pattern, i, end - i + 1);
         const char* extra = ExtraMembers(property);
         if (extra == nullptr || (e == 'P' && in_class)) {
           out += original;

@@ -3,8 +3,8 @@
 // same ids and text as HF `tokenizers`, plus the special tokens and chat templates of
 // tokenizer_config.json. Thread-safe: all methods are const and may run concurrently.
 //
-//   text ──added tokens (raw)──> stretches ──normalize──> ──added tokens (normalized)──>
-//        ──pre-tokenize──> words ──BPE (cached per word)──> ids ──post-process──> ids
+//   text -> added tokens (raw) -> stretches -> normalize -> added tokens (normalized)
+//        -> pre-tokenize -> words -> BPE (cached per word) -> ids -> post-process -> ids
 #pragma once
 
 #include <cstdint>
