@@ -35,7 +35,9 @@ struct Options {
 };
 
 bool ParseArgs(int argc, char** argv, Options* options) {
-  for (int k = 1; k < argc; ++k) {
+  // Accept both argv conventions: {"tokenize", ...} and {"vllm-cpp", "tokenize", ...}.
+  const int first = argc > 1 && std::string(argv[1]) == "tokenize" ? 2 : 1;
+  for (int k = first; k < argc; ++k) {
     const std::string arg = argv[k];
     if (arg == "--decode") {
       options->decode = true;

@@ -5,7 +5,8 @@
 
 namespace vllm::cli {
 
-// argv[0] is the subcommand name ("tokenize"); options and DIR follow.
+// argv[0] is the subcommand name ("tokenize"); options and DIR follow. The full argv
+// ({"vllm-cpp", "tokenize", ...}) is accepted too.
 int RunTokenizeCommand(int argc, char** argv);
 
 }  // namespace vllm::cli
