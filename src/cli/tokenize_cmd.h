@@ -1,5 +1,5 @@
-// `vllm-cpp tokenize DIR [--decode] [--no-add-special-tokens] [--no-parse-special]
-//  [--skip-special-tokens]`: batch encode/decode over stdin/stdout JSON, the interface the
+// `vllm-cpp tokenize DIR [--decode [--stream]] [--no-add-special-tokens] [--no-parse-special]
+//  [--skip-special-tokens] [--bench N]`: batch encode/decode over stdin/stdout JSON, the interface the
 // parity tests drive (tests/conformance/test_tokenizer_parity.py).
 #pragma once
 

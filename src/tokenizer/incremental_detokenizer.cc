@@ -13,6 +13,11 @@ constexpr size_t kPromptContextTokens = 5;
 
 constexpr std::string_view kReplacementChar = "\xEF\xBF\xBD";
 
+// "<0xAB>": a byte_fallback token.
+bool IsByteToken(const std::string& t) {
+  return t.size() == 6 && t.compare(0, 3, "<0x") == 0 && t[5] == '>';
+}
+
 bool EndsWith(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(),
                                                 suffix) == 0;
@@ -78,6 +83,9 @@ std::string IncrementalDetokenizer::AddWindowed(int32_t id) {
   if (full_text.size() <= prefix_text.size() || EndsWith(full_text, kReplacementChar)) {
     return "";
   }
+  // A byte-fallback run may still be invalidated by its next byte token, which turns the
+  // whole run (already-valid bytes included) into U+FFFDs: wait for the run to end.
+  if (tokenizer_.decoder_has_byte_fallback() && IsByteToken(window_.back())) return "";
   std::string delta = full_text.substr(prefix_text.size());
   // The emitted tokens become the new window's prefix: they give the next token its
   // context (leading space) while keeping the decoded window short.

@@ -11,7 +11,9 @@
 //    runs over a short window of recent tokens, and the new text is the decode of
 //    window+token minus the decode of the window. The window is what keeps SentencePiece's
 //    leading-space rule right: "▁world" loses its space only at the start of the text,
-//    never in the middle. Text ending in U+FFFD (an incomplete byte run) is held back.
+//    never in the middle. Text ending in U+FFFD (an incomplete byte run) is held back, and
+//    so is a ByteFallback run of "<0xAB>" tokens until a non-byte token ends it: HF turns
+//    a whole run with one bad byte into U+FFFDs, so earlier bytes are not final before.
 //    Amortized O(1) per Add (the window restarts after each emission).
 #pragma once
 

@@ -273,3 +273,22 @@ def test_roundtrip_decode_equals_normalized_input_for_qwen3():
     ids = run_tokenize(d, subset)
     texts = run_tokenize(d, ids, "--decode")
     assert_same("qwen3 roundtrip", subset, [hf.normalizer.normalize_str(s) for s in subset], texts)
+
+
+@pytest.mark.parametrize("model", ["qwen3", "llama3"])
+def test_streaming_detokenizer_parity(model):
+    """IncrementalDetokenizer deltas join to HF's decode of all ids (random id runs split
+    characters across tokens), and never hold a cut character (U+FFFD only where HF has it)."""
+    d = model_dir(model)
+    hf = tokenizers.Tokenizer.from_file(str(d / "tokenizer.json"))
+    ids = [e.ids for e in hf.encode_batch(CORPUS[:2000])]
+    rng = random.Random(SEED + 4)
+    vocab = hf.get_vocab_size(with_added_tokens=True)
+    ids += [[rng.randrange(vocab) for _ in range(rng.randint(1, 30))] for _ in range(2000)]
+    for skip in (False, True):
+        flags = ["--decode", "--stream"] + (["--skip-special-tokens"] if skip else [])
+        streams = run_tokenize(d, ids, *flags)
+        expected = hf.decode_batch(ids, skip_special_tokens=skip)
+        assert_same(f"{model} stream skip={skip}", ids, expected, ["".join(s) for s in streams])
+        for deltas, full in zip(streams, expected):
+            assert sum(x.count("\ufffd") for x in deltas) == full.count("\ufffd")

@@ -166,3 +166,20 @@ def test_decode(case):
         expected = hf.decode_batch(ids, skip_special_tokens=skip)
         flags = ["--decode"] + (["--skip-special-tokens"] if skip else [])
         assert_same(f"{name} decode skip={skip}", ids, expected, run_tokenize(directory, ids, *flags))
+
+
+def test_streaming_detokenizer(case):
+    """vllm-cpp's IncrementalDetokenizer: the deltas join to HF's decode of all ids, and no
+    delta is cut inside a character (a U+FFFD appears only where HF's decode has one)."""
+    name, hf, directory = case
+    ids = [e.ids for e in hf.encode_batch(EVAL[:1000])]
+    rng = random.Random(SEED + 3)
+    vocab = hf.get_vocab_size(with_added_tokens=True)
+    ids += [[rng.randrange(vocab) for _ in range(rng.randint(1, 25))] for _ in range(500)]
+    for skip in (False, True):
+        flags = ["--decode", "--stream"] + (["--skip-special-tokens"] if skip else [])
+        streams = run_tokenize(directory, ids, *flags)
+        expected = hf.decode_batch(ids, skip_special_tokens=skip)
+        assert_same(f"{name} stream skip={skip}", ids, expected, ["".join(s) for s in streams])
+        for deltas, full in zip(streams, expected):
+            assert sum(d.count("\ufffd") for d in deltas) == full.count("\ufffd")
