@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-tokenizers = pytest.importorskip("tokenizers")
+import tokenizers  # the reference (scripts/requirements-test.txt pins it)
 
 REPO = Path(__file__).resolve().parents[2]
 MODELS = {
@@ -28,17 +28,20 @@ MODELS = {
 SEED = 20251125
 
 
+# Like the rest of the conformance suite: a missing binary or tokenizer file is a failure
+# with a clear message, never a silent skip.
 def vllm_bin():
-    path = os.environ.get("VLLM_CPP_BIN", str(REPO / "build/vllm-cpp"))
-    if not Path(path).exists():
-        pytest.skip(f"vllm-cpp binary not found at {path} (set VLLM_CPP_BIN)")
+    path = os.environ.get("VLLM_CPP_BIN")
+    if not path or not Path(path).is_file():
+        pytest.fail(f"VLLM_CPP_BIN={path!r} is not the vllm-cpp binary (make build; "
+                    "VLLM_CPP_BIN=build/vllm-cpp)", pytrace=False)
     return path
 
 
 def model_dir(name):
     d = MODELS[name]
-    if not (d / "tokenizer.json").exists():
-        pytest.skip(f"{d} missing: run scripts/setup.sh")
+    if not (d / "tokenizer.json").is_file():
+        pytest.fail(f"missing {d}/tokenizer.json: run scripts/setup.sh", pytrace=False)
     return d
 
 

@@ -16,8 +16,7 @@ import pytest
 
 from test_tokenizer_parity import CORPUS, SEED, assert_same, model_dir, run_tokenize
 
-tokenizers = pytest.importorskip("tokenizers")
-from tokenizers import (AddedToken, Regex, Tokenizer, decoders, models, normalizers,  # noqa: E402
+from tokenizers import (AddedToken, Regex, Tokenizer, decoders, models, normalizers,
                         pre_tokenizers, processors, trainers)
 
 TRAIN = CORPUS[:3000]
