@@ -44,6 +44,7 @@ IncrementalDetokenizer::IncrementalDetokenizer(const Tokenizer& tokenizer,
     std::string bytes;
     for (const std::string& t : tail) bytes += ByteLevelTokenBytes(t);
     pending_bytes_ = bytes.substr(utf8::CompletePrefixLength(bytes));
+    num_prompt_pending_ = pending_bytes_.size();
   } else {
     window_ = std::move(tail);
     read_offset_ = window_.size();
@@ -70,6 +71,7 @@ std::string IncrementalDetokenizer::AddByteLevel(int32_t id) {
   // cut is at a character start, where Decode's left-to-right scan also restarts.
   std::string text = utf8::ToValidLossy(std::string_view(pending_bytes_).substr(0, complete));
   pending_bytes_.erase(0, complete);
+  num_prompt_pending_ = 0;  // the prompt's bytes were the start of what was just emitted
   return text;
 }
 
@@ -96,8 +98,12 @@ std::string IncrementalDetokenizer::AddWindowed(int32_t id) {
 
 std::string IncrementalDetokenizer::Flush() {
   if (byte_level_) {
-    std::string text = utf8::ToValidLossy(pending_bytes_);
+    // Only the prompt's unfinished character is left: nothing was generated into it.
+    std::string text = pending_bytes_.size() == num_prompt_pending_
+                           ? std::string()
+                           : utf8::ToValidLossy(pending_bytes_);
     pending_bytes_.clear();
+    num_prompt_pending_ = 0;
     return text;
   }
   if (read_offset_ == window_.size()) return "";

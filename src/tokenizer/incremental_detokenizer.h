@@ -51,8 +51,10 @@ class IncrementalDetokenizer {
   bool byte_level_;
   size_t num_tokens_ = 0;
 
-  // ByteLevel strategy: bytes of an unfinished UTF-8 character.
+  // ByteLevel strategy: bytes of an unfinished UTF-8 character; the first
+  // num_prompt_pending_ of them came from the prompt (not output unless completed).
   std::string pending_bytes_;
+  size_t num_prompt_pending_ = 0;
 
   // Windowed strategy: token strings from prefix_offset_ on. Text of
   // window_[0, read_offset_) has been emitted already (or belongs to the prompt).

@@ -61,6 +61,11 @@ TEST(IncrementalDetokenizerTest, PromptTailCompletesInOutput) {
   // The prompt ends with the first byte of é; the first generated token finishes it.
   EXPECT_EQ(Stream(*t, Ids{8, 0}, false, Ids{0, 7}),
             (std::vector<std::string>{"\xC3\xA9", "a", ""}));
+  // Not completed: the prompt's partial character is not output at the end.
+  EXPECT_EQ(Stream(*t, Ids{}, false, Ids{0, 7}), (std::vector<std::string>{""}));
+  // Broken by the next token: one U+FFFD for it, as decoding prompt+output would give.
+  EXPECT_EQ(Stream(*t, Ids{0}, false, Ids{0, 7}),
+            (std::vector<std::string>{"\xEF\xBF\xBD" "a", ""}));
 }
 
 TEST(IncrementalDetokenizerTest, SentencePieceLeadingSpace) {
