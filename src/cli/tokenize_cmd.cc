@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tokenizer/incremental_detokenizer.h"
 #include "tokenizer/tokenizer.h"
 
 namespace vllm::cli {
@@ -22,6 +23,8 @@ constexpr const char* kUsage =
     "  --no-add-special-tokens  do not run the post-processor (no BOS/EOS template)\n"
     "  --no-parse-special       treat special-token text in the input as plain text\n"
     "  --skip-special-tokens    (decode) drop special tokens from the text\n"
+    "  --stream                 (decode) per sequence, the text deltas IncrementalDetokenizer\n"
+    "                           gives after each id, then its flush: JSON array of arrays\n"
     "  --bench N                encode the inputs N times on one thread; print\n"
     "                           {\"seconds\": best pass, \"bytes\", \"tokens\"} instead of ids\n";
 
@@ -31,11 +34,14 @@ struct Options {
   bool add_special_tokens = true;
   bool parse_special = true;
   bool skip_special_tokens = false;
+  bool stream = false;
   int bench_passes = 0;
 };
 
 bool ParseArgs(int argc, char** argv, Options* options) {
-  for (int k = 1; k < argc; ++k) {
+  // Accept both argv conventions: {"tokenize", ...} and {"vllm-cpp", "tokenize", ...}.
+  const int first = argc > 1 && std::string(argv[1]) == "tokenize" ? 2 : 1;
+  for (int k = first; k < argc; ++k) {
     const std::string arg = argv[k];
     if (arg == "--decode") {
       options->decode = true;
@@ -45,6 +51,8 @@ bool ParseArgs(int argc, char** argv, Options* options) {
       options->parse_special = false;
     } else if (arg == "--skip-special-tokens") {
       options->skip_special_tokens = true;
+    } else if (arg == "--stream") {
+      options->stream = true;
     } else if (arg == "--bench" && k + 1 < argc) {
       options->bench_passes = std::atoi(argv[++k]);
       if (options->bench_passes < 1) return false;
@@ -137,7 +145,15 @@ int RunTokenizeCommand(int argc, char** argv) {
         }
         ids.push_back(id.get<int32_t>());
       }
-      response.push_back((*tokenizer)->Decode(ids, options.skip_special_tokens));
+      if (options.stream) {
+        IncrementalDetokenizer detok(**tokenizer, {}, options.skip_special_tokens);
+        nlohmann::json deltas = nlohmann::json::array();
+        for (int32_t id : ids) deltas.push_back(detok.Add(id));
+        deltas.push_back(detok.Flush());
+        response.push_back(std::move(deltas));
+      } else {
+        response.push_back((*tokenizer)->Decode(ids, options.skip_special_tokens));
+      }
       continue;
     }
     if (!item.is_string()) {
