@@ -384,7 +384,8 @@ class Parser {
   }
 
   ExprPtr ParseCompare() {
-    ExprPtr e = ParseMath1();
+    ExprPtr first = ParseMath1();
+    ExprPtr chain;
     while (true) {
       const Token& t = Peek();
       std::string op;
@@ -400,9 +401,14 @@ class Parser {
         Next();
         Next();
       } else {
-        return e;
+        return chain ? std::move(chain) : std::move(first);
       }
-      e = MakeBinary(op, std::move(e), ParseMath1(), t.pos);
+      if (!chain) {
+        chain = MakeExpr(Expr::Kind::kCompare, t.pos);
+        chain->args.push_back(std::move(first));
+      }
+      chain->ops.push_back(op);
+      chain->args.push_back(ParseMath1());
     }
   }
 

@@ -74,6 +74,7 @@ SNIPPETS = [
     "{{ 7 // 2 }} {{ -7 // 2 }} {{ 7 % 3 }} {{ -7 % 3 }} {{ 7 / 2 }} {{ 6 / 3 }} {{ 2 ** 10 }} {{ 1 + 2 * 3 - 4 }}",
     "{{ 'a' ~ 1 ~ none ~ true ~ 2.50 }}",
     "{{ 'ab' * 3 }} {{ [1] * 2 }} {{ [1, 2] + [3] }} {{ 'x' + 'y' }}",
+    "{{ 3 > 2 > 1 }} {{ 1 < 3 < 2 }} {{ 1 in [1] in [[1]] }} {{ 1 == 1 != 2 }}",
     "{{ 1 < 2 < 3 }} {{ 1 == 1.0 }} {{ 'a' < 'b' }} {{ [1, 2] < [1, 3] }} {{ true == 1 }}",
     "{{ 'ell' in s }} {{ 3 in lst }} {{ 'k1' in d }} {{ 'zz' not in s }} {{ not t }}",
     "{{ none or 'default' }} {{ 0 and 'x' }} {{ 'a' and 'b' }} {{ lst or [] }}",
@@ -197,7 +198,8 @@ ERRORS = [
     "{{ [1, 2 }}",
     "{% macro m(a) %}{% endmacro %}{{ m(1, 2) }}",
     "{{ none.attr }}x",
-    "{{ -lst|length }}",  # unary minus binds before the filter: -(list)
+    "{{ -lst|length }}",
+    "{% set ns = namespace() %}{% set ns._x = 1 %}",  # unary minus binds before the filter: -(list)
 ]
 
 
