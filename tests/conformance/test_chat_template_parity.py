@@ -148,6 +148,13 @@ A_REASON = {"role": "assistant", "content": "The answer is 4.", "reasoning_conte
 A_THINK_INLINE = {"role": "assistant", "content": "<think>\nCount letters: s-t-r-a-w-b-e-r-r-y.\n</think>\n\nThere are 3 r's."}
 U_MATH = {"role": "user", "content": "What is 2 + 2?"}
 U_STRAW = {"role": "user", "content": "How many r's in strawberry?"}
+CALL_NO_CONTENT = {  # OpenAI clients send content=None with tool calls; transformers drops the key
+    "role": "assistant",
+    "content": None,
+    "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "search", "arguments": {"query": "q"}}}],
+}
+TOOL_R_DICT = {"role": "tool", "content": {"temp": 21.5, "unit": "°C", "ok": True}}
+PARTS_USER = {"role": "user", "content": [{"type": "text", "text": "part one"}, {"type": "text", "text": "part two"}]}
 U_TOOLRESP_TEXT = {"role": "user", "content": "<tool_response>\nraw\n</tool_response>"}
 
 BASIC = {
@@ -203,6 +210,12 @@ def _cases():
     for conv_name, conv in TOOL_CONVS.items():
         cases.append(("llama3.2", conv_name, conv, [WEATHER_TOOL, SEARCH_TOOL], True, {}))
         cases.append(("llama3.2", conv_name + "+tools_in_system", conv, [WEATHER_TOOL], True, {"tools_in_user_message": False}))
+    # Shapes straight from OpenAI-style requests.
+    cases.append(("qwen2.5", "tool_call_without_content", [U_WEATHER, CALL_NO_CONTENT, TOOL_R2], [SEARCH_TOOL], True, {}))
+    cases.append(("qwen3", "tool_call_without_content", [U_WEATHER, CALL_NO_CONTENT, TOOL_R2], [SEARCH_TOOL], True, {}))
+    cases.append(("llama3.2", "tool_response_as_dict", [U_WEATHER, CALL_DICT, TOOL_R_DICT], [WEATHER_TOOL], True, {}))
+    cases.append(("llama3.2", "content_parts", [PARTS_USER], None, True, {}))
+    cases.append(("qwen3", "content_parts", [PARTS_USER], None, True, {}))
     # Where jinja2 raises, we must raise with the same message.
     cases.append(("llama3.2", "error_two_tool_calls", [U_WEATHER, CALL_TWO], [WEATHER_TOOL], True, {}))
     cases.append(("llama3.2", "error_tools_without_user", [SYS], [WEATHER_TOOL], True, {}))
