@@ -212,6 +212,13 @@ TEST(ChatTemplateTest, LimitsStopRunawayTemplates) {
   EXPECT_EQ(st.code(), StatusCode::kResourceExhausted);
   EXPECT_TRUE(Contains(st.message(), "macro calls nested deeper than 64")) << st.message();
 
+  // Values cannot nest without bound (printing, comparing and freeing them recurse).
+  st = RenderError("{% set ns = namespace(x=[]) %}{% for i in range(2000) %}{% set ns.x = [ns.x] %}{% endfor %}{{ ns.x }}");
+  EXPECT_TRUE(Contains(st.message(), "nested more than 512 levels")) << st.message();
+  EXPECT_TRUE(Contains(RenderError("{% set ns = namespace() %}{% set ns.me = [ns] %}").message(), "namespace() inside"));
+  std::string deep_json = std::string(3000, '[') + std::string(3000, ']');
+  EXPECT_FALSE(RenderChatTemplate("{{ x }}", ojson{{"x", ojson::parse(deep_json)}}).ok());
+
   // Deeply nested syntax is rejected at parse time instead of overflowing the stack.
   std::string deep(5000, '(');
   auto parsed = ChatTemplate::Parse("{{ " + deep + "1" + std::string(5000, ')') + " }}");

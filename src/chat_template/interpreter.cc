@@ -142,6 +142,21 @@ class Interpreter {
     for (size_t i = 0; i < items.size(); ++i) frame.vars[targets[i]] = items[i];
   }
 
+  static bool HoldsNamespace(const Value& v, int depth) {
+    if (v.is_namespace()) return true;
+    if (depth > Value::kMaxValueDepth) return false;
+    if (v.is_list()) {
+      for (const Value& item : v.as_list()) {
+        if (HoldsNamespace(item, depth + 1)) return true;
+      }
+    } else if (v.is_dict()) {
+      for (const auto& kv : v.as_dict().items) {
+        if (HoldsNamespace(kv.second, depth + 1)) return true;
+      }
+    }
+    return false;
+  }
+
   void ExecSet(const Node& node, const Value& v, Frame& frame) {
     if (node.target_attr.empty()) {
       BindTargets(node.targets, v, frame);
@@ -150,6 +165,10 @@ class Interpreter {
     const Value* obj = frame.Find(node.targets[0]);
     if (!obj || !obj->is_namespace()) {
       Fail("cannot assign attribute '" + node.target_attr + "' on '" + node.targets[0] + "': not a namespace()");
+    }
+    if (HoldsNamespace(v, 0)) {
+      // A namespace reachable from itself would make printing and freeing it recurse forever.
+      Fail("cannot store a namespace() inside a namespace()");
     }
     if (node.target_attr[0] == '_') {
       // transformers' TemplateNamespace refuses these (sandbox escape guard).
