@@ -39,6 +39,22 @@ ExprPtr ExprParser::ParseExpr(bool allow_cond) {
   return e;
 }
 
+ExprPtr ExprParser::ParseTuple(bool allow_cond) {
+  const Token& start = Peek();
+  ExprPtr first = ParseExpr(allow_cond);
+  if (!IsOp(",")) return first;
+  auto tuple = MakeExpr(Expr::Kind::kList, start.pos);
+  tuple->is_tuple = true;
+  tuple->args.push_back(std::move(first));
+  while (IsOp(",")) {
+    Next();
+    const Token& t = Peek();
+    if (t.kind == TokenKind::kBlockEnd || t.kind == TokenKind::kVarEnd || IsName("if")) break;
+    tuple->args.push_back(ParseExpr(allow_cond));
+  }
+  return tuple;
+}
+
 ExprPtr ExprParser::ParseOr() {
   ExprPtr e = ParseAnd();
   while (IsName("or")) {
@@ -304,7 +320,11 @@ ExprPtr ExprParser::ParsePostfix(ExprPtr e) {
         for (auto& p : parts) s->args.push_back(std::move(p));
         e = std::move(s);
       } else {
-        if (!parts[0]) ErrorAt(open, "empty subscript '[]'");
+        if (!parts[0]) {
+          // jinja2 subscripts with an empty tuple, which no container holds: Undefined.
+          parts[0] = MakeExpr(Expr::Kind::kList, open.pos);
+          parts[0]->is_tuple = true;
+        }
         auto g = MakeExpr(Expr::Kind::kGetItem, open.pos);
         g->args.push_back(std::move(e));
         g->args.push_back(std::move(parts[0]));
@@ -329,8 +349,6 @@ ExprPtr ExprParser::ParseFilterChain(ExprPtr operand, bool leading_pipe) {
     first = false;
     const Token& t = Peek();
     std::string name = ExpectName("as filter name");
-    // jinja2 rejects unknown filters when compiling, before any render.
-    if (!HasFilter(name)) ErrorAt(t, "no filter named '" + name + "'");
     auto f = MakeExpr(Expr::Kind::kFilter, t.pos);
     f->name = name;
     f->args.push_back(std::move(operand));
@@ -343,18 +361,20 @@ ExprPtr ExprParser::ParseFilterChain(ExprPtr operand, bool leading_pipe) {
   return operand;
 }
 
+// jinja2's rule for a bare test argument: a name (other than else/or/and), a literal, or an
+// opening bracket. Any other name counts, so `x is number if` reads `if` as a variable.
 bool ExprParser::CanStartTestArg() const {
   const Token& t = Peek();
   switch (t.kind) {
     case TokenKind::kName:
-      return t.text != "else" && t.text != "or" && t.text != "and" && t.text != "if" && t.text != "in" &&
-             t.text != "not" && t.text != "is";
+      if (t.text == "is") ErrorAt(t, "You cannot chain multiple tests with is");
+      return t.text != "else" && t.text != "or" && t.text != "and";
     case TokenKind::kString:
     case TokenKind::kInt:
     case TokenKind::kFloat:
       return true;
     case TokenKind::kOp:
-      return t.text == "[" || t.text == "{" || t.text == "-";
+      return t.text == "[" || t.text == "{";
     default:
       return false;
   }
@@ -364,25 +384,22 @@ ExprPtr ExprParser::ParseFilterExpr(ExprPtr e) {
   while (true) {
     if (IsOp("|")) {
       e = ParseFilterChain(std::move(e));
+    } else if (IsOp("(")) {  // calling a filter's or test's result: `x|attr('f')()`
+      const Token& open = Next();
+      auto c = MakeExpr(Expr::Kind::kCall, open.pos);
+      c->args.push_back(std::move(e));
+      ParseCallArgs(c.get());
+      e = std::move(c);
     } else if (IsName("is")) {
-      const Token& is = Next();
+      Next();  // is
       bool negated = false;
       if (IsName("not")) {
         Next();
         negated = true;
       }
-      const Token& t = Peek();
-      std::string name;
-      if (t.kind == TokenKind::kName) {
-        name = Next().text;
-      } else if (t.kind == TokenKind::kOp && (t.text == "==" || t.text == "!=" || t.text == "<" ||
-                                               t.text == ">" || t.text == "<=" || t.text == ">=")) {
-        name = Next().text;
-      } else {
-        ErrorAt(t, "expected a test name after 'is', got " + Describe(t));
-      }
-      if (!HasTest(name)) ErrorAt(t, "no test named '" + name + "'");
-      auto test = MakeExpr(Expr::Kind::kTest, is.pos);
+      SourcePos name_pos = Peek().pos;
+      std::string name = ExpectName("as test name after 'is'");
+      auto test = MakeExpr(Expr::Kind::kTest, name_pos);
       test->name = name;
       test->negated = negated;
       test->args.push_back(std::move(e));
@@ -390,7 +407,8 @@ ExprPtr ExprParser::ParseFilterExpr(ExprPtr e) {
         Next();
         ParseCallArgs(test.get());
       } else if (CanStartTestArg()) {
-        test->args.push_back(ParseUnary(false));
+        // jinja2 takes one bare argument: `x is divisibleby 3`, `x is sameas none`.
+        test->args.push_back(ParsePostfix(ParsePrimary()));
       }
       e = std::move(test);
     } else {
@@ -398,10 +416,5 @@ ExprPtr ExprParser::ParseFilterExpr(ExprPtr e) {
     }
   }
 }
-
-std::vector<Token> toks_;
-size_t i_ = 0;
-int depth_ = 0;
-int loop_depth_ = 0;
 
 }  // namespace vllm::jinja

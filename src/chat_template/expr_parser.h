@@ -14,6 +14,9 @@ class ExprParser : public TokenCursor {
 
   // allow_cond=false stops before a top-level `if` (the `for x in y if cond` filter).
   ExprPtr ParseExpr(bool allow_cond = true);
+  // jinja2's parse_tuple: where a statement takes an expression (`{{ }}`, set, if, for), a
+  // comma makes an implicit tuple: `{% set a = 1, 2 %}`.
+  ExprPtr ParseTuple(bool allow_cond);
   // `| f(args) | g`: operand may be null (filter blocks, `{% set x | f %}`); without
   // leading_pipe the first filter name comes directly (`{% filter upper %}`).
   ExprPtr ParseFilterChain(ExprPtr operand, bool leading_pipe = true);

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "chat_template/builtins.h"
 #include "chat_template/expr_parser.h"
 #include "chat_template/lexer.h"
 
@@ -39,7 +40,7 @@ class Parser : public ExprParser {
       } else if (t.kind == TokenKind::kVarBegin) {
         Next();
         auto n = MakeNode(Node::Kind::kOutput, t);
-        n->expr = ParseExpr();
+        n->expr = ParseTuple(/*allow_cond=*/true);
         if (Peek().kind != TokenKind::kVarEnd) ErrorAt(Peek(), "expected '}}' to end the expression, got " + Describe(Peek()));
         Next();
         body.push_back(std::move(n));
@@ -106,14 +107,14 @@ class Parser : public ExprParser {
 
   NodePtr ParseIf(const Token& kw) {
     auto n = MakeNode(Node::Kind::kIf, kw);
-    ExprPtr cond = ParseExpr();
+    ExprPtr cond = ParseTuple(/*allow_cond=*/false);
     ExpectBlockEnd("if");
     while (true) {
       std::string end;
       Body body = ParseBlockBody({"elif", "else", "endif"}, kw, "endif", &end);
       n->branches.emplace_back(std::move(cond), std::move(body));
       if (end == "elif") {
-        cond = ParseExpr();
+        cond = ParseTuple(/*allow_cond=*/false);
         ExpectBlockEnd("elif");
         continue;
       }
@@ -145,7 +146,7 @@ class Parser : public ExprParser {
     n->targets = ParseTargets("as 'for' loop variable");
     if (!IsName("in")) ErrorAt(Peek(), "expected 'in' in 'for' tag, got " + Describe(Peek()));
     Next();
-    n->expr = ParseExpr(/*allow_cond=*/false);
+    n->expr = ParseTuple(/*allow_cond=*/false);
     if (IsName("if")) {
       Next();
       n->filter = ParseExpr();
@@ -173,7 +174,7 @@ class Parser : public ExprParser {
       n->targets = {name};
       n->target_attr = ExpectName("after '.' in 'set' target");
       ExpectOp("=", "in 'set' tag");
-      n->expr = ParseExpr();
+      n->expr = ParseTuple(/*allow_cond=*/true);
       ExpectBlockEnd("set");
       return n;
     }
@@ -186,7 +187,7 @@ class Parser : public ExprParser {
       Next();
       auto n = MakeNode(Node::Kind::kSet, kw);
       n->targets = std::move(targets);
-      n->expr = ParseExpr();
+      n->expr = ParseTuple(/*allow_cond=*/true);
       ExpectBlockEnd("set");
       return n;
     }
@@ -262,11 +263,67 @@ class Parser : public ExprParser {
   int loop_depth_ = 0;
 };
 
+// jinja2 rejects an unknown filter or test when it compiles the template, except inside an
+// {% if %} or inline if (a "soft" frame), where it fails only if actually evaluated; loop,
+// macro, call and block bodies start a fresh, non-soft frame. We mirror that split: errors
+// here at parse time, the rest at render time from ApplyFilter/ApplyTest.
+void CheckNames(const Expr* e, bool soft) {
+  if (!e) return;
+  if (e->kind == Expr::Kind::kCondExpr) soft = true;
+  if (!soft && e->kind == Expr::Kind::kFilter && !HasFilter(e->name)) {
+    throw TemplateError("no filter named '" + e->name + "'", e->pos);
+  }
+  if (!soft && e->kind == Expr::Kind::kTest && !HasTest(e->name)) {
+    throw TemplateError("no test named '" + e->name + "'", e->pos);
+  }
+  for (const ExprPtr& arg : e->args) CheckNames(arg.get(), soft);
+  for (const auto& kv : e->kwargs) CheckNames(kv.second.get(), soft);
+}
+
+void CheckNames(const Body& body, bool soft) {
+  for (const NodePtr& n : body) {
+    switch (n->kind) {
+      case Node::Kind::kIf:
+        for (const auto& [cond, branch] : n->branches) {
+          CheckNames(cond.get(), true);
+          CheckNames(branch, true);
+        }
+        break;
+      case Node::Kind::kFor:
+        CheckNames(n->expr.get(), soft);
+        CheckNames(n->filter.get(), false);
+        CheckNames(n->body, false);
+        CheckNames(n->else_body, false);
+        break;
+      case Node::Kind::kMacro:
+      case Node::Kind::kCallBlock:
+        for (const MacroParam& p : n->params) CheckNames(p.default_value.get(), false);
+        CheckNames(n->expr.get(), soft);
+        CheckNames(n->body, false);
+        break;
+      case Node::Kind::kSetBlock:
+      case Node::Kind::kFilterBlock:
+        CheckNames(n->filter.get(), soft);
+        CheckNames(n->expr.get(), soft);
+        CheckNames(n->body, false);
+        break;
+      case Node::Kind::kScope:  // transformers' {% generation %} is a call block
+        CheckNames(n->body, false);
+        break;
+      default:
+        CheckNames(n->expr.get(), soft);
+        break;
+    }
+  }
+}
+
 }  // namespace
 
 Body Parse(const std::string& source) {
   TokenState state{Lex(source), 0, 0};
-  return Parser(&state).ParseTemplate();
+  Body body = Parser(&state).ParseTemplate();
+  CheckNames(body, /*soft=*/false);
+  return body;
 }
 
 }  // namespace vllm::jinja

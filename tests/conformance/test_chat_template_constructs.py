@@ -127,6 +127,13 @@ SNIPPETS = [
     # generation tag (transformers' AssistantTracker extension) just renders its body
     "{% generation %}gen {{ n }}{% endgeneration %}",
     "{% filter upper %}shout {{ s }}{% endfilter %}",
+    # unknown filters/tests inside {% if %} or an inline if only fail when evaluated (jinja2 >= 3.0)
+    "{% if false %}{{ s | nosuchfilter }}{% elif false and none is nosuchtest %}x{% endif %}ok",
+    "{{ s | nosuch if false else 'fine' }}",
+    "[{{ lst[] }}]",  # an empty subscript is an empty-tuple key: Undefined
+    "{{ 2 is in [1, 2] }} {{ n is sameas 7 }} {{ d | attr('get') is callable }}",
+    # implicit tuples in {{ }}, set, for and if
+    "{{ 1, 'a' }} {% set a = 1, 2 %}{{ a }} {% for x in 1, 2 %}{{ x }}{% endfor %} {% if 1, %}T{% endif %}",
 ]
 
 # More corner cases found while hardening (undefined handling, rounding, tuples, slicing).
@@ -199,6 +206,13 @@ ERRORS = [
     "{% macro m(a) %}{% endmacro %}{{ m(1, 2) }}",
     "{{ none.attr }}x",
     "{{ -lst|length }}",
+    "{% if t %}{{ s | nosuchfilter }}{% endif %}",  # reached: fails at render time
+    "{% if t %}{% for x in lst %}{{ x | nosuch }}{% endfor %}{% endif %}",  # loop body is not soft: compile error
+    "{% set a, b = 1, 2, 3 %}",
+    "{{ n is none(1) }}",
+    "{{ 1 is not none is sameas true }}",  # jinja2 forbids chained tests
+    "{{ 1 is divisibleby -1 }}",  # a bare test argument cannot start with '-'
+    "{% if 1 is number if %}A{% endif %}",  # `if` is read as a (bare) test argument
     "{% set ns = namespace() %}{% set ns._x = 1 %}",  # unary minus binds before the filter: -(list)
 ]
 
