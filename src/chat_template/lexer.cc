@@ -253,7 +253,7 @@ class Lexer {
     return e;
   }
 
-  // Python string literal escapes (jinja2 decodes literals the same way).
+  // Python string literal escapes: jinja2 decodes literals with the "unicode-escape" codec.
   size_t LexString(size_t p, SourcePos pos) {
     char quote = src_[p];
     std::string out;
@@ -281,7 +281,13 @@ class Lexer {
         case 'b': out.push_back('\b'); break;
         case 'f': out.push_back('\f'); break;
         case 'v': out.push_back('\v'); break;
-        case '0': out.push_back('\0'); break;
+        case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+          // Octal escape: up to three digits (\0, \101).
+          unsigned v = static_cast<unsigned>(e - '0');
+          for (int k = 0; k < 2 && i < src_.size() && src_[i] >= '0' && src_[i] <= '7'; ++k) v = v * 8 + (src_[i++] - '0');
+          AppendUtf8(static_cast<char32_t>(v), &out);
+          break;
+        }
         case '\n': break;  // line continuation
         case 'x':
         case 'u':
