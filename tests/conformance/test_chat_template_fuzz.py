@@ -42,7 +42,7 @@ def _mutants(seed, count):
 
 @pytest.mark.parametrize("seed", [11, 12, 13])
 def test_mutated_templates_agree_with_jinja2(seed):
-    context = parity._server_context(
+    _, _, context = parity._reference(
         "qwen3", parity.TOOL_CONVS["tool_call_dict_args"] + [parity.A_REASON], [parity.WEATHER_TOOL], True, {})
     driver = str(parity._driver())
     num_rendered = 0

@@ -3,11 +3,12 @@
 For every (template, conversation) case the reference string comes live from
 `tokenizer.apply_chat_template(messages, tools=..., add_generation_prompt=..., tokenize=False,
 chat_template=..., **kwargs)`; the C++ side is the `render_chat_template` driver built next to
-VLLM_CPP_BIN (or build/render_chat_template). The driver gets the same template context that
-transformers hands to jinja2 (captured from the real call), and we also check that this captured
-context is what a server would build on its own (see `_server_context`), so a silent
-preprocessing change in transformers shows up here. Errors must match too: where jinja2 raises
-(raise_exception, undefined attribute), the driver must fail with the same message.
+VLLM_CPP_BIN (or build/render_chat_template). The driver gets the raw request parts (messages,
+tools, flags, special tokens, kwargs), builds the template context in C++ as the server does
+(BuildChatTemplateContext: None-dropping, reasoning aliases), and we check that context equals
+the one transformers hands jinja2 (captured from the real call) before comparing renderings.
+Errors must match too: where jinja2 raises (raise_exception, undefined attribute), the driver
+must fail with the same message.
 
 Templates: Qwen3 and Llama 3 from the npm packages under deps/, public Qwen2.5-Instruct and
 Llama-3.2-Instruct templates from fixtures/chat_templates/.
@@ -266,23 +267,16 @@ def _reference(template_name, messages, tools, agp, kwargs):
         chat_template_utils.datetime = old_datetime
 
 
-def _server_context(template_name, messages, tools, agp, kwargs):
-    """The context a server builds: special tokens, kwargs, then transformers' normalization
-    (drop None-valued message keys; mirror reasoning into `thinking`/`reasoning_content`)."""
+def _inputs(template_name, messages, tools, agp, kwargs):
+    """The request parts a server has; the driver turns them into the template context with
+    BuildChatTemplateContext (C++), exactly as the server will."""
     tok = _tokenizer(TEMPLATES[template_name][0])
-    msgs = []
-    for m in messages:
-        m = {k: v for k, v in m.items() if v is not None}
-        reasoning = next((m[k] for k in ("reasoning_content", "thinking", "reasoning") if m.get(k) is not None), None)
-        if reasoning is not None:
-            m = {"thinking": reasoning, **m, "reasoning_content": reasoning}
-        msgs.append(m)
-    return {**tok.special_tokens_map, **kwargs, "messages": msgs, "tools": tools, "documents": None,
-            "add_generation_prompt": agp}
+    return {"messages": messages, "tools": tools, "add_generation_prompt": agp,
+            "special_tokens": tok.special_tokens_map, "extra_kwargs": kwargs}
 
 
-def _run_driver(template, context):
-    request = {"template": template, "context": context, "now": FIXED_NOW}
+def _run_driver(template, inputs, dump_context=False):
+    request = {"template": template, "inputs": inputs, "now": FIXED_NOW, "dump_context": dump_context}
     proc = subprocess.run([str(_driver())], input=json.dumps(request, ensure_ascii=False).encode("utf-8"),
                           capture_output=True, timeout=30)
     return proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
@@ -297,11 +291,15 @@ def test_enough_cases():
 def test_parity(case):
     template_name, _, messages, tools, agp, kwargs = case
     expected, error, captured = _reference(template_name, messages, tools, agp, kwargs)
-    context = _server_context(template_name, messages, tools, agp, kwargs)
-    if captured:
-        assert json.dumps(captured, sort_keys=True) == json.dumps(context, sort_keys=True), \
-            "transformers' template context changed; update _server_context"
-    rc, out, err = _run_driver(_template_source(template_name), context)
+    inputs = _inputs(template_name, messages, tools, agp, kwargs)
+    # The C++ context builder must hand the template exactly what transformers hands jinja2
+    # (key order included: tojson and loops over dicts see it).
+    rc, ctx_json, err = _run_driver(_template_source(template_name), inputs, dump_context=True)
+    assert rc == 0, err
+    assert captured, "transformers never reached the template"
+    assert json.loads(ctx_json) == json.loads(json.dumps(captured)), "context differs from transformers'"
+    assert [list(m) for m in json.loads(ctx_json)["messages"]] == [list(m) for m in captured["messages"]]
+    rc, out, err = _run_driver(_template_source(template_name), inputs)
     if error is not None:
         assert rc == 1, f"jinja2 raised {error!r} but the driver printed {out!r}"
         assert error in err, f"jinja2 raised {error!r}; driver said {err!r}"
