@@ -9,7 +9,10 @@
 namespace vllm::jinja {
 namespace {
 
-std::string TypeQuote(const Value& v) { return "'" + v.TypeName() + "'"; }
+std::string TypeQuote(const Value& v) {
+  std::string out(1, '\'');
+  return out.append(v.TypeName()).append(1, '\'');
+}
 
 [[noreturn]] void Unsupported(const std::string& op, const Value& a, const Value& b) {
   Fail("unsupported operand type(s) for " + op + ": " + TypeQuote(a) + " and " + TypeQuote(b));
