@@ -218,15 +218,16 @@ ERRORS = [
 ]
 
 
-def _driver():
-    candidates = []
+def _driver() -> pathlib.Path:
+    # The driver is built next to the vllm-cpp binary under test; without VLLM_CPP_BIN, the
+    # default build directory. Never fall back silently to another (possibly stale) build.
     if os.environ.get("VLLM_CPP_BIN"):
-        candidates.append(pathlib.Path(os.environ["VLLM_CPP_BIN"]).resolve().parent / "render_chat_template")
-    candidates.append(REPO / "build" / "render_chat_template")
-    for c in candidates:
-        if c.exists():
-            return c
-    pytest.fail("render_chat_template driver not found; build it first")
+        path = pathlib.Path(os.environ["VLLM_CPP_BIN"]).resolve().parent / "render_chat_template"
+    else:
+        path = REPO / "build" / "render_chat_template"
+    if not path.exists():
+        pytest.fail(f"{path} not found: build the render_chat_template target")
+    return path
 
 
 def _jinja(template):

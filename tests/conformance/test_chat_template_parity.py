@@ -34,14 +34,15 @@ from transformers.utils import chat_template_utils  # noqa: E402
 
 
 def _driver() -> pathlib.Path:
-    candidates = []
+    # The driver is built next to the vllm-cpp binary under test; without VLLM_CPP_BIN, the
+    # default build directory. Never fall back silently to another (possibly stale) build.
     if os.environ.get("VLLM_CPP_BIN"):
-        candidates.append(pathlib.Path(os.environ["VLLM_CPP_BIN"]).resolve().parent / "render_chat_template")
-    candidates.append(REPO / "build" / "render_chat_template")
-    for c in candidates:
-        if c.exists():
-            return c
-    pytest.fail(f"render_chat_template driver not found (looked at {[str(c) for c in candidates]}); build it first")
+        path = pathlib.Path(os.environ["VLLM_CPP_BIN"]).resolve().parent / "render_chat_template"
+    else:
+        path = REPO / "build" / "render_chat_template"
+    if not path.exists():
+        pytest.fail(f"{path} not found: build the render_chat_template target")
+    return path
 
 
 def _load_tokenizer(name: str):
