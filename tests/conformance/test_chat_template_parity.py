@@ -238,7 +238,10 @@ class _FixedDatetime(_dt.datetime):
 
 def _reference(template_name, messages, tools, agp, kwargs):
     """Returns (output or None, error message or None, the context jinja2 rendered with)."""
-    package, _ = TEMPLATES[template_name]
+    return _reference_for(TEMPLATES[template_name][0], _template_source(template_name), messages, tools, agp, kwargs)
+
+
+def _reference_for(package, template, messages, tools, agp, kwargs):
     tok = _tokenizer(package)
     captured = {}
     real_compile = chat_template_utils._compile_jinja_template
@@ -259,7 +262,7 @@ def _reference(template_name, messages, tools, agp, kwargs):
     try:
         out = tok.apply_chat_template(
             copy.deepcopy(messages), tools=copy.deepcopy(tools), add_generation_prompt=agp, tokenize=False,
-            chat_template=_template_source(template_name), **kwargs)
+            chat_template=template, **kwargs)
         return out, None, captured
     except Exception as e:  # jinja2.TemplateError and friends
         return None, str(e), captured
@@ -271,7 +274,11 @@ def _reference(template_name, messages, tools, agp, kwargs):
 def _inputs(template_name, messages, tools, agp, kwargs):
     """The request parts a server has; the driver turns them into the template context with
     BuildChatTemplateContext (C++), exactly as the server will."""
-    tok = _tokenizer(TEMPLATES[template_name][0])
+    return _inputs_for(TEMPLATES[template_name][0], messages, tools, agp, kwargs)
+
+
+def _inputs_for(package, messages, tools, agp, kwargs):
+    tok = _tokenizer(package)
     return {"messages": messages, "tools": tools, "add_generation_prompt": agp,
             "special_tokens": tok.special_tokens_map, "extra_kwargs": kwargs}
 
@@ -291,16 +298,20 @@ def test_enough_cases():
 @pytest.mark.parametrize("case", CASES, ids=[f"{c[0]}-{c[1]}-{'gen' if c[4] else 'nogen'}" for c in CASES])
 def test_parity(case):
     template_name, _, messages, tools, agp, kwargs = case
-    expected, error, captured = _reference(template_name, messages, tools, agp, kwargs)
-    inputs = _inputs(template_name, messages, tools, agp, kwargs)
+    check_parity(TEMPLATES[template_name][0], _template_source(template_name), messages, tools, agp, kwargs)
+
+
+def check_parity(package, template, messages, tools, agp, kwargs):
+    expected, error, captured = _reference_for(package, template, messages, tools, agp, kwargs)
+    inputs = _inputs_for(package, messages, tools, agp, kwargs)
     # The C++ context builder must hand the template exactly what transformers hands jinja2
     # (key order included: tojson and loops over dicts see it).
-    rc, ctx_json, err = _run_driver(_template_source(template_name), inputs, dump_context=True)
+    rc, ctx_json, err = _run_driver(template, inputs, dump_context=True)
     assert rc == 0, err
     assert captured, "transformers never reached the template"
     assert json.loads(ctx_json) == json.loads(json.dumps(captured)), "context differs from transformers'"
     assert [list(m) for m in json.loads(ctx_json)["messages"]] == [list(m) for m in captured["messages"]]
-    rc, out, err = _run_driver(_template_source(template_name), inputs)
+    rc, out, err = _run_driver(template, inputs)
     if error is not None:
         assert rc == 1, f"jinja2 raised {error!r} but the driver printed {out!r}"
         assert error in err, f"jinja2 raised {error!r}; driver said {err!r}"
