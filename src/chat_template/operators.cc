@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "chat_template/error.h"
+#include "chat_template/percent_format.h"
 #include "chat_template/py_format.h"
 #include "chat_template/utf8.h"
 
@@ -93,7 +94,11 @@ Value BinaryOp(const std::string& op, const Value& a, const Value& b, size_t max
     Unsupported(op, a, b);
   }
   if (!a.is_number() || !b.is_number()) {
-    if (op == "%" && a.is_string()) Fail("printf-style string formatting ('%') is not supported; use format()");
+    if (op == "%" && a.is_string()) {
+      std::string s = PercentFormat(a.as_string(), b);
+      CheckSize(s.size(), max_bytes);
+      return Value(std::move(s));
+    }
     Unsupported(op, a, b);
   }
   if (op == "-") {

@@ -1,6 +1,6 @@
 // Filters on strings and numbers, with jinja2 3.1 semantics: tojson (transformers' version),
 // string, trim, lower, upper, capitalize, title, replace, center, indent, wordcount, safe,
-// default/d, int, float, abs, round, attr, length/count.
+// default/d, int, float, abs, round, attr, length/count, format.
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -11,6 +11,7 @@
 #include "chat_template/filter_table.h"
 #include "chat_template/json_dump.h"
 #include "chat_template/operators.h"
+#include "chat_template/percent_format.h"
 #include "chat_template/py_format.h"
 #include "chat_template/string_methods.h"
 #include "chat_template/utf8.h"
@@ -239,9 +240,28 @@ Value Attr(const FilterCall& c) {
   return GetPythonAttr(c.operand, PyStr(*a[0]));
 }
 
+// jinja2: soft_str(value) % (kwargs or args); mixing both is an error.
+Value Format(const FilterCall& c) {
+  if (!c.args.positional.empty() && !c.args.keyword.empty()) {
+    Fail(c.fn + ": can't handle positional and keyword arguments at the same time");
+  }
+  Value args;
+  if (!c.args.keyword.empty()) {
+    Dict d;
+    for (const auto& [k, v] : c.args.keyword) d.Set(k, v);
+    args = Value(std::move(d));
+  } else {
+    args = Value::Tuple(c.args.positional);
+  }
+  std::string out = PercentFormat(PyStr(c.operand), args);
+  CheckBuiltSize(c, out.size());
+  return Value(std::move(out));
+}
+
 }  // namespace
 
 void AddTextFilters(FilterTable* t) {
+  (*t)["format"] = Format;
   (*t)["tojson"] = ToJson;
   (*t)["safe"] = Safe;
   (*t)["string"] = String;

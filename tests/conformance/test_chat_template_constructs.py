@@ -133,6 +133,10 @@ SNIPPETS = [
     "{{ s | nosuch if false else 'fine' }}",
     "[{{ lst[] }}]",  # an empty subscript is an empty-tuple key: Undefined
     "{{ 2 is in [1, 2] }} {{ n is sameas 7 }} {{ d | attr('get') is callable }}",
+    # printf-style formatting and the format filter
+    "{{ '%s-%d' % ('a', 3) }} {{ '%5.2f|%-4d|%04d|%x|%X|%o|%e|%g' % (3.14159, 7, 42, 255, 255, 8, 12345.678, 0.0001) }}",
+    "{{ '%(a)s and %(b)r' % {'a': 1, 'b': 'x'} }} {{ '100%%' % () }} {{ '%s' % [1, 2] }} {{ '%s' % none }} {{ '%.2s|%5s|%-5s|' % ('abc', 'r', 'l') }}",
+    "{{ '%s, %s' | format('a', 1) }} {{ '%(x)s' | format(x=5) }} {{ '%c%c' % ('h', 105) }} {{ '%+d % d' % (5, 5) }} {{ '%#x %#o' % (255, 8) }}",
     # implicit tuples in {{ }}, set, for and if
     "{{ 1, 'a' }} {% set a = 1, 2 %}{{ a }} {% for x in 1, 2 %}{{ x }}{% endfor %} {% if 1, %}T{% endif %}",
 ]
@@ -207,6 +211,10 @@ ERRORS = [
     "{% macro m(a) %}{% endmacro %}{{ m(1, 2) }}",
     "{{ none.attr }}x",
     "{{ -lst|length }}",
+    "{{ '%s %s' % ('a',) }}",
+    "{{ '%s' % ('a', 'b') }}",
+    "{{ '%d' % 'x' }}",
+    "{{ '%(k)s' % {'z': 1} }}",
     "{% if t %}{{ s | nosuchfilter }}{% endif %}",  # reached: fails at render time
     "{% if t %}{% for x in lst %}{{ x | nosuch }}{% endfor %}{% endif %}",  # loop body is not soft: compile error
     "{% set a, b = 1, 2, 3 %}",
