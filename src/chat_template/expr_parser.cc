@@ -349,6 +349,10 @@ ExprPtr ExprParser::ParseFilterChain(ExprPtr operand, bool leading_pipe) {
     first = false;
     const Token& t = Peek();
     std::string name = ExpectName("as filter name");
+    while (IsOp(".")) {  // jinja2 allows dotted filter names (never registered, so they fail)
+      Next();
+      name.append(1, '.').append(ExpectName("in dotted filter name"));
+    }
     auto f = MakeExpr(Expr::Kind::kFilter, t.pos);
     f->name = name;
     f->args.push_back(std::move(operand));
@@ -399,6 +403,10 @@ ExprPtr ExprParser::ParseFilterExpr(ExprPtr e) {
       }
       SourcePos name_pos = Peek().pos;
       std::string name = ExpectName("as test name after 'is'");
+      while (IsOp(".")) {
+        Next();
+        name.append(1, '.').append(ExpectName("in dotted test name"));
+      }
       auto test = MakeExpr(Expr::Kind::kTest, name_pos);
       test->name = name;
       test->negated = negated;

@@ -127,7 +127,8 @@ class Lexer {
     char kind = src_[start + 1];
     size_t p = start + 2;
     char left_mod = 0;
-    if (p < src_.size() && (src_[p] == '-' || src_[p] == '+')) left_mod = src_[p++];
+    // '+' is a modifier only on block and comment tags; in {{+x}} it is unary plus.
+    if (p < src_.size() && (src_[p] == '-' || (src_[p] == '+' && kind != '{'))) left_mod = src_[p++];
     bool is_block_like = kind != '{';
     // Text before this tag ends here; remember for StripBefore.
     StripBefore(start, left_mod, is_block_like);
@@ -147,7 +148,9 @@ class Lexer {
       while (p < src_.size() && IsSpace(src_[p])) ++p;
       if (p >= src_.size()) Error(std::string("unterminated tag (missing '") + close + "')", start);
       char right_mod = 0;
-      if ((src_[p] == '-' || src_[p] == '+') && src_.compare(p + 1, 2, close) == 0) right_mod = src_[p++];
+      if ((src_[p] == '-' || (src_[p] == '+' && kind == '%')) && src_.compare(p + 1, 2, close) == 0) {
+        right_mod = src_[p++];
+      }
       if (src_.compare(p, 2, close) == 0) {
         tokens_.push_back(Token{kind == '{' ? TokenKind::kVarEnd : TokenKind::kBlockEnd, "", 0, 0, PosAt(p)});
         p += 2;

@@ -131,6 +131,8 @@ SNIPPETS = [
     # unknown filters/tests inside {% if %} or an inline if only fail when evaluated (jinja2 >= 3.0)
     "{% if false %}{{ s | nosuchfilter }}{% elif false and none is nosuchtest %}x{% endif %}ok",
     "{{ s | nosuch if false else 'fine' }}",
+    "{% if t or (none|p.first) %}x{% endif %}",  # dotted filter name in a soft frame, never evaluated
+    "{{+n}} {{ +n }}",
     "[{{ lst[] }}]",  # an empty subscript is an empty-tuple key: Undefined
     "{{ 2 is in [1, 2] }} {{ n is sameas 7 }} {{ d | attr('get') is callable }}",
     # printf-style formatting and the format filter
@@ -218,6 +220,9 @@ ERRORS = [
     "{% if t %}{{ s | nosuchfilter }}{% endif %}",  # reached: fails at render time
     "{% if t %}{% for x in lst %}{{ x | nosuch }}{% endfor %}{% endif %}",  # loop body is not soft: compile error
     "{% set a, b = 1, 2, 3 %}",
+    "{{ 'a' +}}",  # '+}}' is not a tag end (only '+%}' is)
+    "{{ t or (none|p.first) }}",  # unknown (dotted) filter outside if: compile error
+    "{% set ns = namespace(undefined_var, a=1) %}",
     "{{ n is none(1) }}",
     "{{ 1 is not none is sameas true }}",  # jinja2 forbids chained tests
     "{{ 1 is divisibleby -1 }}",  # a bare test argument cannot start with '-'
