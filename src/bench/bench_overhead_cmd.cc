@@ -74,7 +74,7 @@ int RunBenchOverhead(int argc, char** argv) {
 
   // The model's decode step for the same number of sequences, and for one.
   auto decode_ms = [&](int n) {
-    KvCacheTensors kvt(model.value()->MakeKvSpec(bs, n * 3));
+    KvCacheTensors kvt(model.value()->MakeKvSpec(bs, n * 3, DType::kBF16));
     BatchInputs d;
     d.max_blocks_per_seq = 3;
     d.query_start.push_back(0);

@@ -4,8 +4,8 @@
 
 namespace vllm {
 
-ModelRunner::ModelRunner(Model* model, int64_t block_size, int64_t num_blocks)
-    : model_(model), kv_(model->MakeKvSpec(block_size, num_blocks)) {}
+ModelRunner::ModelRunner(Model* model, int64_t block_size, int64_t num_blocks, DType kv_dtype)
+    : model_(model), kv_(model->MakeKvSpec(block_size, num_blocks, kv_dtype)) {}
 
 std::vector<float>& ModelRunner::Execute(const SchedulerOutput& out, const Scheduler& sched,
                                          const KvCacheManager& kv) {

@@ -16,7 +16,7 @@ namespace vllm {
 
 class ModelRunner {
  public:
-  ModelRunner(Model* model, int64_t block_size, int64_t num_blocks);
+  ModelRunner(Model* model, int64_t block_size, int64_t num_blocks, DType kv_dtype);
 
   // Runs the step. Returns logits [num sampling seqs, vocab] in the order of out.seqs
   // (only entries with `samples`); valid until the next call.
