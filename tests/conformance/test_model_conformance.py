@@ -28,6 +28,7 @@ from conftest import threads_args
 REL_TOL = 1e-3
 NUM_GENERATED = 32
 MAX_NEAR_TIE_FRACTION = 0.05
+EXTRA_PROMPTS = ("long", "short")  # prompts used for the non-core variants (tiny_models._extra)
 
 _ADJ = ["quiet", "bright", "heavy", "ancient", "curious", "narrow", "silver"]
 _NOUN = ["river", "engine", "garden", "library", "mountain", "signal", "harbor", "lantern", "market",
@@ -75,11 +76,14 @@ class Case:
         self.model_dir = model_dir
         self.tmp_dir = tmp_dir
         self.prompts = make_prompts(model_dir / "tokenizer.json")
+        if not variant.core:
+            self.prompts = {k: self.prompts[k] for k in EXTRA_PROMPTS}
         self.positions = {k: positions_for(len(ids)) for k, ids in self.prompts.items()}
         model, _ = R.load_f32(model_dir)
-        self.refs = {k: R.run_reference(model, ids, self.positions[k], NUM_GENERATED)
+        head = R.head_matrix(model)
+        self.refs = {k: R.run_reference(model, ids, self.positions[k], NUM_GENERATED, head)
                      for k, ids in self.prompts.items()}
-        del model
+        del model, head
         self._ours = {}
 
     def ours(self, cli, prompt: str):

@@ -129,3 +129,20 @@ def test_tolerance_catches_one_bad_quantization_group(model_cache):
     lin.biases = mx.array(b)
     bad = _last_logits(model, ids)
     assert R.rel_err(bad, ref) > MARGIN * REL_TOL
+
+
+@pytest.mark.parametrize("name", ["qwen3-q6g32-f16-untied", "llama-q3g128-f32-untied", "qwen2-bf16-tied"])
+def test_decode_head_matches_mlx_lm_call(model_cache, name):
+    """The decode steps' numpy head equals a full mlx-lm Model.__call__ with the KV cache."""
+    from mlx_lm.models.cache import make_prompt_cache
+
+    model, prompts = _load(model_cache, name)
+    ids = prompts["short"]
+    ref = R.run_reference(model, ids, [-1], 4)
+    cache = make_prompt_cache(model)
+    logits = model(mx.array([ids]), cache=cache)[0, -1]
+    for i, tok in enumerate(ref.token_ids):
+        row = np.array(logits.astype(mx.float32))
+        assert R.rel_err(ref.step_logits[i], row) < 1e-5, i
+        assert int(np.argmax(row)) == tok
+        logits = model(mx.array([[tok]]), cache=cache)[0, -1]
