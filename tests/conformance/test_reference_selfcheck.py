@@ -146,3 +146,27 @@ def test_decode_head_matches_mlx_lm_call(model_cache, name):
         assert R.rel_err(ref.step_logits[i], row) < 1e-5, i
         assert int(np.argmax(row)) == tok
         logits = model(mx.array([[tok]]), cache=cache)[0, -1]
+
+
+def test_greedy_comparison_rules():
+    """compare_greedy: exact match -> None; a difference where the reference had a near tie that
+    includes our token -> accepted; any other difference -> a message naming the step."""
+    from test_model_conformance import compare_greedy
+
+    rng = np.random.default_rng(1)
+    rows = rng.normal(0, 5, size=(4, 1000)).astype(np.float32)
+    toks = [int(np.argmax(r)) for r in rows]
+    runner_up = int(np.argsort(rows[2])[-2])
+    ref = R.Reference([0], rows[:1], toks, rows)
+    assert compare_greedy(list(toks), ref) is None
+    # decisive gap at step 2: a real difference
+    rows[2, runner_up] = rows[2, toks[2]] - 0.5
+    msg = compare_greedy(toks[:2] + [runner_up] + toks[3:], ref)
+    assert isinstance(msg, str) and "generated token 2" in msg
+    # gap below tie_tolerance: accepted as float32 noise
+    rows[2, runner_up] = rows[2, toks[2]] - 0.5 * R.tie_tolerance(rows[2])
+    assert compare_greedy(toks[:2] + [runner_up, 7, 7], ref) == ("near_tie", 2)
+    # a token far below the maximum is never accepted, nor an out-of-vocabulary id
+    low = int(np.argmin(rows[1]))
+    assert isinstance(compare_greedy([toks[0], low] + toks[2:], ref), str)
+    assert isinstance(compare_greedy([toks[0], 5000] + toks[2:], ref), str)
