@@ -112,9 +112,10 @@ class Case:
 
 
 @pytest.fixture(scope="module", params=[v.name for v in tiny_models.VARIANTS])
-def case(request, model_cache, tmp_path_factory):
+def case(request, vllm_bin, model_cache, tmp_path_factory):
     """Module-scoped and parametrized: pytest runs both tests of a variant back to back and
-    frees the variant's references (~80 MB of logits) before building the next one."""
+    frees the variant's references (~80 MB of logits) before building the next one.
+    (Depends on vllm_bin so a missing binary fails at once, before any reference work.)"""
     variant = tiny_models.VARIANTS_BY_NAME[request.param]
     return Case(variant, model_cache.path(variant), tmp_path_factory.mktemp(variant.name))
 
