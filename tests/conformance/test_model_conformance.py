@@ -62,7 +62,7 @@ def positions_for(n: int) -> list[int]:
     out, seen = [], set()
     for p in cands:
         r = p + n if p < 0 else p
-        if 0 <= r < n and (r not in seen or p == -1):
+        if 0 <= r < n and (r not in seen or (p == -1 and -1 not in out)):
             out.append(p)
             seen.add(r)
     return out
