@@ -15,10 +15,7 @@ import os
 # spinning OpenBLAS threads under oversubscription only burn CPU. (Set before numpy loads.)
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import json  # noqa: E402
-import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -26,6 +23,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import tiny_models  # noqa: E402
+from harness import run_cli  # noqa: E402
 
 REPO_ROOT = tiny_models.REPO_ROOT
 
@@ -64,37 +62,6 @@ def tokenizer_dirs() -> dict:
 @pytest.fixture(scope="session")
 def model_cache(tokenizer_dirs) -> tiny_models.ModelCache:
     return tiny_models.ModelCache()
-
-
-def threads_args() -> list[str]:
-    return ["--threads", os.environ.get("VLLM_CPP_THREADS", "2")]
-
-
-@dataclass
-class CliResult:
-    cmd: list
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def describe(self) -> str:
-        return (f"$ {' '.join(map(str, self.cmd))}\nexit status {self.returncode}\n"
-                f"--- stderr (tail) ---\n{self.stderr[-3000:]}\n--- stdout (tail) ---\n{self.stdout[-2000:]}")
-
-    def json(self) -> dict:
-        try:
-            return json.loads(self.stdout)
-        except json.JSONDecodeError as e:
-            pytest.fail(f"stdout is not one JSON object ({e})\n{self.describe()}", pytrace=False)
-
-
-def run_cli(binary: Path, args: list, timeout: float = 300) -> CliResult:
-    cmd = [str(binary)] + [str(a) for a in args]
-    try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, errors="replace")
-    except subprocess.TimeoutExpired as e:
-        pytest.fail(f"timed out after {timeout} s: {' '.join(cmd)}\n{(e.stderr or b'')[-2000:]!r}", pytrace=False)
-    return CliResult(cmd, p.returncode, p.stdout, p.stderr)
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ from tokenizers import Tokenizer
 
 import mlx_reference as R
 import tiny_models
-from conftest import threads_args
+from harness import threads_args
 
 REL_TOL = 1e-3
 NUM_GENERATED = 32
