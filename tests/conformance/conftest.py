@@ -4,6 +4,7 @@ Environment:
   VLLM_CPP_BIN              the vllm-cpp binary under test (required: tests that need it FAIL
                             with a clear message when it is unset or missing; nothing is skipped)
   VLLM_CPP_THREADS          --threads passed to vllm-cpp (default 2)
+  VLLM_CPP_NUMERICS_ARGS    extra flags for the numerics runs (default "--kv-cache-dtype f32")
   VLLM_CPP_TINY_MODELS_DIR  where tiny models are cached (default <repo>/build/tiny_models)
 """
 

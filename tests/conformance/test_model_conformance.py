@@ -23,7 +23,7 @@ from tokenizers import Tokenizer
 
 import mlx_reference as R
 import tiny_models
-from harness import threads_args
+from harness import numerics_args, threads_args
 
 REL_TOL = 1e-3
 NUM_GENERATED = 32
@@ -96,7 +96,7 @@ class Case:
                       "--max-tokens", NUM_GENERATED, "--ignore-eos", "--json",
                       "--dump-logits", out,
                       "--dump-positions", ",".join(map(str, self.positions[prompt])),
-                      *threads_args())
+                      *numerics_args(), *threads_args())
             if res.returncode != 0:
                 self._ours[prompt] = (None, None, f"vllm-cpp failed\n{res.describe()}")
             else:
