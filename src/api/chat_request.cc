@@ -64,6 +64,9 @@ Status NormalizeMessages(Json* messages) {
     RETURN_IF_ERROR(FlattenContent(&msg["content"], i));
     if (msg["content"].is_null() && role != "assistant")
       return InvalidArgument("'" + where + ".content' is required for role " + role);
+    // Templates test `'</think>' in content` and the like, which fails on None (jinja2 too);
+    // an assistant turn that only calls tools has empty text.
+    if (msg["content"].is_null()) msg["content"] = "";
     RETURN_IF_ERROR(NormalizeToolCalls(&msg, i));
   }
   return Status::Ok();

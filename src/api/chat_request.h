@@ -32,7 +32,8 @@ Result<ChatRequest> ParseChatRequest(const Json& body, const RequestLimits& limi
 // Checks one OpenAI-style message list and normalizes it in place (shared with the
 // Anthropic adapter, which builds the same shape): roles system/developer/user/assistant/
 // tool; content a string, a list of text parts, or null for assistant tool calls.
-// developer becomes system (templates know only system); tool-call arguments given as a JSON
+// developer becomes system (templates know only system); null content becomes ""
+// (templates test `x in content`); tool-call arguments given as a JSON
 // string become objects, which is what chat templates expect.
 Status NormalizeMessages(Json* messages);
 

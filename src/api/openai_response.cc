@@ -26,6 +26,12 @@ Json TokenBytes(const Tokenizer& tok, int32_t id) {
 
 }  // namespace
 
+size_t Utf8Length(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;  // count every byte but continuation bytes
+  return n;
+}
+
 Json UsageJson(const Usage& u) {
   return Json{{"prompt_tokens", u.prompt_tokens},
               {"completion_tokens", u.completion_tokens},
@@ -71,7 +77,7 @@ Json CompletionLogprobsJson(const std::vector<TokenLogprob>& lps, const Tokenize
     for (const auto& [id, v] : lp.top) top[TokenText(tok, id)] = FiniteLogprob(v);
     tops.push_back(std::move(top));
     offsets.push_back(offset);
-    offset += text.size();
+    offset += Utf8Length(text);
   }
   return Json{{"tokens", std::move(tokens)}, {"token_logprobs", std::move(token_lps)},
               {"top_logprobs", std::move(tops)}, {"text_offset", std::move(offsets)}};
@@ -119,7 +125,7 @@ std::string CompletionBody(const ResponseHeader& h, const std::vector<FinishedCh
     const std::string& prefix = i < echo_prefix.size() ? echo_prefix[i] : std::string();
     out_choices.push_back({{"index", c.index},
                            {"text", prefix + c.message.content},
-                           {"logprobs", c.want_logprobs ? CompletionLogprobsJson(c.logprobs, tok, prefix.size()) : Json(nullptr)},
+                           {"logprobs", c.want_logprobs ? CompletionLogprobsJson(c.logprobs, tok, Utf8Length(prefix)) : Json(nullptr)},
                            {"finish_reason", NullIfEmpty(c.finish_reason)}});
   }
   const Json body = {{"id", h.id}, {"object", "text_completion"}, {"created", h.created}, {"model", h.model},

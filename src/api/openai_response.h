@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/choice_text.h"
@@ -32,7 +33,9 @@ Json UsageJson(const Usage& u);
 Json ToolCallsJson(const std::vector<ToolCall>& calls, bool with_index);
 // chat: {"content": [{"token", "logprob", "bytes", "top_logprobs": [...]}, ...]}
 Json ChatLogprobsJson(const std::vector<TokenLogprob>& lps, const Tokenizer& tok);
-// completions: {"tokens", "token_logprobs", "top_logprobs", "text_offset"}
+// Characters (code points) in UTF-8 text: OpenAI's text_offset counts characters, not bytes.
+size_t Utf8Length(std::string_view s);
+// completions: {"tokens", "token_logprobs", "top_logprobs", "text_offset"}; text_offset0 in characters
 Json CompletionLogprobsJson(const std::vector<TokenLogprob>& lps, const Tokenizer& tok, size_t text_offset0);
 
 std::string ChatCompletionBody(const ResponseHeader& h, const std::vector<FinishedChoice>& choices,

@@ -30,7 +30,7 @@ class CompletionStream : public SseSession {
       for (size_t i = 0; i < echo_.size(); ++i)
         if (!echo_[i].empty()) {
           out->append(api::SseData(api::CompletionChunkBody(h_, static_cast<int32_t>(i), echo_[i], "", nullptr)));
-          offsets_[i] = echo_[i].size();
+          offsets_[i] = api::Utf8Length(echo_[i]);
         }
       return true;
     }
@@ -59,7 +59,7 @@ class CompletionStream : public SseSession {
     api::ChoiceDelta d = choices_.Apply(o);
     Json lps = nullptr;
     if (logprobs_ && !o.logprobs.empty()) lps = api::CompletionLogprobsJson(o.logprobs, *ctx_.tokenizer, offsets_[o.index]);
-    offsets_[o.index] += d.content.size();
+    offsets_[o.index] += api::Utf8Length(d.content);
     std::string finish;
     if (o.finished) {
       const ChoiceState& c = choices_.choice(o.index);
