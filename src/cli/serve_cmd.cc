@@ -4,6 +4,7 @@
 // JSON, chat templates and tokenization; a signal thread turns SIGINT/SIGTERM into a clean
 // shutdown (stop accepting, end open streams with a final chunk and [DONE], exit 0).
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <pthread.h>
@@ -153,20 +154,24 @@ int Serve(ServeArgs& a) {
             << " x " << st.block_size << " tokens, prefix caching " << (a.enable_prefix_caching ? "on" : "off")
             << ", HTTP threads " << ctx.config.http_threads;
 
+  std::atomic<bool> run_returned{false};
   std::thread signal_thread([&] {
     int sig = 0;
     sigwait(&signals, &sig);
-    if (sig == 0) return;  // woken by ourselves after Run() ended
+    if (run_returned) return;  // woken by ourselves after Run() ended
     LOG(INFO) << "signal " << sig << ": shutting down (no new requests; open streams end now)";
     ctx.draining = true;
     engine.Stop();  // every in-flight request ends with finish_reason "abort"; streams write their tail
+    ctx.engine_stopped = true;
     for (int i = 0; i < 200 && ctx.open_streams.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     http.Stop();
   });
   http.Run();
+  run_returned = true;
   ctx.draining = true;
   engine.Stop();
-  pthread_kill(signal_thread.native_handle(), SIGTERM);  // no-op if it already handled one
+  ctx.engine_stopped = true;
+  pthread_kill(signal_thread.native_handle(), SIGTERM);  // wakes sigwait if no signal came
   signal_thread.join();
   LOG(INFO) << "vllm-cpp serve: stopped";
   return 0;

@@ -48,7 +48,6 @@ class MessagesStream : public SseSession {
       case OutputPump::Event::kTimeout:
         pump_->AbortAll();
         out->append(api::AnthropicEventWriter::ErrorEvent(api::ToAnthropicJson(api::Timeout(ctx_.config.timeout_s))));
-        ctx_.metrics.CountRequest(kEndpoint, 504);
         return false;
       case OutputPump::Event::kDone: break;
     }
@@ -57,7 +56,6 @@ class MessagesStream : public SseSession {
     ctx_.metrics.ObserveGeneration(c.t_first_token_s, e2e, static_cast<int64_t>(c.token_ids.size()));
     writer_.Finish(api::ToAnthropicStop(c.reason, !c.total.tool_calls.empty(), MatchedStop(*ctx_.tokenizer, c, stops_)),
                    choices_.TotalUsage(), out);
-    ctx_.metrics.CountRequest(kEndpoint, 200);
     return false;
   }
 
@@ -82,7 +80,6 @@ Result<std::vector<int32_t>> EncodeMessages(ServerContext& ctx, const api::Messa
 
 void HandleMessages(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
   auto fail = [&](const api::ApiError& e) {
-    ctx.metrics.CountRequest(kEndpoint, e.http_status);
     ReplyError(res, e, ErrorStyle::kAnthropic);
   };
   auto body = api::ParseBody(req.body);
@@ -97,7 +94,7 @@ void HandleMessages(ServerContext& ctx, const httplib::Request& req, httplib::Re
   std::optional<api::ReasoningStyle> reasoning = ctx.config.reasoning;
   if (reasoning && !api::ThinkingEnabled(TemplateKwargs(ctx, r->template_kwargs))) reasoning.reset();
   ChoiceSet choices(1, 1, reasoning, r->tools_enabled);
-  auto pump = std::make_unique<OutputPump>(ctx.engine, Deadline(ctx));
+  auto pump = std::make_unique<OutputPump>(ctx.engine, Deadline(ctx), &ctx.engine_stopped);
   const int64_t input_tokens = static_cast<int64_t>(prompt->size());
   EngineRequest er{.request_id = id, .prompt_token_ids = std::move(prompt.value()), .params = r->params};
   if (auto e = Submit(ctx, std::move(er), 0, pump.get())) return fail(*e);
@@ -109,7 +106,6 @@ void HandleMessages(ServerContext& ctx, const httplib::Request& req, httplib::Re
   const ChoiceState& c = choices.choice(0);
   const api::AnthropicStop stop =
       api::ToAnthropicStop(c.reason, !c.total.tool_calls.empty(), MatchedStop(*ctx.tokenizer, c, r->stop_sequences));
-  ctx.metrics.CountRequest(kEndpoint, 200);
   ReplyJson(res, api::AnthropicMessageBody(id, ctx.config.served_model_name, c.total, stop, choices.TotalUsage()));
 }
 

@@ -40,13 +40,11 @@ class ChatStream : public SseSession {
         pump_->AbortAll();
         out->append(api::SseData(api::ToOpenAiJson(api::Timeout(ctx_.config.timeout_s))));
         out->append(api::kSseDone);
-        ctx_.metrics.CountRequest("/v1/chat/completions", 504);
         return false;
       case OutputPump::Event::kDone: break;
     }
     if (include_usage_) out->append(api::SseData(api::UsageChunkBody(h_, "chat.completion.chunk", choices_.TotalUsage())));
     out->append(api::kSseDone);
-    ctx_.metrics.CountRequest("/v1/chat/completions", 200);
     return false;
   }
 
@@ -86,7 +84,6 @@ class ChatStream : public SseSession {
 
 void HandleChatCompletions(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
   auto fail = [&](const api::ApiError& e) {
-    ctx.metrics.CountRequest("/v1/chat/completions", e.http_status);
     ReplyError(res, e);
   };
   auto body = api::ParseBody(req.body);
@@ -103,7 +100,7 @@ void HandleChatCompletions(ServerContext& ctx, const httplib::Request& req, http
   std::optional<api::ReasoningStyle> reasoning = ctx.config.reasoning;
   if (reasoning && !api::ThinkingEnabled(TemplateKwargs(ctx, r->chat_template_kwargs))) reasoning.reset();
   ChoiceSet choices(r->params.n, r->params.n, reasoning, r->tools_enabled);
-  auto pump = std::make_unique<OutputPump>(ctx.engine, Deadline(ctx));
+  auto pump = std::make_unique<OutputPump>(ctx.engine, Deadline(ctx), &ctx.engine_stopped);
   EngineRequest er{.request_id = h.id, .prompt_token_ids = std::move(prompt.value()), .params = r->params};
   if (auto e = Submit(ctx, std::move(er), 0, pump.get())) return fail(*e);
 
@@ -112,7 +109,6 @@ void HandleChatCompletions(ServerContext& ctx, const httplib::Request& req, http
     return;
   }
   if (!CollectAll(ctx, *pump, choices)) return fail(api::Timeout(ctx.config.timeout_s));
-  ctx.metrics.CountRequest("/v1/chat/completions", 200);
   ReplyJson(res, api::ChatCompletionBody(h, choices.Finished(r->logprobs), choices.TotalUsage(), *ctx.tokenizer));
 }
 

@@ -42,13 +42,11 @@ class CompletionStream : public SseSession {
         pump_->AbortAll();
         out->append(api::SseData(api::ToOpenAiJson(api::Timeout(ctx_.config.timeout_s))));
         out->append(api::kSseDone);
-        ctx_.metrics.CountRequest("/v1/completions", 504);
         return false;
       case OutputPump::Event::kDone: break;
     }
     if (include_usage_) out->append(api::SseData(api::UsageChunkBody(h_, "text_completion", choices_.TotalUsage())));
     out->append(api::kSseDone);
-    ctx_.metrics.CountRequest("/v1/completions", 200);
     return false;
   }
 
@@ -86,7 +84,6 @@ class CompletionStream : public SseSession {
 
 void HandleCompletions(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
   auto fail = [&](const api::ApiError& e) {
-    ctx.metrics.CountRequest("/v1/completions", e.http_status);
     ReplyError(res, e);
   };
   auto body = api::ParseBody(req.body);
@@ -117,7 +114,7 @@ void HandleCompletions(ServerContext& ctx, const httplib::Request& req, httplib:
       echo[i] = std::holds_alternative<std::string>(p) ? std::get<std::string>(p) : ctx.tokenizer->Decode(prompts[i / n], false);
     }
   ChoiceSet choices(num_choices, n, std::nullopt, false);
-  auto pump = std::make_unique<OutputPump>(ctx.engine, Deadline(ctx));
+  auto pump = std::make_unique<OutputPump>(ctx.engine, Deadline(ctx), &ctx.engine_stopped);
   for (size_t k = 0; k < prompts.size(); ++k) {
     SamplingParams params = r->params;
     if (!r->max_tokens_given) ClipDefaultMaxTokens(ctx, prompts[k].size(), &params);
@@ -133,7 +130,6 @@ void HandleCompletions(ServerContext& ctx, const httplib::Request& req, httplib:
     return;
   }
   if (!CollectAll(ctx, *pump, choices)) return fail(api::Timeout(ctx.config.timeout_s));
-  ctx.metrics.CountRequest("/v1/completions", 200);
   ReplyJson(res, api::CompletionBody(h, choices.Finished(logprobs), echo, choices.TotalUsage(), *ctx.tokenizer));
 }
 

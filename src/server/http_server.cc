@@ -1,5 +1,9 @@
 #include "server/http_server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <cstring>
 #include <exception>
 #include <string>
@@ -37,9 +41,34 @@ const Route kRoutes[] = {
     {"DELETE", "/v1/cache", HandleResetCache, true, false},
 };
 
+bool IsRoute(const std::string& path) {
+  for (const Route& r : kRoutes)
+    if (path == r.path) return true;
+  return false;
+}
+
 bool IsAnthropicPath(const std::string& path) { return path.rfind("/v1/messages", 0) == 0; }
 
 ErrorStyle StyleFor(const std::string& path) { return IsAnthropicPath(path) ? ErrorStyle::kAnthropic : ErrorStyle::kOpenAi; }
+
+// cpp-httplib 0.11 listens with a backlog of 5 (a compile-time constant of the packaged
+// library) and does not expose its socket. When many clients connect at once, the excess
+// SYNs are dropped and retried a second later. Our listening socket is the one with
+// SO_ACCEPTCONN bound to our port; listen() again on it only raises the backlog.
+void WidenListenBacklog(int port) {
+  for (int fd = 0; fd < 1024; ++fd) {
+    int accepting = 0;
+    socklen_t len = sizeof(accepting);
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) != 0 || !accepting) continue;
+    sockaddr_storage addr{};
+    socklen_t alen = sizeof(addr);
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0) continue;
+    int bound = -1;
+    if (addr.ss_family == AF_INET) bound = ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+    if (addr.ss_family == AF_INET6) bound = ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+    if (bound == port && ::listen(fd, 1024) != 0) LOG(WARNING) << "could not raise the listen backlog: " << std::strerror(errno);
+  }
+}
 
 }  // namespace
 
@@ -65,7 +94,7 @@ HttpServer::HttpServer(ServerContext* ctx) : ctx_(ctx) {
     api::ApiError e = res.status == 413 ? api::PayloadTooLarge(ctx_->config.max_body_bytes)
                                         : api::HttpError(res.status, "bad HTTP request");
     e.http_status = res.status;
-    ctx_->metrics.CountRequest(req.path.empty() ? "unknown" : req.path, res.status);
+    ctx_->metrics.CountRequest(IsRoute(req.path) ? req.path : "unknown", res.status);
     ReplyError(res, e, StyleFor(req.path));
   });
   http_.set_exception_handler([this](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
@@ -115,6 +144,8 @@ void HttpServer::Dispatch(const httplib::Request& req, httplib::Response& res) {
   }
   try {
     match->fn(*ctx_, req, res);
+    // Streams count as 200 here: their status line is sent before the first token.
+    ctx_->metrics.CountRequest(req.path, res.status);
   } catch (const std::exception& e) {
     // Handlers return errors as values; this is a bug, but it must not end the server.
     LOG(ERROR) << req.method << " " << req.path << " threw: " << e.what();
@@ -127,6 +158,7 @@ bool HttpServer::Bind() {
     LOG(ERROR) << "cannot bind " << ctx_->config.host << ":" << ctx_->config.port << ": " << std::strerror(errno);
     return false;
   }
+  WidenListenBacklog(ctx_->config.port);
   return true;
 }
 

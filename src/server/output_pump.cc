@@ -33,6 +33,7 @@ OutputPump::Event OutputPump::Next(RequestOutput* out, std::chrono::milliseconds
     }
     break;
   }
+  if (stopped_ && stopped_->load()) return Event::kTimeout;
   return Event::kIdle;
 }
 

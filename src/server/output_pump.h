@@ -5,6 +5,7 @@
 // behind.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -23,7 +24,10 @@ struct SubmittedRequest {
 class OutputPump {
  public:
   using Clock = std::chrono::steady_clock;
-  OutputPump(Engine* engine, Clock::time_point deadline) : engine_(engine), deadline_(deadline) {}
+  // `stopped`: set once the engine thread is gone (shutdown); a request that slipped in
+  // after it then ends as a timeout instead of waiting for outputs that never come.
+  OutputPump(Engine* engine, Clock::time_point deadline, const std::atomic<bool>* stopped)
+      : engine_(engine), deadline_(deadline), stopped_(stopped) {}
   ~OutputPump() { AbortAll(); }
   OutputPump(const OutputPump&) = delete;
   OutputPump& operator=(const OutputPump&) = delete;
@@ -39,6 +43,7 @@ class OutputPump {
  private:
   Engine* engine_;
   Clock::time_point deadline_;
+  const std::atomic<bool>* stopped_;
   std::vector<SubmittedRequest> reqs_;
   size_t cursor_ = 0;
   bool done_ = false;

@@ -24,6 +24,7 @@ struct ServerContext {
   Metrics metrics;
   std::unique_ptr<RateLimiter> rate_limiter;
   std::atomic<bool> draining{false};  // shutting down: new work answers 503
+  std::atomic<bool> engine_stopped{false};  // no output will ever come again
   std::atomic<int64_t> open_streams{0};
   int64_t created_unix = 0;  // for /v1/models
 };

@@ -139,6 +139,8 @@ def sse_events(raw: bytes) -> list:
     frames = []
     for frame in text[:-2].split("\n\n"):
         event, data = None, None
+        if all(line.startswith(":") for line in frame.split("\n")):
+            continue  # a comment-only frame (keep-alive)
         for line in frame.split("\n"):
             if line.startswith("event: "):
                 event = line[len("event: "):]
