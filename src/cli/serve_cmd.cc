@@ -83,30 +83,20 @@ void BlockShutdownSignals(sigset_t* set) {
   std::signal(SIGPIPE, SIG_IGN);  // a vanished client must be a failed write, not a kill
 }
 
-int Serve(ServeArgs& a) {
-  sigset_t signals;
-  BlockShutdownSignals(&signals);
-  const bool embedded_default = a.model.empty();
-  if (embedded_default) {
-    a.model = kDefaultModel;
-    if (a.load_format == "auto") a.load_format = "dummy";
-  }
+// Model + tokenizer + engine from the flags. Engine is returned by pointer: it is
+// immovable (it owns a thread and mutexes).
+Result<std::unique_ptr<Engine>> LoadEngine(ServeArgs& a, std::shared_ptr<const Tokenizer>* tokenizer, bool* dummy) {
   auto src = ResolveModelSource(a.model, a.load_format);
-  if (!src.ok()) return Fail(src.status().message());
-  if (src->tokenizer_dir.empty()) return Fail("serve needs a tokenizer: '" + a.model + "' has no tokenizer.json");
-  auto tok = Tokenizer::FromDirectory(src->tokenizer_dir);
-  if (!tok.ok()) return Fail(tok.status().message());
-  std::shared_ptr<const Tokenizer> tokenizer = std::move(tok.value());
-
-  auto model = BuildModel(src.value(), {.max_num_tokens = a.max_num_batched_tokens, .num_threads = a.threads});
-  if (!model.ok()) return Fail(model.status().message());
-  int64_t kv_bytes = 0;
-  if (a.cache_memory_mb > 0) {
-    kv_bytes = a.cache_memory_mb << 20;
-  } else {
-    auto b = ParseBytes(a.kv_cache_memory);
-    if (!b.ok()) return Fail(b.status().message());
-    kv_bytes = b.value();
+  if (!src.ok()) return src.status();
+  if (src->tokenizer_dir.empty()) return NotFound("serve needs a tokenizer: '" + a.model + "' has no tokenizer.json");
+  ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tok, Tokenizer::FromDirectory(src->tokenizer_dir));
+  *tokenizer = std::move(tok);
+  *dummy = src->dummy;
+  ASSIGN_OR_RETURN(std::unique_ptr<Model> model,
+                   BuildModel(src.value(), {.max_num_tokens = a.max_num_batched_tokens, .num_threads = a.threads}));
+  int64_t kv_bytes = a.cache_memory_mb << 20;
+  if (a.cache_memory_mb <= 0) {
+    ASSIGN_OR_RETURN(kv_bytes, ParseBytes(a.kv_cache_memory));
   }
   EngineConfig ec{.block_size = a.block_size,
                   .kv_cache_memory_bytes = kv_bytes,
@@ -114,67 +104,101 @@ int Serve(ServeArgs& a) {
                   .max_num_seqs = a.max_num_seqs,
                   .max_num_batched_tokens = a.max_num_batched_tokens,
                   .max_model_len = a.max_model_len};
-  Engine engine(std::move(model.value()), tokenizer, ec);
+  return std::make_unique<Engine>(std::move(model), *tokenizer, ec);
+}
 
-  server::ServerContext ctx;
-  ctx.config = a.cfg;
-  if (ctx.config.served_model_name.empty()) ctx.config.served_model_name = a.model;
-  ctx.engine = &engine;
-  ctx.tokenizer = tokenizer;
-  ctx.created_unix = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  if (!tokenizer->chat_template().empty()) {
-    auto t = ChatTemplate::Parse(tokenizer->chat_template());
-    if (t.ok()) {
-      ctx.chat_template = std::move(t.value());
-    } else {
-      LOG(WARNING) << "chat template does not parse (chat endpoints will answer 400): " << t.status().message();
-    }
-  } else {
+void InitContext(const ServeArgs& a, Engine* engine, std::shared_ptr<const Tokenizer> tokenizer,
+                 server::ServerContext* ctx) {
+  ctx->config = a.cfg;
+  if (ctx->config.served_model_name.empty()) ctx->config.served_model_name = a.model;
+  ctx->engine = engine;
+  ctx->tokenizer = tokenizer;
+  ctx->created_unix =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  if (tokenizer->chat_template().empty()) {
     LOG(WARNING) << "the tokenizer has no chat template: /v1/chat/completions and /v1/messages will answer 400";
+  } else if (auto t = ChatTemplate::Parse(tokenizer->chat_template()); t.ok()) {
+    ctx->chat_template = std::move(t.value());
+  } else {
+    LOG(WARNING) << "chat template does not parse (chat endpoints will answer 400): " << t.status().message();
   }
-  if (ctx.config.rate_limit_per_min > 0) ctx.rate_limiter = std::make_unique<server::RateLimiter>(ctx.config.rate_limit_per_min);
+  if (ctx->config.rate_limit_per_min > 0)
+    ctx->rate_limiter = std::make_unique<server::RateLimiter>(ctx->config.rate_limit_per_min);
+}
 
-  server::HttpServer http(&ctx);
-  if (!http.Bind()) return 1;
-  engine.Start();
-  const EngineStats st = engine.Stats();
-  if (embedded_default || src->dummy) {
+// The security-relevant settings and limits, stated plainly at startup.
+void LogStartup(const ServeArgs& a, const server::ServerContext& ctx, bool random_weights) {
+  const server::ServerConfig& c = ctx.config;
+  const EngineStats st = ctx.engine->Stats();
+  if (random_weights) {
     LOG(WARNING) << "serving '" << a.model << "' with RANDOM (dummy) weights: its text is random, useful only for "
                  << "testing and benchmarking; pass a checkpoint directory for real output";
   }
-  LOG(INFO) << "vllm-cpp serve: model '" << ctx.config.served_model_name << "' on http://" << ctx.config.host << ":"
-            << ctx.config.port << (ctx.config.host == "0.0.0.0" || ctx.config.host == "::" ? " (ALL interfaces)" : "");
-  LOG(INFO) << "auth: " << (ctx.config.api_key.empty() ? "OFF (no --api-key; anyone who can connect may use the API)" : "on (API key required on /v1/*, /tokenize, /detokenize)")
-            << "; rate limit: " << (ctx.config.rate_limit_per_min > 0 ? std::to_string(ctx.config.rate_limit_per_min) + " req/min per client" : "off")
-            << "; metrics: " << (ctx.config.enable_metrics ? "on (/metrics)" : "off");
-  LOG(INFO) << "limits: max_model_len " << engine.max_model_len() << ", default max_tokens " << ctx.config.limits.default_max_tokens
-            << ", max request tokens " << ctx.config.limits.max_request_tokens << ", n <= " << api::kMaxChoices
-            << ", body <= " << ctx.config.max_body_bytes << " B, timeout " << ctx.config.timeout_s << " s, waiting queue <= "
-            << ctx.config.max_waiting_requests << ", max_num_seqs " << a.max_num_seqs << ", KV blocks " << st.kv_blocks_total
-            << " x " << st.block_size << " tokens, prefix caching " << (a.enable_prefix_caching ? "on" : "off")
-            << ", HTTP threads " << ctx.config.http_threads;
+  LOG(INFO) << "vllm-cpp serve: model '" << c.served_model_name << "' on http://" << c.host << ":" << c.port
+            << (c.host == "0.0.0.0" || c.host == "::" ? " (ALL interfaces)" : "");
+  LOG(INFO) << "auth: "
+            << (c.api_key.empty() ? "OFF (no --api-key; anyone who can connect may use the API)"
+                                  : "on (API key required on /v1/*, /tokenize, /detokenize)")
+            << "; rate limit: " << (c.rate_limit_per_min > 0 ? std::to_string(c.rate_limit_per_min) + " req/min per client" : "off")
+            << "; metrics: " << (c.enable_metrics ? "on (/metrics)" : "off");
+  LOG(INFO) << "limits: max_model_len " << ctx.engine->max_model_len() << ", default max_tokens "
+            << c.limits.default_max_tokens << ", max request tokens " << c.limits.max_request_tokens << ", n <= "
+            << api::kMaxChoices << ", body <= " << c.max_body_bytes << " B, timeout " << c.timeout_s
+            << " s, waiting queue <= " << c.max_waiting_requests << ", max_num_seqs " << a.max_num_seqs << ", KV blocks "
+            << st.kv_blocks_total << " x " << st.block_size << " tokens, prefix caching "
+            << (a.enable_prefix_caching ? "on" : "off") << ", HTTP threads " << c.http_threads;
+  const int64_t kv_tokens = static_cast<int64_t>(st.kv_blocks_total) * st.block_size;
+  if (kv_tokens < ctx.engine->max_model_len()) {
+    LOG(WARNING) << "the KV cache holds " << kv_tokens << " tokens, fewer than max_model_len "
+                 << ctx.engine->max_model_len() << ": longer requests answer 400 (raise --kv-cache-memory)";
+  }
+}
 
+// Serves until SIGINT/SIGTERM: then no new requests (503), every open stream ends with
+// finish_reason "abort" and [DONE], the listener closes, and we return 0.
+int RunUntilSignal(sigset_t* signals, Engine* engine, server::ServerContext* ctx, server::HttpServer* http) {
   std::atomic<bool> run_returned{false};
   std::thread signal_thread([&] {
     int sig = 0;
-    sigwait(&signals, &sig);
+    sigwait(signals, &sig);
     if (run_returned) return;  // woken by ourselves after Run() ended
     LOG(INFO) << "signal " << sig << ": shutting down (no new requests; open streams end now)";
-    ctx.draining = true;
-    engine.Stop();  // every in-flight request ends with finish_reason "abort"; streams write their tail
-    ctx.engine_stopped = true;
-    for (int i = 0; i < 200 && ctx.open_streams.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    http.Stop();
+    ctx->draining = true;
+    engine->Stop();  // every in-flight request ends with "abort"; streams write their tail
+    ctx->engine_stopped = true;
+    for (int i = 0; i < 200 && ctx->open_streams.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    http->Stop();
   });
-  http.Run();
+  http->Run();
   run_returned = true;
-  ctx.draining = true;
-  engine.Stop();
-  ctx.engine_stopped = true;
+  ctx->draining = true;
+  engine->Stop();
+  ctx->engine_stopped = true;
   pthread_kill(signal_thread.native_handle(), SIGTERM);  // wakes sigwait if no signal came
   signal_thread.join();
   LOG(INFO) << "vllm-cpp serve: stopped";
   return 0;
+}
+
+int Serve(ServeArgs& a) {
+  sigset_t signals;
+  BlockShutdownSignals(&signals);  // before any thread starts, so all inherit the mask
+  const bool embedded_default = a.model.empty();
+  if (embedded_default) {
+    a.model = kDefaultModel;
+    if (a.load_format == "auto") a.load_format = "dummy";
+  }
+  std::shared_ptr<const Tokenizer> tokenizer;
+  bool dummy = false;
+  auto engine = LoadEngine(a, &tokenizer, &dummy);
+  if (!engine.ok()) return Fail(engine.status().message());
+  server::ServerContext ctx;
+  InitContext(a, engine->get(), tokenizer, &ctx);
+  server::HttpServer http(&ctx);
+  if (!http.Bind()) return 1;
+  (*engine)->Start();
+  LogStartup(a, ctx, embedded_default || dummy);
+  return RunUntilSignal(&signals, engine->get(), &ctx, &http);
 }
 
 }  // namespace

@@ -66,7 +66,9 @@ void WidenListenBacklog(int port) {
     int bound = -1;
     if (addr.ss_family == AF_INET) bound = ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
     if (addr.ss_family == AF_INET6) bound = ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
-    if (bound == port && ::listen(fd, 1024) != 0) LOG(WARNING) << "could not raise the listen backlog: " << std::strerror(errno);
+    if (bound == port && ::listen(fd, 1024) != 0) {
+      LOG(WARNING) << "could not raise the listen backlog: " << std::strerror(errno);
+    }
   }
 }
 
