@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import MODEL_VARIANT, free_port, tiny_models  # noqa: E402
+from api_helpers import MODEL_VARIANT, free_port, tiny_models  # noqa: E402
 
 PROMPT = "The history of the city begins"
 MAX_TOKENS = 128

@@ -9,7 +9,7 @@ import json
 import anthropic
 import pytest
 
-from conftest import SERVED_NAME, sse_events
+from api_helpers import SERVED_NAME, sse_events
 
 GREEDY = {"temperature": 0}
 MESSAGES = [{"role": "user", "content": "Tell me about the moon."}]

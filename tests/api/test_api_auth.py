@@ -9,7 +9,7 @@ import anthropic
 import openai
 import pytest
 
-from conftest import SERVED_NAME
+from api_helpers import SERVED_NAME
 
 KEY = "sk-test-9f8e7d"
 MSG = [{"role": "user", "content": "hi"}]

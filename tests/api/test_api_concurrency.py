@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import SERVED_NAME, sse_events
+from api_helpers import SERVED_NAME, sse_events
 
 NUM_CLIENTS = 64
 MAX_TOKENS = 40

@@ -8,7 +8,7 @@ import json
 import openai
 import pytest
 
-from conftest import SERVED_NAME
+from api_helpers import SERVED_NAME
 
 MAX_REQUEST_TOKENS = 64
 MAX_BODY = 65536

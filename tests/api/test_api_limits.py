@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import SERVED_NAME, sse_events
+from api_helpers import SERVED_NAME, sse_events
 
 RATE_LIMIT = 40  # requests per minute; this module stays well under it until the last test
 TIMEOUT_S = 1.0

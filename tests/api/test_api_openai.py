@@ -9,7 +9,7 @@ import json
 import openai
 import pytest
 
-from conftest import SERVED_NAME, sse_events
+from api_helpers import SERVED_NAME, sse_events
 
 PROMPT = [{"role": "user", "content": "Write a short poem about the sea."}]
 

@@ -8,7 +8,7 @@ import json
 import signal
 import time
 
-from conftest import SERVED_NAME, sse_events
+from api_helpers import SERVED_NAME, sse_events
 
 
 def test_sigterm_ends_streams_and_exits_0(start_server):
