@@ -5,6 +5,7 @@
 #include "api/chat_prompt.h"
 #include "api/ids.h"
 #include "server/choice_set.h"
+#include "server/client_watch.h"
 #include "server/collect.h"
 #include "server/handlers.h"
 #include "server/http_util.h"
@@ -44,6 +45,7 @@ class MessagesStream : public SseSession {
     RequestOutput o;
     switch (pump_->Next(&o, std::chrono::milliseconds(50))) {
       case OutputPump::Event::kIdle: return true;
+      case OutputPump::Event::kClientGone: return false;  // nobody to write to
       case OutputPump::Event::kOutput: writer_.Delta(choices_.Apply(o), out); return true;
       case OutputPump::Event::kTimeout:
         pump_->AbortAll();
@@ -95,6 +97,7 @@ void HandleMessages(ServerContext& ctx, const httplib::Request& req, httplib::Re
   if (reasoning && !api::ThinkingEnabled(TemplateKwargs(ctx, r->template_kwargs))) reasoning.reset();
   ChoiceSet choices(1, 1, reasoning, r->tools_enabled);
   auto pump = std::make_unique<OutputPump>(ctx.engine, Deadline(ctx), &ctx.engine_stopped);
+  pump->SetClientGone([watch = std::make_shared<ClientWatch>(req)] { return watch->Gone(); });
   const int64_t input_tokens = static_cast<int64_t>(prompt->size());
   EngineRequest er{.request_id = id, .prompt_token_ids = std::move(prompt.value()), .params = r->params};
   if (auto e = Submit(ctx, std::move(er), 0, pump.get())) return fail(*e);
@@ -102,7 +105,7 @@ void HandleMessages(ServerContext& ctx, const httplib::Request& req, httplib::Re
     ServeSse(ctx, res, std::make_shared<MessagesStream>(ctx, id, std::move(pump), std::move(choices), r->stop_sequences, input_tokens));
     return;
   }
-  if (!CollectAll(ctx, *pump, choices)) return fail(api::Timeout(ctx.config.timeout_s));
+  if (CollectResult cr = CollectAll(ctx, *pump, choices); cr != CollectResult::kDone) return fail(CollectError(ctx, cr));
   const ChoiceState& c = choices.choice(0);
   const api::AnthropicStop stop =
       api::ToAnthropicStop(c.reason, !c.total.tool_calls.empty(), MatchedStop(*ctx.tokenizer, c, r->stop_sequences));

@@ -5,6 +5,7 @@
 #include "api/openai_response.h"
 #include "api/sse.h"
 #include "server/choice_set.h"
+#include "server/client_watch.h"
 #include "server/collect.h"
 #include "server/handlers.h"
 #include "server/http_util.h"
@@ -35,6 +36,7 @@ class ChatStream : public SseSession {
     RequestOutput o;
     switch (pump_->Next(&o, std::chrono::milliseconds(50))) {
       case OutputPump::Event::kIdle: return true;
+      case OutputPump::Event::kClientGone: return false;  // nobody to write to
       case OutputPump::Event::kOutput: Emit(o, out); return true;
       case OutputPump::Event::kTimeout:
         pump_->AbortAll();
@@ -101,6 +103,7 @@ void HandleChatCompletions(ServerContext& ctx, const httplib::Request& req, http
   if (reasoning && !api::ThinkingEnabled(TemplateKwargs(ctx, r->chat_template_kwargs))) reasoning.reset();
   ChoiceSet choices(r->params.n, r->params.n, reasoning, r->tools_enabled);
   auto pump = std::make_unique<OutputPump>(ctx.engine, Deadline(ctx), &ctx.engine_stopped);
+  pump->SetClientGone([watch = std::make_shared<ClientWatch>(req)] { return watch->Gone(); });
   EngineRequest er{.request_id = h.id, .prompt_token_ids = std::move(prompt.value()), .params = r->params};
   if (auto e = Submit(ctx, std::move(er), 0, pump.get())) return fail(*e);
 
@@ -108,7 +111,7 @@ void HandleChatCompletions(ServerContext& ctx, const httplib::Request& req, http
     ServeSse(ctx, res, std::make_shared<ChatStream>(ctx, h, std::move(pump), std::move(choices), r->logprobs, r->include_usage));
     return;
   }
-  if (!CollectAll(ctx, *pump, choices)) return fail(api::Timeout(ctx.config.timeout_s));
+  if (CollectResult cr = CollectAll(ctx, *pump, choices); cr != CollectResult::kDone) return fail(CollectError(ctx, cr));
   ReplyJson(res, api::ChatCompletionBody(h, choices.Finished(r->logprobs), choices.TotalUsage(), *ctx.tokenizer));
 }
 

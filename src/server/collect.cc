@@ -4,7 +4,7 @@
 
 namespace vllm::server {
 
-bool CollectAll(ServerContext& ctx, OutputPump& pump, ChoiceSet& choices) {
+CollectResult CollectAll(ServerContext& ctx, OutputPump& pump, ChoiceSet& choices) {
   const auto t0 = OutputPump::Clock::now();
   RequestOutput o;
   while (true) {
@@ -19,10 +19,17 @@ bool CollectAll(ServerContext& ctx, OutputPump& pump, ChoiceSet& choices) {
         break;
       }
       case OutputPump::Event::kIdle: break;
-      case OutputPump::Event::kDone: return true;
-      case OutputPump::Event::kTimeout: pump.AbortAll(); return false;
+      case OutputPump::Event::kDone: return CollectResult::kDone;
+      case OutputPump::Event::kTimeout: pump.AbortAll(); return CollectResult::kTimeout;
+      case OutputPump::Event::kClientGone: return CollectResult::kClientGone;
     }
   }
+}
+
+api::ApiError CollectError(const ServerContext& ctx, CollectResult r) {
+  // 499 is nginx's "client closed request": nobody reads it, but metrics count it apart.
+  if (r == CollectResult::kClientGone) return api::HttpError(499, "client closed the connection");
+  return api::Timeout(ctx.config.timeout_s);
 }
 
 }  // namespace vllm::server

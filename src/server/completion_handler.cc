@@ -4,6 +4,7 @@
 #include "api/openai_response.h"
 #include "api/sse.h"
 #include "server/choice_set.h"
+#include "server/client_watch.h"
 #include "server/collect.h"
 #include "server/handlers.h"
 #include "server/http_util.h"
@@ -37,6 +38,7 @@ class CompletionStream : public SseSession {
     RequestOutput o;
     switch (pump_->Next(&o, std::chrono::milliseconds(50))) {
       case OutputPump::Event::kIdle: return true;
+      case OutputPump::Event::kClientGone: return false;  // nobody to write to
       case OutputPump::Event::kOutput: Emit(o, out); return true;
       case OutputPump::Event::kTimeout:
         pump_->AbortAll();
@@ -115,6 +117,7 @@ void HandleCompletions(ServerContext& ctx, const httplib::Request& req, httplib:
     }
   ChoiceSet choices(num_choices, n, std::nullopt, false);
   auto pump = std::make_unique<OutputPump>(ctx.engine, Deadline(ctx), &ctx.engine_stopped);
+  pump->SetClientGone([watch = std::make_shared<ClientWatch>(req)] { return watch->Gone(); });
   for (size_t k = 0; k < prompts.size(); ++k) {
     SamplingParams params = r->params;
     if (!r->max_tokens_given) ClipDefaultMaxTokens(ctx, prompts[k].size(), &params);
@@ -129,7 +132,7 @@ void HandleCompletions(ServerContext& ctx, const httplib::Request& req, httplib:
                                                           logprobs, r->include_usage));
     return;
   }
-  if (!CollectAll(ctx, *pump, choices)) return fail(api::Timeout(ctx.config.timeout_s));
+  if (CollectResult cr = CollectAll(ctx, *pump, choices); cr != CollectResult::kDone) return fail(CollectError(ctx, cr));
   ReplyJson(res, api::CompletionBody(h, choices.Finished(logprobs), echo, choices.TotalUsage(), *ctx.tokenizer));
 }
 

@@ -4,6 +4,10 @@ namespace vllm::server {
 
 OutputPump::Event OutputPump::Next(RequestOutput* out, std::chrono::milliseconds wait) {
   if (done_) return Event::kDone;
+  if (client_gone_ && client_gone_()) {
+    AbortAll();
+    return Event::kClientGone;
+  }
   if (Clock::now() >= deadline_) return Event::kTimeout;
   // Round-robin over the requests; only the last one polled in a pass blocks, so several
   // prompts still progress together.

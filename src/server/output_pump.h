@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,8 +34,11 @@ class OutputPump {
   OutputPump& operator=(const OutputPump&) = delete;
 
   void Add(SubmittedRequest r) { reqs_.push_back(std::move(r)); }
+  // Polled on every Next(): true once the client hung up (see ClientWatch).
+  void SetClientGone(std::function<bool()> gone) { client_gone_ = std::move(gone); }
 
-  enum class Event { kOutput, kIdle, kDone, kTimeout };
+  // kClientGone: the client hung up; the requests are already aborted.
+  enum class Event { kOutput, kIdle, kDone, kTimeout, kClientGone };
   // Waits up to `wait` for the next output; its index is already the response's choice index.
   Event Next(RequestOutput* out, std::chrono::milliseconds wait);
   void AbortAll();
@@ -44,6 +48,7 @@ class OutputPump {
   Engine* engine_;
   Clock::time_point deadline_;
   const std::atomic<bool>* stopped_;
+  std::function<bool()> client_gone_;
   std::vector<SubmittedRequest> reqs_;
   size_t cursor_ = 0;
   bool done_ = false;

@@ -111,3 +111,23 @@ def test_64_streams_with_disconnects(server):
     assert server.request("GET", "/health")[0] == 200
     status, r = server.json("POST", "/v1/chat/completions", body(PROMPTS[0], False))
     assert status == 200 and r["choices"][0]["message"]["content"] == expected[PROMPTS[0]]
+
+
+def test_non_stream_disconnect_aborts(server):
+    """A non-streaming client that hangs up has nothing written to it; the server still
+    notices (its socket reads EOF) and aborts the request instead of generating to the end."""
+    before = server.json("GET", "/v1/status")[1]["generation_tokens"]
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=30)
+    long = dict(body(PROMPTS[1], False), max_tokens=1500)
+    conn.request("POST", "/v1/chat/completions", json.dumps(long), {"Content-Type": "application/json"})
+    time.sleep(0.5)  # let it start generating
+    conn.sock.close()
+    deadline = time.time() + 10
+    while True:
+        st = server.json("GET", "/v1/status")[1]
+        if st["num_running"] == 0 and st["num_waiting"] == 0 and st["kv_cache"]["blocks_used"] == 0:
+            break
+        assert time.time() < deadline, f"the abandoned request is still running: {st}"
+        time.sleep(0.05)
+    assert st["generation_tokens"] - before < 1500
+    assert server.request("GET", "/health")[0] == 200
