@@ -30,6 +30,7 @@ struct ServeArgs {
   int32_t max_num_seqs = 256;
   int32_t max_num_batched_tokens = 2048;
   std::string kv_cache_memory = "1GiB";
+  int64_t kv_cache_bytes = 0;  // parsed from kv_cache_memory or cache_memory_mb
   int64_t cache_memory_mb = 0;
   int32_t block_size = 16;
   bool enable_prefix_caching = true;
@@ -94,12 +95,8 @@ Result<std::unique_ptr<Engine>> LoadEngine(ServeArgs& a, std::shared_ptr<const T
   *dummy = src->dummy;
   ASSIGN_OR_RETURN(std::unique_ptr<Model> model,
                    BuildModel(src.value(), {.max_num_tokens = a.max_num_batched_tokens, .num_threads = a.threads}));
-  int64_t kv_bytes = a.cache_memory_mb << 20;
-  if (a.cache_memory_mb <= 0) {
-    ASSIGN_OR_RETURN(kv_bytes, ParseBytes(a.kv_cache_memory));
-  }
   EngineConfig ec{.block_size = a.block_size,
-                  .kv_cache_memory_bytes = kv_bytes,
+                  .kv_cache_memory_bytes = a.kv_cache_bytes,
                   .enable_prefix_caching = a.enable_prefix_caching,
                   .max_num_seqs = a.max_num_seqs,
                   .max_num_batched_tokens = a.max_num_batched_tokens,
@@ -255,6 +252,13 @@ int RunServe(int argc, char** argv) {
   c.limits.default_temperature = a.default_temperature;
   c.limits.default_top_p = a.default_top_p;
   c.limits.default_top_k = a.default_top_k;
+  if (a.cache_memory_mb > 0) {
+    a.kv_cache_bytes = a.cache_memory_mb << 20;
+  } else {
+    auto bytes = ParseBytes(a.kv_cache_memory);
+    if (!bytes.ok()) return Fail(bytes.status().message());
+    a.kv_cache_bytes = bytes.value();
+  }
   if (c.limits.default_max_tokens < 1) return Fail("--max-tokens must be >= 1");
   if (c.limits.max_request_tokens < 1) return Fail("--max-request-tokens must be >= 1");
   if (a.block_size < 1 || a.max_num_seqs < 1 || a.max_num_batched_tokens < 1) return Fail("--block-size, --max-num-seqs and --max-num-batched-tokens must be >= 1");
