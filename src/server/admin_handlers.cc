@@ -14,10 +14,22 @@ void HandleHealth(ServerContext& ctx, const httplib::Request&, httplib::Response
   ReplyJson(res, R"({"status":"ok"})");
 }
 
+namespace {
+Json ModelObject(const ServerContext& ctx) {
+  return {{"id", ctx.config.served_model_name}, {"object", "model"}, {"created", ctx.created_unix},
+          {"owned_by", "vllm-cpp"}, {"max_model_len", ctx.engine->max_model_len()}};
+}
+}  // namespace
+
 void HandleModels(ServerContext& ctx, const httplib::Request&, httplib::Response& res) {
-  const Json model = {{"id", ctx.config.served_model_name}, {"object", "model"}, {"created", ctx.created_unix},
-                      {"owned_by", "vllm-cpp"}, {"max_model_len", ctx.engine->max_model_len()}};
-  ReplyJson(res, api::Dump(Json{{"object", "list"}, {"data", Json::array({model})}}));
+  ReplyJson(res, api::Dump(Json{{"object", "list"}, {"data", Json::array({ModelObject(ctx)})}}));
+}
+
+void HandleModel(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  const std::string id = req.path.substr(std::string("/v1/models/").size());
+  if (id != ctx.config.served_model_name)
+    return ReplyError(res, api::NotFound("the model '" + id + "' does not exist", "model_not_found"));
+  ReplyJson(res, api::Dump(ModelObject(ctx)));
 }
 
 void HandleStatus(ServerContext& ctx, const httplib::Request&, httplib::Response& res) {

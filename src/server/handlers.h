@@ -15,6 +15,7 @@ void HandleCountTokens(ServerContext& ctx, const httplib::Request& req, httplib:
 
 void HandleHealth(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
 void HandleModels(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
+void HandleModel(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);  // /v1/models/{id}
 void HandleStatus(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
 void HandleResetCache(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
 void HandleMetrics(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);

@@ -30,6 +30,7 @@ struct Route {
 const Route kRoutes[] = {
     {"GET", "/health", HandleHealth, false, false},
     {"GET", "/v1/models", HandleModels, true, true},
+    {"GET", "/v1/models/*", HandleModel, true, true},  // '*': the rest of the path (ids hold '/')
     {"POST", "/v1/chat/completions", HandleChatCompletions, true, true},
     {"POST", "/v1/completions", HandleCompletions, true, true},
     {"POST", "/v1/messages", HandleMessages, true, true},
@@ -41,10 +42,18 @@ const Route kRoutes[] = {
     {"DELETE", "/v1/cache", HandleResetCache, true, false},
 };
 
-bool IsRoute(const std::string& path) {
+bool Matches(const Route& r, const std::string& path) {
+  const std::string_view pattern = r.path;
+  if (!pattern.empty() && pattern.back() == '*')
+    return path.size() >= pattern.size() && path.compare(0, pattern.size() - 1, pattern.substr(0, pattern.size() - 1)) == 0;
+  return path == pattern;
+}
+
+// The route pattern a path falls under (metrics labels stay few), or "" when none.
+std::string RouteOf(const std::string& path) {
   for (const Route& r : kRoutes)
-    if (path == r.path) return true;
-  return false;
+    if (Matches(r, path)) return r.path;
+  return "";
 }
 
 bool IsAnthropicPath(const std::string& path) { return path.rfind("/v1/messages", 0) == 0; }
@@ -96,7 +105,8 @@ HttpServer::HttpServer(ServerContext* ctx) : ctx_(ctx) {
     api::ApiError e = res.status == 413 ? api::PayloadTooLarge(ctx_->config.max_body_bytes)
                                         : api::HttpError(res.status, "bad HTTP request");
     e.http_status = res.status;
-    ctx_->metrics.CountRequest(IsRoute(req.path) ? req.path : "unknown", res.status);
+    const std::string route = RouteOf(req.path);
+    ctx_->metrics.CountRequest(route.empty() ? "unknown" : route, res.status);
     ReplyError(res, e, StyleFor(req.path));
   });
   http_.set_exception_handler([this](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
@@ -116,7 +126,7 @@ void HttpServer::Dispatch(const httplib::Request& req, httplib::Response& res) {
   const Route* match = nullptr;
   bool path_known = false;
   for (const Route& r : kRoutes) {
-    if (req.path != r.path) continue;
+    if (!Matches(r, req.path)) continue;
     path_known = true;
     if (req.method == r.method) match = &r;
   }
@@ -126,20 +136,20 @@ void HttpServer::Dispatch(const httplib::Request& req, httplib::Response& res) {
     return ReplyError(res, api::NotFound("no route for " + req.method + " " + req.path), style);
   }
   if (!match) {
-    ctx_->metrics.CountRequest(req.path, 405);
+    ctx_->metrics.CountRequest(RouteOf(req.path), 405);
     std::string allow;
     for (const Route& r : kRoutes)
-      if (req.path == r.path) allow += (allow.empty() ? "" : ", ") + std::string(r.method);
+      if (Matches(r, req.path)) allow += (allow.empty() ? "" : ", ") + std::string(r.method);
     res.set_header("Allow", allow);
     return ReplyError(res, api::MethodNotAllowed(req.method, req.path), style);
   }
   if (match->needs_auth && !ctx_->config.api_key.empty() && !Authorized(req, ctx_->config.api_key)) {
-    ctx_->metrics.CountRequest(req.path, 401);
+    ctx_->metrics.CountRequest(match->path, 401);
     return ReplyError(res, api::Unauthorized(), style);
   }
   if (match->counts_for_rate_limit && ctx_->rate_limiter) {
     if (const int wait = ctx_->rate_limiter->Admit(req.remote_addr); wait > 0) {
-      ctx_->metrics.CountRequest(req.path, 429);
+      ctx_->metrics.CountRequest(match->path, 429);
       res.set_header("Retry-After", std::to_string(wait));
       return ReplyError(res, api::RateLimited(wait), style);
     }
@@ -147,7 +157,7 @@ void HttpServer::Dispatch(const httplib::Request& req, httplib::Response& res) {
   try {
     match->fn(*ctx_, req, res);
     // Streams count as 200 here: their status line is sent before the first token.
-    ctx_->metrics.CountRequest(req.path, res.status);
+    ctx_->metrics.CountRequest(match->path, res.status);
   } catch (const std::exception& e) {
     // Handlers return errors as values; this is a bug, but it must not end the server.
     LOG(ERROR) << req.method << " " << req.path << " threw: " << e.what();

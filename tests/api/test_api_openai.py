@@ -33,6 +33,9 @@ def test_models_list(client):
     models = client.models.list()
     assert [m.id for m in models] == [SERVED_NAME]
     assert models.data[0].object == "model"
+    assert client.models.retrieve(SERVED_NAME).id == SERVED_NAME
+    with pytest.raises(openai.NotFoundError):
+        client.models.retrieve("gpt-4o")
 
 
 def test_chat_non_stream_shape(client):
