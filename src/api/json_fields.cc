@@ -142,6 +142,12 @@ Result<Json> ParseBody(const std::string& body) {
   return j;
 }
 
+Result<Json> ParseJsonObject(const std::string& text, const std::string& what) {
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return InvalidArgument(what + " must be a JSON object, got '" + text + "'");
+  return j;
+}
+
 std::string Dump(const Json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 }  // namespace vllm::api

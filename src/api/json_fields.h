@@ -35,6 +35,9 @@ Status ReadIntList(const Json& obj, const char* key, std::vector<int32_t>* out);
 // Parses a request body; malformed JSON or invalid UTF-8 -> InvalidArgument.
 Result<Json> ParseBody(const std::string& body);
 
+// A JSON object given as text (a CLI flag); `what` names it in the error.
+Result<Json> ParseJsonObject(const std::string& text, const std::string& what);
+
 // Compact dump that never throws (invalid UTF-8 is replaced by U+FFFD).
 std::string Dump(const Json& j);
 

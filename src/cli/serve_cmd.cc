@@ -246,8 +246,9 @@ int RunServe(int argc, char** argv) {
   }
   if (!a.reasoning_parser.empty()) c.reasoning = api::ParseReasoningStyle(a.reasoning_parser);
   if (!a.default_chat_template_kwargs.empty()) {
-    c.default_chat_template_kwargs = api::Json::parse(a.default_chat_template_kwargs, nullptr, false);
-    if (!c.default_chat_template_kwargs.is_object()) return Fail("--default-chat-template-kwargs must be a JSON object");
+    auto kwargs = api::ParseJsonObject(a.default_chat_template_kwargs, "--default-chat-template-kwargs");
+    if (!kwargs.ok()) return Fail(kwargs.status().message());
+    c.default_chat_template_kwargs = std::move(kwargs.value());
   }
   c.limits.default_temperature = a.default_temperature;
   c.limits.default_top_p = a.default_top_p;
