@@ -1,5 +1,7 @@
 #include "api/chat_prompt.h"
 
+#include "chat_template/chat_context.h"
+
 namespace vllm::api {
 
 bool ThinkingEnabled(const Json& kwargs) {
@@ -8,15 +10,18 @@ bool ThinkingEnabled(const Json& kwargs) {
 }
 
 Result<std::string> RenderChatPrompt(const ChatTemplate& tmpl, const Tokenizer& tok, const ChatPromptInput& in) {
-  Json ctx = Json::object();
-  // Extra kwargs first so the fixed names below cannot be overridden by a request.
-  for (auto it = in.template_kwargs.begin(); it != in.template_kwargs.end(); ++it) ctx[it.key()] = it.value();
-  ctx["messages"] = *in.messages;
-  if (in.tools && !in.tools->is_null() && !in.tools->empty()) ctx["tools"] = *in.tools;
-  ctx["add_generation_prompt"] = in.add_generation_prompt && !in.continue_final_message;
-  ctx["bos_token"] = tok.bos_token();
-  ctx["eos_token"] = tok.eos_token();
-  auto text = tmpl.Render(ctx);
+  // The same context `vllm-cpp tokenize --chat` (RenderConversation) builds, i.e. what
+  // transformers' apply_chat_template hands the template; only the parse is cached here.
+  ChatTemplateInputs inputs;
+  inputs.messages = *in.messages;
+  if (in.tools && !in.tools->is_null() && !in.tools->empty()) inputs.tools = *in.tools;
+  inputs.add_generation_prompt = in.add_generation_prompt && !in.continue_final_message;
+  inputs.extra_kwargs = in.template_kwargs;
+  if (!tok.bos_token().empty()) inputs.special_tokens["bos_token"] = tok.bos_token();
+  if (!tok.eos_token().empty()) inputs.special_tokens["eos_token"] = tok.eos_token();
+  auto ctx = BuildChatTemplateContext(inputs);
+  if (!ctx.ok()) return InvalidArgument("chat template context: " + ctx.status().message());
+  auto text = tmpl.Render(ctx.value());
   if (!text.ok()) return InvalidArgument("chat template: " + text.status().message());
   if (!in.continue_final_message) return text;
   // Continue the last (assistant) message: drop whatever the template appends after its

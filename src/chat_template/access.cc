@@ -17,7 +17,9 @@ std::string ObjectTypeRepr(const Value& v) {
 }
 
 Value NoAttribute(const Value& obj, const std::string& name) {
-  return Value::MakeUndefined("'" + ObjectTypeRepr(obj) + "' has no attribute '" + name + "'");
+  std::string hint(1, '\'');
+  hint.append(ObjectTypeRepr(obj)).append("' has no attribute '").append(name).append("'");
+  return Value::MakeUndefined(std::move(hint));
 }
 
 Value DictMethod(const Value& obj, const std::string& name) {
@@ -174,7 +176,9 @@ Value GetItem(const Value& obj, const Value& key) {
       break;
   }
   if (key.is_string()) return NoAttribute(obj, key.as_string());
-  return Value::MakeUndefined("'" + ObjectTypeRepr(obj) + "' has no item " + key.TypeName());
+  std::string hint(1, '\'');
+  hint.append(ObjectTypeRepr(obj)).append("' has no item ").append(key.TypeName());
+  return Value::MakeUndefined(std::move(hint));
 }
 
 Value GetSlice(const Value& obj, const Value* start, const Value* stop, const Value* step_value) {

@@ -29,7 +29,9 @@ struct Expr {
     kFilter,    // args[0] | name ( args[1..], kwargs ); args[0] null inside {% filter %}
     kTest,      // args[0] is [not] name ( args[1..] ); `negated` for "is not"
     kUnary,     // name in {"-", "+", "not"}; args[0]
-    kBinary,    // name = operator ("+", "~", "==", "in", "not in", "and", "or", ...); args[0], args[1]
+    kBinary,    // name = operator ("+", "~", "and", "or", ...); args[0], args[1]
+    kCompare,   // args[0] ops[0] args[1] ops[1] args[2] ...: Python chain (a < b < c), ops in
+                // {"==", "!=", "<", ">", "<=", ">=", "in", "not in"}
     kCondExpr,  // args[1] if args[0] else args[2]  (args[2] null: Undefined when false)
   };
   Kind kind;
@@ -40,6 +42,7 @@ struct Expr {
   bool is_tuple = false;
   std::vector<ExprPtr> args;
   std::vector<std::pair<std::string, ExprPtr>> kwargs;
+  std::vector<std::string> ops;  // kCompare only
 };
 
 struct Node;

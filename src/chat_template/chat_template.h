@@ -12,6 +12,22 @@
 // Any template failure (syntax error, undefined variable used where jinja2 raises, type error,
 // raise_exception(), a limit hit) is an InvalidArgument Status whose message names the
 // construct and its "line L, column C"; raise_exception's message is kept verbatim after it.
+//
+// Undefined follows jinja2's default Undefined exactly (what transformers uses): it prints as
+// "", is falsy, iterates as empty, has length 0 and `is defined` false; but attribute/item
+// access on it, calling it and arithmetic with it raise "'x' is undefined". A missing key of a
+// defined dict (`message.foo`) is Undefined, so `message.foo is defined` works.
+//
+// Not supported (a template using them fails with a clear error, never silently differs):
+// {% include/import/extends/block %}, recursive loops and loop.changed(), macro varargs/kwargs,
+// format specs in str.format, the filters batch/slice/groupby/truncate/wordwrap/escape/urlize/
+// striptags/pprint/random/xmlattr, non-string dict keys, integers beyond int64. upper/lower use
+// 1:1 Unicode case mapping (Python's 'ß'.upper() == 'SS' is not reproduced).
+//
+// Files: lexer (whitespace rules) -> parser/expr_parser (AST, ast.h) -> interpreter, with the
+// value model (value.h), Python formatting (py_format, percent_format, json_dump), operators,
+// access (getattr/getitem/slicing), string_methods, filters (text_filters, sequence_filters),
+// is_tests, globals. chat_context.h builds the context from request parts like transformers.
 #pragma once
 
 #include <cstddef>

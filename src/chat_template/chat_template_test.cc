@@ -133,6 +133,17 @@ TEST(ChatTemplateTest, TojsonIsTransformersJsonDumps) {
   EXPECT_EQ(Render("{{ d | tojson(sort_keys=true, separators=(',', ':')) }}", kCtx), "{\"k1\":\"v1\",\"k2\":\"v2\"}");
 }
 
+TEST(ChatTemplateTest, PercentFormattingAndFormatFilter) {
+  EXPECT_EQ(Render("{{ '%s=%d' % ('n', 7) }} {{ '%.2f' % 3.14159 }} {{ '%(k)s' % {'k': 1} }} {{ '%-3s|' % 'a' }}"),
+            "n=7 3.14 1 a  |");
+  EXPECT_EQ(Render("{{ '%s and %s' | format('a', 'b') }} {{ '%(x)s' | format(x=2) }} {{ '100%%' % () }}"), "a and b 2 100%");
+  EXPECT_TRUE(Contains(RenderError("{{ '%s %s' % ('a',) }}").message(), "not enough arguments"));
+  EXPECT_TRUE(Contains(RenderError("{{ '%s' % ('a', 'b') }}").message(), "not all arguments converted"));
+  EXPECT_TRUE(Contains(RenderError("{{ '%d' % 'x' }}").message(), "real number is required"));
+  std::string wide = Render("{{ '%9999d' % 1 }}");  // width is capped, never overflows
+  EXPECT_EQ(wide.size(), 4096u);
+}
+
 TEST(ChatTemplateTest, StringAndDictMethods) {
   EXPECT_EQ(Render("{{ 'abc'.startswith('ab') }}{{ 'abc'.endswith(('x', 'c')) }}{{ 'a,b'.split(',') }}{{ ' a b '.split() }}"),
             "TrueTrue['a', 'b']['a', 'b']");
@@ -211,6 +222,13 @@ TEST(ChatTemplateTest, LimitsStopRunawayTemplates) {
   st = RenderError("{% macro r(k) %}{{ r(k + 1) }}{% endmacro %}{{ r(0) }}", ojson::object(), opts);
   EXPECT_EQ(st.code(), StatusCode::kResourceExhausted);
   EXPECT_TRUE(Contains(st.message(), "macro calls nested deeper than 64")) << st.message();
+
+  // Values cannot nest without bound (printing, comparing and freeing them recurse).
+  st = RenderError("{% set ns = namespace(x=[]) %}{% for i in range(2000) %}{% set ns.x = [ns.x] %}{% endfor %}{{ ns.x }}");
+  EXPECT_TRUE(Contains(st.message(), "nested more than 512 levels")) << st.message();
+  EXPECT_TRUE(Contains(RenderError("{% set ns = namespace() %}{% set ns.me = [ns] %}").message(), "namespace() inside"));
+  std::string deep_json = std::string(3000, '[') + std::string(3000, ']');
+  EXPECT_FALSE(RenderChatTemplate("{{ x }}", ojson{{"x", ojson::parse(deep_json)}}).ok());
 
   // Deeply nested syntax is rejected at parse time instead of overflowing the stack.
   std::string deep(5000, '(');

@@ -2,6 +2,7 @@
 
 #include "chat_template/builtins.h"
 #include "chat_template/error.h"
+#include "chat_template/operators.h"
 
 namespace vllm::jinja {
 namespace {
@@ -12,6 +13,7 @@ Dict DictFromArgs(const std::string& fn, const CallArgs& args) {
   if (args.positional.size() > 1) Fail(fn + " takes at most one positional argument");
   if (!args.positional.empty()) {
     const Value& m = args.positional[0];
+    if (m.is_undefined()) ThrowUndefined(m);  // dict(Undefined) looks up .keys() and fails
     if (m.is_dict()) {
       d = m.as_dict();
     } else {

@@ -142,6 +142,21 @@ class Interpreter {
     for (size_t i = 0; i < items.size(); ++i) frame.vars[targets[i]] = items[i];
   }
 
+  static bool HoldsNamespace(const Value& v, int depth) {
+    if (v.is_namespace()) return true;
+    if (depth > Value::kMaxValueDepth) return false;
+    if (v.is_list()) {
+      for (const Value& item : v.as_list()) {
+        if (HoldsNamespace(item, depth + 1)) return true;
+      }
+    } else if (v.is_dict()) {
+      for (const auto& kv : v.as_dict().items) {
+        if (HoldsNamespace(kv.second, depth + 1)) return true;
+      }
+    }
+    return false;
+  }
+
   void ExecSet(const Node& node, const Value& v, Frame& frame) {
     if (node.target_attr.empty()) {
       BindTargets(node.targets, v, frame);
@@ -150,6 +165,15 @@ class Interpreter {
     const Value* obj = frame.Find(node.targets[0]);
     if (!obj || !obj->is_namespace()) {
       Fail("cannot assign attribute '" + node.target_attr + "' on '" + node.targets[0] + "': not a namespace()");
+    }
+    if (HoldsNamespace(v, 0)) {
+      // A namespace reachable from itself would make printing and freeing it recurse forever.
+      Fail("cannot store a namespace() inside a namespace()");
+    }
+    if (node.target_attr[0] == '_') {
+      // transformers' TemplateNamespace refuses these (sandbox escape guard).
+      Fail("chat templates cannot store underscore-prefixed attributes on a namespace, but got '" +
+           node.target_attr + "'");
     }
     obj->ns().attrs.Set(node.target_attr, v);
   }
@@ -348,6 +372,18 @@ class Interpreter {
       }
       case Expr::Kind::kBinary:
         return EvalBinary(e, frame);
+      case Expr::Kind::kCompare: {
+        // Python chains: a < b < c is (a < b) and (b < c), b evaluated once.
+        Value left = Eval(*e.args[0], frame);
+        for (size_t i = 0; i < e.ops.size(); ++i) {
+          Value right = Eval(*e.args[i + 1], frame);
+          const std::string& op = e.ops[i];
+          bool ok = op == "in" ? Contains(right, left) : op == "not in" ? !Contains(right, left) : Compare(op, left, right);
+          if (!ok) return Value(false);
+          left = std::move(right);
+        }
+        return Value(true);
+      }
       case Expr::Kind::kCondExpr:
         if (Eval(*e.args[0], frame).Truthy()) return Eval(*e.args[1], frame);
         return e.args[2] ? Eval(*e.args[2], frame) : Value::MakeUndefined("inline if without else was false");
@@ -361,13 +397,7 @@ class Interpreter {
     // Python's and/or return an operand, not a bool.
     if (op == "and") return a.Truthy() ? Eval(*e.args[1], frame) : a;
     if (op == "or") return a.Truthy() ? a : Eval(*e.args[1], frame);
-    Value b = Eval(*e.args[1], frame);
-    if (op == "in") return Value(Contains(b, a));
-    if (op == "not in") return Value(!Contains(b, a));
-    if (op == "==" || op == "!=" || op == "<" || op == ">" || op == "<=" || op == ">=") {
-      return Value(Compare(op, a, b));
-    }
-    return BinaryOp(op, a, b, limits_.max_output_bytes);
+    return BinaryOp(op, a, Eval(*e.args[1], frame), limits_.max_output_bytes);
   }
 
   const InterpreterLimits& limits_;

@@ -33,6 +33,12 @@ bool HasTest(const std::string& name) {
 }
 
 bool ApplyTest(const std::string& name, const Value& v, const CallArgs& args) {
+  static const char* const kNoArgTests[] = {"defined", "undefined", "none", "boolean", "true", "false", "number",
+                                            "integer", "float", "string", "mapping", "sequence", "iterable",
+                                            "callable", "odd", "even", "lower", "upper"};
+  for (const char* t : kNoArgTests) {
+    if (name == t) BindArgs("test '" + name + "'", args, {});  // rejects stray arguments
+  }
   auto other = [&]() -> Value { return *BindArgs("test '" + name + "'", args, {"other"}, 1)[0]; };
   if (name == "defined") return !v.is_undefined();
   if (name == "undefined") return v.is_undefined();

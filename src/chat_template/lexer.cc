@@ -127,7 +127,8 @@ class Lexer {
     char kind = src_[start + 1];
     size_t p = start + 2;
     char left_mod = 0;
-    if (p < src_.size() && (src_[p] == '-' || src_[p] == '+')) left_mod = src_[p++];
+    // '+' is a modifier only on block and comment tags; in {{+x}} it is unary plus.
+    if (p < src_.size() && (src_[p] == '-' || (src_[p] == '+' && kind != '{'))) left_mod = src_[p++];
     bool is_block_like = kind != '{';
     // Text before this tag ends here; remember for StripBefore.
     StripBefore(start, left_mod, is_block_like);
@@ -147,7 +148,9 @@ class Lexer {
       while (p < src_.size() && IsSpace(src_[p])) ++p;
       if (p >= src_.size()) Error(std::string("unterminated tag (missing '") + close + "')", start);
       char right_mod = 0;
-      if ((src_[p] == '-' || src_[p] == '+') && src_.compare(p + 1, 2, close) == 0) right_mod = src_[p++];
+      if ((src_[p] == '-' || (src_[p] == '+' && kind == '%')) && src_.compare(p + 1, 2, close) == 0) {
+        right_mod = src_[p++];
+      }
       if (src_.compare(p, 2, close) == 0) {
         tokens_.push_back(Token{kind == '{' ? TokenKind::kVarEnd : TokenKind::kBlockEnd, "", 0, 0, PosAt(p)});
         p += 2;
@@ -253,7 +256,7 @@ class Lexer {
     return e;
   }
 
-  // Python string literal escapes (jinja2 decodes literals the same way).
+  // Python string literal escapes: jinja2 decodes literals with the "unicode-escape" codec.
   size_t LexString(size_t p, SourcePos pos) {
     char quote = src_[p];
     std::string out;
@@ -281,7 +284,13 @@ class Lexer {
         case 'b': out.push_back('\b'); break;
         case 'f': out.push_back('\f'); break;
         case 'v': out.push_back('\v'); break;
-        case '0': out.push_back('\0'); break;
+        case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+          // Octal escape: up to three digits (\0, \101).
+          unsigned v = static_cast<unsigned>(e - '0');
+          for (int k = 0; k < 2 && i < src_.size() && src_[i] >= '0' && src_[i] <= '7'; ++k) v = v * 8 + (src_[i++] - '0');
+          AppendUtf8(static_cast<char32_t>(v), &out);
+          break;
+        }
         case '\n': break;  // line continuation
         case 'x':
         case 'u':

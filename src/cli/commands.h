@@ -6,5 +6,6 @@ namespace vllm::cli {
 int RunGenerate(int argc, char** argv);
 int RunModels(int argc, char** argv);
 int RunServe(int argc, char** argv);
+int RunBenchOverhead(int argc, char** argv);
 
 }  // namespace vllm::cli

@@ -30,6 +30,7 @@ struct GenerateArgs {
   std::string load_format = "auto";
   int threads = 0, block_size = 16;
   std::string dump_logits, dump_positions = "-1";
+  std::string kv_cache_dtype = "auto";
 };
 
 int Fail(const Status& st) {
@@ -50,6 +51,13 @@ Result<std::vector<int32_t>> ParseIdList(const std::string& text, const char* fl
   return ids;
 }
 
+Result<DType> ParseKvCacheDtype(const std::string& s) {
+  if (s == "auto" || s == "bf16" || s == "bfloat16") return DType::kBF16;
+  if (s == "f16" || s == "float16") return DType::kF16;
+  if (s == "f32" || s == "float32") return DType::kF32;
+  return InvalidArgument("--kv-cache-dtype '" + s + "' (need auto, bf16, f16 or f32)");
+}
+
 Result<std::vector<int32_t>> PromptIds(const GenerateArgs& a, const Tokenizer* tok) {
   if (!a.prompt_ids.empty()) return ParseIdList(a.prompt_ids, "--prompt-ids");
   if (!tok) return NotFound("model '" + a.model + "' has no tokenizer.json: use --prompt-ids");
@@ -65,7 +73,8 @@ Status DumpLogits(const GenerateArgs& a, Model& model, const std::vector<int32_t
     if (q < 0 || q >= P) return InvalidArgument("--dump-positions: " + std::to_string(p) + " is outside the prompt");
     positions.push_back(q);
   }
-  std::vector<float> logits = PromptLogits(model, prompt, positions, a.block_size);
+  ASSIGN_OR_RETURN(DType kv_dtype, ParseKvCacheDtype(a.kv_cache_dtype));
+  std::vector<float> logits = PromptLogits(model, prompt, positions, a.block_size, kv_dtype);
   return WriteNpyF32(a.dump_logits, logits.data(),
                      {static_cast<int64_t>(positions.size()), model.config().vocab_size});
 }
@@ -90,7 +99,10 @@ int Generate(const GenerateArgs& a) {
     Status st = DumpLogits(a, *model.value(), prompt.value());
     if (!st.ok()) return Fail(st);
   }
+  auto kv_dtype = ParseKvCacheDtype(a.kv_cache_dtype);
+  if (!kv_dtype.ok()) return Fail(kv_dtype.status());
   EngineConfig ec{.block_size = a.block_size,
+                  .kv_cache_dtype = kv_dtype.value(),
                   .num_kv_blocks = (P + a.max_tokens + a.block_size - 1) / a.block_size + 1,
                   .max_num_seqs = 1,
                   .max_num_batched_tokens = kBatch,
@@ -156,6 +168,7 @@ int RunGenerate(int argc, char** argv) {
   app.add_option("--load-format", a.load_format, "auto | safetensors | dummy")->capture_default_str();
   app.add_option("--threads", a.threads, "Worker threads (0: all cores)")->capture_default_str();
   app.add_option("--block-size", a.block_size, "KV cache block size")->capture_default_str();
+  app.add_option("--kv-cache-dtype", a.kv_cache_dtype, "auto (bf16) | bf16 | f16 | f32")->capture_default_str();
   app.add_option("--dump-logits", a.dump_logits, "Write prompt logits at --dump-positions to this .npy");
   app.add_option("--dump-positions", a.dump_positions, "Comma-separated prompt positions (negative: from the end)")
       ->capture_default_str();

@@ -20,6 +20,7 @@ const Command kCommands[] = {
     {"serve", vllm::cli::RunServe, "OpenAI- and Anthropic-compatible HTTP server"},
     {"models", vllm::cli::RunModels, "list the built-in model presets"},
     {"tokenize", vllm::cli::RunTokenizeCommand, "encode / decode / chat-render through a tokenizer"},
+    {"bench-overhead", vllm::cli::RunBenchOverhead, "per-step scheduler bookkeeping vs the decode step"},
     {"bench-detok", vllm::cli::RunBenchDetokCommand, "streaming vs naive detokenizer benchmark"},
 };
 

@@ -5,10 +5,11 @@
 namespace vllm::cli {
 
 std::vector<float> PromptLogits(Model& model, const std::vector<int32_t>& prompt,
-                                const std::vector<int64_t>& positions, int64_t block_size) {
+                                const std::vector<int64_t>& positions, int64_t block_size,
+                                DType kv_dtype) {
   const int64_t P = static_cast<int64_t>(prompt.size()), V = model.config().vocab_size;
   const int64_t num_blocks = (P + block_size - 1) / block_size;
-  KvCacheTensors kv(model.MakeKvSpec(block_size, num_blocks));
+  KvCacheTensors kv(model.MakeKvSpec(block_size, num_blocks, kv_dtype));
   std::vector<float> dumped(positions.size() * V), logits;
   BatchInputs in;
   // Chunks of the model's scratch size; blocks laid out in order, so slot == position.

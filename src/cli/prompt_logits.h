@@ -12,6 +12,7 @@ namespace vllm::cli {
 
 // logits [positions.size(), vocab] for prompt positions (each in [0, prompt.size())).
 std::vector<float> PromptLogits(Model& model, const std::vector<int32_t>& prompt,
-                                const std::vector<int64_t>& positions, int64_t block_size);
+                                const std::vector<int64_t>& positions, int64_t block_size,
+                                DType kv_dtype);
 
 }  // namespace vllm::cli

@@ -4,12 +4,15 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "chat_template/conversation.h"
+#include "tokenizer/incremental_detokenizer.h"
 #include "tokenizer/tokenizer.h"
 
 namespace vllm::cli {
@@ -22,6 +25,11 @@ constexpr const char* kUsage =
     "  --no-add-special-tokens  do not run the post-processor (no BOS/EOS template)\n"
     "  --no-parse-special       treat special-token text in the input as plain text\n"
     "  --skip-special-tokens    (decode) drop special tokens from the text\n"
+    "  --stream                 (decode) per sequence, the text deltas IncrementalDetokenizer\n"
+    "                           gives after each id, then its flush: JSON array of arrays\n"
+    "  --chat FILE.json         render a conversation ({\"messages\": [...], \"tools\",\n"
+    "                           \"add_generation_prompt\", \"chat_template_kwargs\"}) through the\n"
+    "                           chat template; prints {\"prompt\": text, \"ids\": token ids}\n"
     "  --bench N                encode the inputs N times on one thread; print\n"
     "                           {\"seconds\": best pass, \"bytes\", \"tokens\"} instead of ids\n";
 
@@ -31,11 +39,15 @@ struct Options {
   bool add_special_tokens = true;
   bool parse_special = true;
   bool skip_special_tokens = false;
+  bool stream = false;
   int bench_passes = 0;
+  std::string chat_file;
 };
 
 bool ParseArgs(int argc, char** argv, Options* options) {
-  for (int k = 1; k < argc; ++k) {
+  // Accept both argv conventions: {"tokenize", ...} and {"vllm-cpp", "tokenize", ...}.
+  const int first = argc > 1 && std::string(argv[1]) == "tokenize" ? 2 : 1;
+  for (int k = first; k < argc; ++k) {
     const std::string arg = argv[k];
     if (arg == "--decode") {
       options->decode = true;
@@ -45,6 +57,10 @@ bool ParseArgs(int argc, char** argv, Options* options) {
       options->parse_special = false;
     } else if (arg == "--skip-special-tokens") {
       options->skip_special_tokens = true;
+    } else if (arg == "--stream") {
+      options->stream = true;
+    } else if (arg == "--chat" && k + 1 < argc) {
+      options->chat_file = argv[++k];
     } else if (arg == "--bench" && k + 1 < argc) {
       options->bench_passes = std::atoi(argv[++k]);
       if (options->bench_passes < 1) return false;
@@ -98,6 +114,34 @@ int RunEncodeBench(const Tokenizer& tokenizer, const nlohmann::json& request,
   return 0;
 }
 
+int RunChat(const Tokenizer& tokenizer, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    std::fprintf(stderr, "tokenize: cannot read %s\n", path.c_str());
+    return 1;
+  }
+  auto j = nlohmann::ordered_json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    std::fprintf(stderr, "tokenize: %s is not valid JSON\n", path.c_str());
+    return 1;
+  }
+  auto conv = ParseConversation(j);
+  Result<std::string> text = conv.ok() ? RenderConversation(tokenizer, conv.value()) : conv.status();
+  if (!text.ok()) {
+    std::fprintf(stderr, "tokenize: %s: %s\n", path.c_str(), text.status().message().c_str());
+    return 1;
+  }
+  // The rendered template already holds its special tokens: encode without adding more.
+  auto ids = tokenizer.Encode(text.value(), /*add_special_tokens=*/false, /*parse_special=*/true);
+  if (!ids.ok()) {
+    std::fprintf(stderr, "tokenize: %s\n", ids.status().message().c_str());
+    return 1;
+  }
+  nlohmann::ordered_json out = {{"prompt", text.value()}, {"ids", ids.value()}};
+  std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int RunTokenizeCommand(int argc, char** argv) {
@@ -111,6 +155,7 @@ int RunTokenizeCommand(int argc, char** argv) {
     std::fprintf(stderr, "tokenize: %s\n", tokenizer.status().message().c_str());
     return 1;
   }
+  if (!options.chat_file.empty()) return RunChat(**tokenizer, options.chat_file);
   const std::string input((std::istreambuf_iterator<char>(std::cin)),
                           std::istreambuf_iterator<char>());
   auto request = nlohmann::json::parse(input, nullptr, /*allow_exceptions=*/false);
@@ -137,7 +182,15 @@ int RunTokenizeCommand(int argc, char** argv) {
         }
         ids.push_back(id.get<int32_t>());
       }
-      response.push_back((*tokenizer)->Decode(ids, options.skip_special_tokens));
+      if (options.stream) {
+        IncrementalDetokenizer detok(**tokenizer, {}, options.skip_special_tokens);
+        nlohmann::json deltas = nlohmann::json::array();
+        for (int32_t id : ids) deltas.push_back(detok.Add(id));
+        deltas.push_back(detok.Flush());
+        response.push_back(std::move(deltas));
+      } else {
+        response.push_back((*tokenizer)->Decode(ids, options.skip_special_tokens));
+      }
       continue;
     }
     if (!item.is_string()) {

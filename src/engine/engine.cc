@@ -36,7 +36,7 @@ namespace {
 
 int64_t DeriveNumBlocks(const EngineConfig& c, const Model& m) {
   if (c.num_kv_blocks > 0) return c.num_kv_blocks;
-  const int64_t per_block = static_cast<int64_t>(m.MakeKvSpec(c.block_size, 1).TotalBytes());
+  const int64_t per_block = static_cast<int64_t>(m.MakeKvSpec(c.block_size, 1, c.kv_cache_dtype).TotalBytes());
   return std::max<int64_t>(1, c.kv_cache_memory_bytes / per_block);
 }
 
@@ -60,7 +60,7 @@ Engine::Engine(std::unique_ptr<Model> model, std::shared_ptr<const Tokenizer> to
            .block_size = config.block_size,
            .enable_prefix_caching = config.enable_prefix_caching}),
       sched_(sched_config_, &kv_),
-      runner_(model_.get(), config.block_size, kv_.config().num_blocks),
+      runner_(model_.get(), config.block_size, kv_.config().num_blocks, config.kv_cache_dtype),
       sampler_(model_->config().vocab_size) {
   CHECK_LE(config.max_num_batched_tokens, model_->max_num_tokens())
       << "the model's scratch must hold a full step";
@@ -219,6 +219,14 @@ bool Engine::Step() {
 }
 
 void Engine::EmitToken(Sequence& seq, const SampleOutput& sample) {
+  if (seq.params.max_tokens == 0) {  // prompt-only request: the prefill ran, nothing is sampled
+    RequestOutput out;
+    const SchedRequest* r = sched_.Get(seq.seq_id);
+    out.usage = {.prompt_tokens = r->num_prompt_tokens, .completion_tokens = 0,
+                 .cached_prompt_tokens = std::max<int64_t>(0, r->num_cached_prompt_tokens)};
+    FinishSequence(seq.seq_id, FinishReason::kLength, std::move(out));
+    return;
+  }
   const int32_t token = sample.token_id;
   seq.sampler.Append(token);
   ++seq.num_generated;

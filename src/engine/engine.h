@@ -34,6 +34,7 @@ namespace vllm {
 
 struct EngineConfig {
   int32_t block_size = 16;
+  DType kv_cache_dtype = DType::kBF16;          // kF32 for tests against f32 references
   int64_t num_kv_blocks = 0;                    // 0: derived from kv_cache_memory_bytes
   int64_t kv_cache_memory_bytes = int64_t{1} << 30;
   bool enable_prefix_caching = true;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "model/model.h"
+#include "tokenizer/test_tokenizers.h"
 
 namespace vllm {
 namespace {
@@ -22,7 +23,7 @@ std::string TinyConfig(int64_t vocab) {
     "eos_token_id": 3})";
 }
 
-std::unique_ptr<Model> TinyModel(int64_t vocab = 512, int64_t max_tokens = 256) {
+std::unique_ptr<Model> TinyModel(int64_t vocab = 512, int64_t max_tokens = 512) {
   auto cfg = ParseModelConfig(TinyConfig(vocab));
   EXPECT_TRUE(cfg.ok()) << cfg.status().message();
   auto m = CreateDummyModel(cfg.value(), {.max_num_tokens = max_tokens, .num_threads = 2}, 7);
@@ -31,7 +32,7 @@ std::unique_ptr<Model> TinyModel(int64_t vocab = 512, int64_t max_tokens = 256) 
 }
 
 EngineConfig Config(int64_t blocks, bool caching = true, int32_t budget = 256) {
-  return {.block_size = 16, .num_kv_blocks = blocks, .enable_prefix_caching = caching,
+  return {.block_size = 16, .kv_cache_dtype = DType::kF32, .num_kv_blocks = blocks, .enable_prefix_caching = caching,
           .max_num_seqs = 64, .max_num_batched_tokens = budget, .max_model_len = 1024,
           .check_invariants = true};
 }
@@ -237,6 +238,20 @@ TEST(EngineTest, SubmitRejectsBadRequests) {
   EXPECT_NE(e.Submit(r).status().message().find("already in flight"), std::string::npos);
 }
 
+TEST(EngineTest, ZeroMaxTokensRunsThePromptAndSamplesNothing) {
+  std::mt19937 rng(8);
+  Engine e(TinyModel(), nullptr, Config(16, true));
+  EngineRequest r{.request_id = "z", .prompt_token_ids = RandomPrompt(20, rng)};
+  r.params.max_tokens = 0;
+  std::vector<std::shared_ptr<OutputStream>> s = {e.Submit(r).value()};
+  Collected c = RunAll(e, s)[0];
+  EXPECT_TRUE(c.ids.empty());
+  EXPECT_EQ(c.reason, FinishReason::kLength);
+  EXPECT_EQ(c.usage.prompt_tokens, 20);
+  EXPECT_EQ(e.Stats().prompt_tokens_computed, 20);
+  ExpectPoolWhole(e);
+}
+
 TEST(EngineTest, SiblingsShareThePromptBlocks) {
   std::mt19937 rng(4);
   Engine e(TinyModel(), nullptr, Config(64, true));
@@ -255,8 +270,59 @@ TEST(EngineTest, SiblingsShareThePromptBlocks) {
   ExpectPoolWhole(e);
 }
 
+// Stop strings with the real Qwen3 tokenizer: a stop string that spans a token boundary
+// ends the output exactly before it (or after it with include_stop_str_in_output).
+TEST(EngineTest, StopStringsAcrossTokenBoundaries) {
+  auto tok = Tokenizer::FromDirectory(testing::Qwen3Dir());
+  ASSERT_TRUE(tok.ok()) << tok.status().message() << " (run scripts/setup.sh)";
+  std::shared_ptr<const Tokenizer> shared = std::move(tok.value());
+  auto run = [&](std::vector<std::string> stops, bool include) {
+    Engine e(TinyModel(151936, 64), shared, Config(64, true, 64));
+    EngineRequest r{.request_id = "s", .prompt_token_ids = shared->Encode("Once upon a time").value()};
+    r.params.max_tokens = 40;
+    r.params.ignore_eos = true;
+    r.params.stop = std::move(stops);
+    r.params.include_stop_str_in_output = include;
+    auto stream = e.Submit(r).value();
+    std::vector<std::string> deltas;
+    FinishReason reason = FinishReason::kNone;
+    while (e.Step() || !stream->Done())
+      while (auto o = stream->Pop(std::chrono::milliseconds(0))) {
+        deltas.push_back(o->text_delta);
+        if (o->finished) reason = o->finish_reason;
+      }
+    return std::make_pair(deltas, reason);
+  };
+  auto [deltas, reason] = run({}, false);
+  EXPECT_EQ(reason, FinishReason::kLength);
+  std::string text;
+  size_t boundary = 0;  // a delta boundary with at least 2 characters of text on each side
+  for (const auto& d : deltas) {
+    text += d;
+    if (!boundary && text.size() >= 6 && !d.empty()) boundary = text.size();
+  }
+  ASSERT_GT(text.size(), boundary + 6) << "the random model produced too little text: " << text;
+  // Widen to UTF-8 character boundaries around the token boundary.
+  size_t a = boundary - 2, b = boundary + 2;
+  while (a > 0 && (static_cast<unsigned char>(text[a]) & 0xC0) == 0x80) --a;
+  while (b < text.size() && (static_cast<unsigned char>(text[b]) & 0xC0) == 0x80) ++b;
+  const std::string stop = text.substr(a, b - a);
+  const size_t first = text.find(stop);
+  RecordProperty("stop", stop);
+  auto [d2, r2] = run({"never-appears-zzz", stop}, false);
+  std::string cut;
+  for (const auto& d : d2) cut += d;
+  EXPECT_EQ(r2, FinishReason::kStop);
+  EXPECT_EQ(cut, text.substr(0, first));
+  auto [d3, r3] = run({stop}, true);
+  std::string kept;
+  for (const auto& d : d3) kept += d;
+  EXPECT_EQ(r3, FinishReason::kStop);
+  EXPECT_EQ(kept, text.substr(0, first + stop.size()));
+}
+
 TEST(EngineTest, ThreadedSubmitAndAbort) {
-  Engine e(TinyModel(), nullptr, Config(64, true));
+  Engine e(TinyModel(), nullptr, Config(600, true));
   e.Start();
   std::vector<std::thread> clients;
   std::atomic<int> completed{0}, aborted{0};
@@ -264,7 +330,9 @@ TEST(EngineTest, ThreadedSubmitAndAbort) {
     clients.emplace_back([&, c] {
       std::mt19937 rng(c);
       EngineRequest r{.request_id = "t" + std::to_string(c), .prompt_token_ids = RandomPrompt(20, rng)};
-      r.params.max_tokens = 30;
+      // Aborting clients ask for far more tokens than they will wait for, so the abort
+      // always lands before a natural finish.
+      r.params.max_tokens = c % 2 == 1 ? 1000 : 30;
       r.params.ignore_eos = true;
       auto s = e.Submit(r).value();
       int got = 0;

@@ -7,6 +7,7 @@
 
 #include "model/weight_matrix.h"
 #include "runner/batch_inputs.h"
+#include "runner/kv_cache_tensors.h"
 #include "util/thread_pool.h"
 
 namespace vllm::cpu {
@@ -42,14 +43,15 @@ struct AttentionShape {
   float scale = 1.0f;  // usually head_dim^-0.5
 };
 
-// Writes k, v [T, num_kv_heads*head_dim] into the paged caches at in.slot_mapping.
+// Writes k, v [T, num_kv_heads*head_dim] into the paged caches at in.slot_mapping, rounding
+// to the cache's dtype (round-to-nearest-even for bf16/f16).
 void WriteKvCache(const float* k, const float* v, const BatchInputs& in, const AttentionShape& s,
-                  float* k_cache, float* v_cache);
+                  KvLayer cache);
 
 // Causal GQA attention for every token of a mixed batch, reading K/V through block tables.
 // q, out: [T, num_heads*head_dim]. Token t attends to positions [0, positions[t]] of its
 // sequence, which must already be in the cache (WriteKvCache first).
-void PagedAttention(const float* q, const float* k_cache, const float* v_cache,
-                    const BatchInputs& in, const AttentionShape& s, float* out, ThreadPool& pool);
+void PagedAttention(const float* q, KvLayer cache, const BatchInputs& in, const AttentionShape& s,
+                    float* out, ThreadPool& pool);
 
 }  // namespace vllm::cpu

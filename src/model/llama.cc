@@ -75,12 +75,13 @@ size_t LlamaModel::WeightBytes() const {
   return n;
 }
 
-KvCacheSpec LlamaModel::MakeKvSpec(int64_t block_size, int64_t num_blocks) const {
+KvCacheSpec LlamaModel::MakeKvSpec(int64_t block_size, int64_t num_blocks, DType dtype) const {
   return KvCacheSpec{.num_layers = config_.num_hidden_layers,
                      .num_kv_heads = config_.num_key_value_heads,
                      .head_dim = config_.head_dim,
                      .block_size = block_size,
-                     .num_blocks = num_blocks};
+                     .num_blocks = num_blocks,
+                     .dtype = dtype};
 }
 
 void LlamaModel::AttentionBlock(int64_t li, const BatchInputs& in, KvCacheTensors& kv) {
@@ -108,8 +109,8 @@ void LlamaModel::AttentionBlock(int64_t li, const BatchInputs& in, KvCacheTensor
                                   .head_dim = D,
                                   .block_size = kv.spec().block_size,
                                   .scale = 1.0f / std::sqrt(static_cast<float>(D))};
-  cpu::WriteKvCache(k, v, in, shape, kv.k(li), kv.v(li));
-  cpu::PagedAttention(q, kv.k(li), kv.v(li), in, shape, attn_.data<float>(), pool_);
+  cpu::WriteKvCache(k, v, in, shape, kv.layer(li));
+  cpu::PagedAttention(q, kv.layer(li), in, shape, attn_.data<float>(), pool_);
   cpu::MatMul(l.o_proj, attn_.data<float>(), T, proj_.data<float>(), pool_);
   cpu::AddInPlace(x, proj_.data<float>(), T * H);
 }

@@ -39,7 +39,7 @@ class LlamaModel : public Model {
   int64_t max_num_tokens() const override { return max_num_tokens_; }
   void Forward(const BatchInputs& in, KvCacheTensors& kv, float* logits) override;
   size_t WeightBytes() const override;
-  KvCacheSpec MakeKvSpec(int64_t block_size, int64_t num_blocks) const override;
+  KvCacheSpec MakeKvSpec(int64_t block_size, int64_t num_blocks, DType dtype) const override;
 
  private:
   void AttentionBlock(int64_t layer, const BatchInputs& in, KvCacheTensors& kv);

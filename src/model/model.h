@@ -29,7 +29,7 @@ class Model {
   virtual void Forward(const BatchInputs& in, KvCacheTensors& kv, float* logits) = 0;
   // Bytes of weights read by one full forward (the decode bandwidth floor).
   virtual size_t WeightBytes() const = 0;
-  virtual KvCacheSpec MakeKvSpec(int64_t block_size, int64_t num_blocks) const = 0;
+  virtual KvCacheSpec MakeKvSpec(int64_t block_size, int64_t num_blocks, DType dtype) const = 0;
 };
 
 // Loads a checkpoint directory (config.json + safetensors).

@@ -1,5 +1,6 @@
 // Paged KV storage owned by the runner: per layer K and V of shape
-// [num_blocks, block_size, num_kv_heads, head_dim], f32 (bf16/f16 come with the engine).
+// [num_blocks, block_size, num_kv_heads, head_dim] in bf16 or f16 (half the memory and the
+// attention bandwidth of f32) or f32 (tests compare against f32 references).
 // Block ids come from the KV cache manager; this class only owns memory.
 #pragma once
 
@@ -8,6 +9,7 @@
 
 #include "util/aligned_buffer.h"
 #include "util/check.h"
+#include "util/dtype.h"
 
 namespace vllm {
 
@@ -17,26 +19,35 @@ struct KvCacheSpec {
   int64_t head_dim = 0;
   int64_t block_size = 16;
   int64_t num_blocks = 0;
+  DType dtype = DType::kBF16;  // kF32, kBF16 or kF16
 
-  int64_t SlotStride() const { return num_kv_heads * head_dim; }  // floats per token slot
+  int64_t SlotStride() const { return num_kv_heads * head_dim; }  // elements per token slot
   size_t BytesPerLayer() const {
-    return static_cast<size_t>(num_blocks * block_size * SlotStride()) * sizeof(float);
+    return static_cast<size_t>(num_blocks * block_size * SlotStride()) * DTypeSize(dtype);
   }
   size_t TotalBytes() const { return 2 * BytesPerLayer() * num_layers; }
+};
+
+// One layer's caches as the attention kernels see them.
+struct KvLayer {
+  void* k = nullptr;
+  void* v = nullptr;
+  DType dtype = DType::kF32;
 };
 
 class KvCacheTensors {
  public:
   explicit KvCacheTensors(const KvCacheSpec& spec) : spec_(spec) {
     CHECK_GT(spec.num_blocks, 0);
+    CHECK(spec.dtype == DType::kF32 || spec.dtype == DType::kBF16 || spec.dtype == DType::kF16)
+        << "KV cache dtype must be f32, bf16 or f16";
     for (int64_t l = 0; l < spec.num_layers; ++l) {
       k_.emplace_back(spec.BytesPerLayer());
       v_.emplace_back(spec.BytesPerLayer());
     }
   }
   const KvCacheSpec& spec() const { return spec_; }
-  float* k(int64_t layer) { return k_[layer].data<float>(); }
-  float* v(int64_t layer) { return v_[layer].data<float>(); }
+  KvLayer layer(int64_t i) { return {k_[i].data(), v_[i].data(), spec_.dtype}; }
 
  private:
   KvCacheSpec spec_;

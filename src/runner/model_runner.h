@@ -16,16 +16,13 @@ namespace vllm {
 
 class ModelRunner {
  public:
-  ModelRunner(Model* model, int64_t block_size, int64_t num_blocks);
+  ModelRunner(Model* model, int64_t block_size, int64_t num_blocks, DType kv_dtype);
 
   // Runs the step. Returns logits [num sampling seqs, vocab] in the order of out.seqs
   // (only entries with `samples`); valid until the next call.
   std::vector<float>& Execute(const SchedulerOutput& out, const Scheduler& sched,
                                     const KvCacheManager& kv);
 
-  // Builds the flattened batch (exposed for tests and benchmarks).
-  void BuildInputs(const SchedulerOutput& out, const Scheduler& sched, const KvCacheManager& kv,
-                   BatchInputs* in) const;
 
   const KvCacheTensors& kv_tensors() const { return kv_; }
   Model& model() { return *model_; }

@@ -2,13 +2,17 @@
 
 #include <cmath>
 
+#include "sampler/row_math.h"
+
 namespace vllm {
 
 int32_t ArgMax(const float* logits, int64_t n) {
-  int64_t best = 0;
-  for (int64_t i = 1; i < n; ++i)
-    if (logits[i] > logits[best]) best = i;
-  return static_cast<int32_t>(best);
+  // Vectorized max, then the first index holding it: the lowest id wins ties. NaNs are
+  // skipped; a NaN at index 0 makes the max NaN, nothing equals it, and 0 is returned.
+  const float m = RowMax(std::span<const float>(logits, n));
+  for (int64_t i = 0; i < n; ++i)
+    if (logits[i] == m) return static_cast<int32_t>(i);
+  return 0;
 }
 
 int32_t SampleToken(const float* logits, int64_t n, float temperature, std::mt19937_64& rng) {

@@ -1,5 +1,6 @@
-// Greedy and temperature sampling over one row of logits. The engine issue replaces this
-// with the full sampler (top-k/p, penalties, logprobs); `generate` uses it until then.
+// Greedy and temperature sampling over one row of logits, for the `generate` command.
+// The engine uses the full sampler (sampler.h: per-request params, penalties, top-k/p,
+// min-p, seeds, logprobs); ArgMax is shared by both.
 #pragma once
 
 #include <cstdint>

@@ -1,26 +1,28 @@
 // Temperature, top-k, top-p and min-p: turns one processed row of logits into the set of
 // tokens a random draw may pick (Candidates), without a full-vocab sort where avoidable.
 //
-// Order and definitions (probabilities p = softmax(logits / T) at each stage):
+// Order and definitions, as vLLM v1 (temperature, then min-p, then top-k/top-p);
+// probabilities p = softmax(logits / T) over the tokens still in at each stage:
 //   1. temperature: logits /= T (in place).
-//   2. top-k (0 < k < vocab): keep every token whose logit >= the k-th largest logit. Tokens
+//   2. min-p (> 0): drop tokens with p < min_p * max(p). The max token has weight
+//      exp(l - max) = 1, so the bar is simply weight >= min_p.
+//   3. top-k (0 < k < vocab): keep every token whose logit >= the k-th largest logit. Tokens
 //      tied with the k-th one are all kept (as vLLM's mask `logits < kth_value` does), so
-//      more than k can survive; the kept set never depends on token numbering.
-//   3. top-p (< 1): over the top-k survivors, renormalized, sorted by probability: keep the
-//      shortest prefix whose mass reaches top_p (the token that crosses the threshold is
-//      kept; one that lands exactly on it ends the prefix), plus every token whose logit
-//      equals the last kept one (ties at the boundary are kept together, as for top-k).
-//      "Reaches" allows kTopPSlack of probability mass so that a prefix summing to top_p in
-//      exact arithmetic is not decided by float rounding.
-//   4. min-p (> 0): drop tokens with p < min_p * max(p). Renormalizing does not change that
-//      ratio, so min-p commutes with top-k; vLLM v1 runs it before top-k/top-p, which differs
-//      from this order only when top_p < 1 and min_p removes mass top-p would have counted.
+//      more than k can survive; the kept set never depends on token numbering. Min-p and
+//      top-k both keep a prefix of the logit order, so they commute.
+//   4. top-p (< 1): over the min-p and top-k survivors, renormalized, sorted by probability:
+//      keep the shortest prefix whose mass reaches top_p (the token that crosses the
+//      threshold is kept; one that lands exactly on it ends the prefix), plus every token
+//      whose logit equals the last kept one (ties at the boundary are kept together, as for
+//      top-k). "Reaches" allows kTopPSlack of probability mass so that a prefix summing to
+//      top_p in exact arithmetic is not decided by float rounding.
 //   5. the survivors' weights exp(l - max) are the unnormalized distribution.
+// (The sampler brief listed min-p last; vLLM v1 applies it first, and the two differ when
+// min-p removes mass that top-p would otherwise count. We follow vLLM.)
 //
-// Cost: with top-k, one copy + nth_element over the vocab and exp over the k survivors only.
-// Without it, one exp pass over the vocab (the normalizer needs every token); min-p then
-// pre-filters the candidates before any sort, and top-p alone sorts lazily in growing chunks
-// (nth_element + sort of the next 64, 128, ... best) only as deep as its mass requires.
+// Cost: one max pass; with top-k, one bucket-count pass and one collect pass over the vocab
+// (top_k_top_p.h) and exp over the survivors only. Without it, one vectorized exp pass over
+// the vocab (the normalizer needs every token); top-p then walks buckets of probability mass instead of sorting (top_k_top_p.h).
 #pragma once
 
 #include <span>

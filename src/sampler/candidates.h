@@ -8,7 +8,7 @@
 namespace vllm {
 
 struct Candidates {
-  // Kept token ids, most likely first (logit descending, id ascending on ties).
+  // Kept token ids in a deterministic order (not necessarily most likely first).
   // Ignored when `dense`: then every token is a candidate, in id order.
   std::span<const int32_t> ids;
   bool dense = false;
@@ -16,7 +16,7 @@ struct Candidates {
   std::span<const float> weights;
   double total = 0.0;              // sum of weights over the candidates, in iteration order
 
-  // False when no candidate has positive finite mass (every logit -inf, or a NaN/+inf row):
+  // False when no candidate has positive finite mass (every logit -inf, or a NaN/+inf max):
   // the caller falls back to argmax.
   bool valid() const { return total > 0.0 && total < 1e300; }
   int64_t size() const {

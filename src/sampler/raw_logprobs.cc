@@ -2,21 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
+#include "sampler/row_math.h"
 #include "util/check.h"
 
 namespace vllm {
 
 LogSoftmaxStats ComputeLogSoftmaxStats(std::span<const float> logits) {
   CHECK(!logits.empty());
-  float m = -std::numeric_limits<float>::infinity();
-  for (float l : logits) m = l > m ? l : m;
-  // expf on the float difference (exact for logits within a factor 2 of each other) is
-  // ~1 ulp; accumulating in double keeps the 152k-term sum from drifting.
-  double sum = 0.0;
-  for (float l : logits) sum += std::exp(l - m);
-  return LogSoftmaxStats{.max_logit = m, .log_sum_exp = std::log(sum)};
+  const float m = RowMax(logits);
+  return LogSoftmaxStats{.max_logit = m, .log_sum_exp = std::log(ExpAndSum(logits, m, nullptr))};
 }
 
 void TopLogprobs(std::span<const float> logits, const LogSoftmaxStats& stats, int32_t n,

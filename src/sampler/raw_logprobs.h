@@ -3,7 +3,8 @@
 // describe what the model predicted, not the filtered distribution the token was drawn from,
 // so a sampled token can have a low logprob and top-n may list tokens that top-k removed.
 //
-//   logprob(i) = (l_i - max) - log(sum_j exp(l_j - max)),  sum accumulated in double.
+//   logprob(i) = (l_i - max) - log(sum_j exp(l_j - max)),  exp by FastExp (rel. err < 2e-7),
+//   sum accumulated as in ExpAndSum (row_math.h).
 #pragma once
 
 #include <cstdint>

@@ -7,7 +7,7 @@
 //   2. min_tokens masking, logit_bias, repetition/frequency/presence penalties
 //      (logits_processors.h);
 //   3. greedy (temperature < 1e-5): argmax, lowest id on ties; no random draw.
-//      Otherwise temperature, top-k, top-p, min-p (candidate_filter.h), then ONE uniform from
+//      Otherwise temperature, min-p, top-k, top-p (candidate_filter.h), then ONE uniform from
 //      the sequence's own generator inverts the CDF of the renormalized survivors.
 // The row's logits are overwritten (they are scratch once sampled).
 //
@@ -48,6 +48,7 @@ SampleOutput Sample(std::span<float> logits, const SamplingParams& params,
 
 // Owns one scratch per pool thread, so a batch allocates nothing vocab-sized: the only
 // allocations are the small top_logprobs vectors of rows that ask for logprobs.
+// One SampleBatch at a time (the engine's step thread); it is not reentrant.
 class Sampler {
  public:
   // pool may be null (rows run on the calling thread); it must outlive the Sampler.

@@ -102,11 +102,12 @@ Result<AddedVocabulary> AddedVocabulary::FromJson(const nlohmann::json& added_to
     }
     vocab.id_to_index_[token.id] = index;
     vocab.content_to_index_.emplace(token.content, index);
+    token.text = token.content;
     if (token.normalized) {
       // Matched against normalized text, so the pattern is the normalized content.
-      std::string pattern = token.content;
-      if (normalizer != nullptr) RETURN_IF_ERROR(normalizer->Normalize(&pattern));
-      vocab.normalized_trie_.Insert(pattern, index);
+      if (normalizer != nullptr) RETURN_IF_ERROR(normalizer->Normalize(&token.text));
+      vocab.normalized_trie_.Insert(token.text, index);
+      vocab.content_to_index_.emplace(token.text, index);
     } else {
       vocab.raw_trie_.Insert(token.content, index);
     }

@@ -28,6 +28,9 @@ struct AddedToken {
   bool rstrip = false;
   bool normalized = false;
   bool single_word = false;
+  // The token's text as HF reports it (id_to_token, decode): for normalized tokens the
+  // normalizer's output, e.g. NFD splits "é" into "e" + U+0301.
+  std::string text;
 };
 
 class AddedVocabulary {

@@ -1,6 +1,7 @@
 #include "tokenizer/bpe_model.h"
 
 #include <nlohmann/json.hpp>
+#include <mutex>
 #include <queue>
 
 #include "tokenizer/pre_tokenizer.h"
@@ -230,7 +231,7 @@ void BpeModel::EncodeWord(std::string_view word, bool raw_bytes, std::vector<int
   if (word.empty()) return;
   const bool cacheable = word.size() <= kMaxCachedWordBytes;
   if (cacheable) {
-    std::lock_guard<std::mutex> lock(cache_mutex_);
+    std::shared_lock<std::shared_mutex> lock(cache_mutex_);
     auto it = cache_.find(word);
     if (it != cache_.end()) {
       ids->insert(ids->end(), it->second.begin(), it->second.end());
@@ -262,7 +263,7 @@ void BpeModel::EncodeWord(std::string_view word, bool raw_bytes, std::vector<int
   }
   ids->insert(ids->end(), result.begin(), result.end());
   if (cacheable) {
-    std::lock_guard<std::mutex> lock(cache_mutex_);
+    std::unique_lock<std::shared_mutex> lock(cache_mutex_);
     if (cache_.size() < kMaxCacheEntries) cache_.emplace(std::string(word), std::move(result));
   }
 }

@@ -9,7 +9,7 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,10 +62,11 @@ class BpeModel {
   bool ignore_merges_ = false;
 
   // Word -> ids cache. Bounded: once full it stops growing (like HF's cache), so memory
-  // stays flat under adversarial input.
+  // stays flat under adversarial input. Lookups share the lock: server threads encoding
+  // at once mostly hit.
   static constexpr size_t kMaxCacheEntries = 200000;
   static constexpr size_t kMaxCachedWordBytes = 256;
-  mutable std::mutex cache_mutex_;
+  mutable std::shared_mutex cache_mutex_;
   mutable StringMap<std::vector<int32_t>> cache_;
 };
 

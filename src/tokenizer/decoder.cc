@@ -27,18 +27,19 @@ class MetaspaceDecoder : public Decoder {
   void DecodeChain(std::vector<std::string>* tokens) const override {
     for (size_t k = 0; k < tokens->size(); ++k) {
       std::string& token = (*tokens)[k];
+      // HF drops every replacement char of the first token (not just a leading one) when
+      // the pre-tokenizer may have prepended one; elsewhere each becomes a space.
+      const bool drop = k == 0 && prepend_;
       std::string out;
       out.reserve(token.size());
       for (size_t pos = 0; pos < token.size();) {
         if (token.compare(pos, replacement_.size(), replacement_) == 0) {
-          out += ' ';
+          if (!drop) out += ' ';
           pos += replacement_.size();
         } else {
           out += token[pos++];
         }
       }
-      // The first token's leading space is the one the pre-tokenizer prepended.
-      if (k == 0 && prepend_ && !out.empty() && out[0] == ' ') out.erase(0, 1);
       token = std::move(out);
     }
   }

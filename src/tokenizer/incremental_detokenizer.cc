@@ -13,6 +13,11 @@ constexpr size_t kPromptContextTokens = 5;
 
 constexpr std::string_view kReplacementChar = "\xEF\xBF\xBD";
 
+// "<0xAB>": a byte_fallback token.
+bool IsByteToken(const std::string& t) {
+  return t.size() == 6 && t.compare(0, 3, "<0x") == 0 && t[5] == '>';
+}
+
 bool EndsWith(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(),
                                                 suffix) == 0;
@@ -39,6 +44,7 @@ IncrementalDetokenizer::IncrementalDetokenizer(const Tokenizer& tokenizer,
     std::string bytes;
     for (const std::string& t : tail) bytes += ByteLevelTokenBytes(t);
     pending_bytes_ = bytes.substr(utf8::CompletePrefixLength(bytes));
+    num_prompt_pending_ = pending_bytes_.size();
   } else {
     window_ = std::move(tail);
     read_offset_ = window_.size();
@@ -65,6 +71,7 @@ std::string IncrementalDetokenizer::AddByteLevel(int32_t id) {
   // cut is at a character start, where Decode's left-to-right scan also restarts.
   std::string text = utf8::ToValidLossy(std::string_view(pending_bytes_).substr(0, complete));
   pending_bytes_.erase(0, complete);
+  num_prompt_pending_ = 0;  // the prompt's bytes were the start of what was just emitted
   return text;
 }
 
@@ -78,6 +85,9 @@ std::string IncrementalDetokenizer::AddWindowed(int32_t id) {
   if (full_text.size() <= prefix_text.size() || EndsWith(full_text, kReplacementChar)) {
     return "";
   }
+  // A byte-fallback run may still be invalidated by its next byte token, which turns the
+  // whole run (already-valid bytes included) into U+FFFDs: wait for the run to end.
+  if (tokenizer_.decoder_has_byte_fallback() && IsByteToken(window_.back())) return "";
   std::string delta = full_text.substr(prefix_text.size());
   // The emitted tokens become the new window's prefix: they give the next token its
   // context (leading space) while keeping the decoded window short.
@@ -88,8 +98,12 @@ std::string IncrementalDetokenizer::AddWindowed(int32_t id) {
 
 std::string IncrementalDetokenizer::Flush() {
   if (byte_level_) {
-    std::string text = utf8::ToValidLossy(pending_bytes_);
+    // Only the prompt's unfinished character is left: nothing was generated into it.
+    std::string text = pending_bytes_.size() == num_prompt_pending_
+                           ? std::string()
+                           : utf8::ToValidLossy(pending_bytes_);
     pending_bytes_.clear();
+    num_prompt_pending_ = 0;
     return text;
   }
   if (read_offset_ == window_.size()) return "";

@@ -11,7 +11,9 @@
 //    runs over a short window of recent tokens, and the new text is the decode of
 //    window+token minus the decode of the window. The window is what keeps SentencePiece's
 //    leading-space rule right: "▁world" loses its space only at the start of the text,
-//    never in the middle. Text ending in U+FFFD (an incomplete byte run) is held back.
+//    never in the middle. Text ending in U+FFFD (an incomplete byte run) is held back, and
+//    so is a ByteFallback run of "<0xAB>" tokens until a non-byte token ends it: HF turns
+//    a whole run with one bad byte into U+FFFDs, so earlier bytes are not final before.
 //    Amortized O(1) per Add (the window restarts after each emission).
 #pragma once
 
@@ -49,8 +51,10 @@ class IncrementalDetokenizer {
   bool byte_level_;
   size_t num_tokens_ = 0;
 
-  // ByteLevel strategy: bytes of an unfinished UTF-8 character.
+  // ByteLevel strategy: bytes of an unfinished UTF-8 character; the first
+  // num_prompt_pending_ of them came from the prompt (not output unless completed).
   std::string pending_bytes_;
+  size_t num_prompt_pending_ = 0;
 
   // Windowed strategy: token strings from prefix_offset_ on. Text of
   // window_[0, read_offset_) has been emitted already (or belongs to the prompt).

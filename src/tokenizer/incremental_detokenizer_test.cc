@@ -61,6 +61,11 @@ TEST(IncrementalDetokenizerTest, PromptTailCompletesInOutput) {
   // The prompt ends with the first byte of é; the first generated token finishes it.
   EXPECT_EQ(Stream(*t, Ids{8, 0}, false, Ids{0, 7}),
             (std::vector<std::string>{"\xC3\xA9", "a", ""}));
+  // Not completed: the prompt's partial character is not output at the end.
+  EXPECT_EQ(Stream(*t, Ids{}, false, Ids{0, 7}), (std::vector<std::string>{""}));
+  // Broken by the next token: one U+FFFD for it, as decoding prompt+output would give.
+  EXPECT_EQ(Stream(*t, Ids{0}, false, Ids{0, 7}),
+            (std::vector<std::string>{"\xEF\xBF\xBD" "a", ""}));
 }
 
 TEST(IncrementalDetokenizerTest, SentencePieceLeadingSpace) {
@@ -78,9 +83,12 @@ TEST(IncrementalDetokenizerTest, SentencePieceLeadingSpace) {
 
 TEST(IncrementalDetokenizerTest, SentencePieceByteFallback) {
   auto t = Load(testing::kSentencePieceJson);
-  // 日 = <0xE6><0x97><0xA5>: held until the third byte token.
+  // 日 = <0xE6><0x97><0xA5>: held until the byte run ends (a later bad byte would turn
+  // the whole run into U+FFFDs in Decode).
   EXPECT_EQ(Stream(*t, Ids{15, 3, 4, 5, 16}),
-            (std::vector<std::string>{"Hello", "", "", "\xE6\x97\xA5", "w", ""}));
+            (std::vector<std::string>{"Hello", "", "", "", "\xE6\x97\xA5" "w", ""}));
+  EXPECT_EQ(Stream(*t, Ids{15, 3, 4, 5}),
+            (std::vector<std::string>{"Hello", "", "", "", "\xE6\x97\xA5"}));
   // Two bytes of an unfinished char at the end: one U+FFFD per byte, as Decode gives.
   EXPECT_EQ(Join(Stream(*t, Ids{15, 3, 4})), t->Decode(Ids{15, 3, 4}));
   EXPECT_EQ(Join(Stream(*t, Ids{15, 3, 4})), "Hello\xEF\xBF\xBD\xEF\xBF\xBD");

@@ -8,6 +8,7 @@
 
 #include "tokenizer/regex.h"
 #include "tokenizer/replace_pattern.h"
+#include "tokenizer/unicode_tables.h"
 #include "tokenizer/utf8.h"
 
 namespace vllm {
@@ -20,23 +21,50 @@ bool IsAscii(const std::string& s) {
   return true;
 }
 
+// NFC/NFD/NFKC/NFKD through utf8proc. HF normalizes with Unicode 9.0 data and utf8proc
+// has Unicode 15, so characters new since 9.0 are passed through untouched and split the
+// text into independently normalized runs: to a Unicode 9 normalizer they are unassigned,
+// i.e. starters (ccc 0) without decomposition, which block reordering and composition
+// across them exactly as a run boundary does. (Normalization data of assigned characters
+// never changes between versions: Unicode's stability policy.)
 class UnicodeNormalizer : public Normalizer {
  public:
   explicit UnicodeNormalizer(utf8proc_option_t options) : options_(options) {}
   Status Normalize(std::string* text) const override {
     if (IsAscii(*text)) return Status::Ok();  // ASCII is invariant under every form
-    utf8proc_uint8_t* out = nullptr;
-    const utf8proc_ssize_t n =
-        utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text->data()),
-                     static_cast<utf8proc_ssize_t>(text->size()), &out,
-                     static_cast<utf8proc_option_t>(options_ | UTF8PROC_STABLE));
-    if (n < 0) return InvalidArgument(std::string("unicode normalization: ") + utf8proc_errmsg(n));
-    text->assign(reinterpret_cast<char*>(out), static_cast<size_t>(n));
-    std::free(out);
+    std::string out;
+    size_t run_begin = 0, i = 0;
+    while (i < text->size()) {
+      const size_t begin = i;
+      if (!unicode::AssignedAfterUnicode9(utf8::DecodeAt(*text, &i))) continue;
+      RETURN_IF_ERROR(NormalizeRun(std::string_view(*text).substr(run_begin, begin - run_begin),
+                                   &out));
+      out.append(*text, begin, i - begin);
+      run_begin = i;
+    }
+    if (run_begin == 0) {
+      RETURN_IF_ERROR(NormalizeRun(*text, &out));
+    } else {
+      RETURN_IF_ERROR(NormalizeRun(std::string_view(*text).substr(run_begin), &out));
+    }
+    *text = std::move(out);
     return Status::Ok();
   }
 
  private:
+  Status NormalizeRun(std::string_view run, std::string* out) const {
+    if (run.empty()) return Status::Ok();
+    utf8proc_uint8_t* mapped = nullptr;
+    const utf8proc_ssize_t n =
+        utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(run.data()),
+                     static_cast<utf8proc_ssize_t>(run.size()), &mapped,
+                     static_cast<utf8proc_option_t>(options_ | UTF8PROC_STABLE));
+    if (n < 0) return InvalidArgument(std::string("unicode normalization: ") + utf8proc_errmsg(n));
+    out->append(reinterpret_cast<char*>(mapped), static_cast<size_t>(n));
+    std::free(mapped);
+    return Status::Ok();
+  }
+
   utf8proc_option_t options_;
 };
 
@@ -53,7 +81,10 @@ class LowercaseNormalizer : public Normalizer {
         out += "i\xCC\x87";
         continue;
       }
-      utf8::Append(static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(cp))),
+      const char32_t newer = unicode::LowercaseOverride(cp);  // Rust std is newer Unicode
+      utf8::Append(newer != 0 ? newer
+                              : static_cast<char32_t>(
+                                    utf8proc_tolower(static_cast<utf8proc_int32_t>(cp))),
                    &out);
     }
     *text = std::move(out);

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "tokenizer/regex.h"
+#include "tokenizer/unicode_tables.h"
 #include "tokenizer/utf8.h"
 
 namespace vllm {
@@ -222,7 +223,7 @@ class MetaspacePreTokenizer : public PreTokenizer {
 bool IsNumeric(char32_t cp) {
   const auto category = utf8proc_category(static_cast<utf8proc_int32_t>(cp));
   return category == UTF8PROC_CATEGORY_ND || category == UTF8PROC_CATEGORY_NL ||
-         category == UTF8PROC_CATEGORY_NO;
+         category == UTF8PROC_CATEGORY_NO || unicode::ExtraNumeric(cp);
 }
 
 // Digits: numeric chars (Rust char::is_numeric) split off, one by one or as runs.
@@ -263,9 +264,10 @@ class SequencePreTokenizer : public PreTokenizer {
   std::vector<std::unique_ptr<PreTokenizer>> steps_;
 };
 
-Result<std::unique_ptr<PreTokenizer>> MakeRegexSplit(const std::string& pattern,
-                                                     SplitBehavior behavior, bool invert) {
-  ASSIGN_OR_RETURN(auto regex, Regex::Compile(pattern));
+Result<std::unique_ptr<PreTokenizer>> MakeRegexSplit(
+    const std::string& pattern, SplitBehavior behavior, bool invert,
+    Regex::Flavor flavor = Regex::Flavor::kOniguruma) {
+  ASSIGN_OR_RETURN(auto regex, Regex::Compile(pattern, flavor));
   return std::unique_ptr<PreTokenizer>(new SplitPreTokenizer(regex, "", behavior, invert));
 }
 
@@ -329,10 +331,13 @@ Result<std::unique_ptr<PreTokenizer>> MakePreTokenizer(const nlohmann::json& spe
         new DigitsPreTokenizer(spec.value("individual_digits", false)));
   }
   if (type == "Whitespace") {
-    return MakeRegexSplit(R"(\w+|[^\w\s]+)", SplitBehavior::kIsolated, false);
+    // Keeps the matches and drops what lies between them (the whitespace).
+    // HF compiles this one with the Rust regex crate, whose \w differs from Oniguruma's.
+    return MakeRegexSplit(R"(\w+|[^\w\s]+)", SplitBehavior::kRemoved, /*invert=*/true,
+                          Regex::Flavor::kRustRegex);
   }
   if (type == "WhitespaceSplit") {
-    return MakeRegexSplit(R"(\s+)", SplitBehavior::kRemoved, false);
+    return MakeRegexSplit(R"(\s+)", SplitBehavior::kRemoved, false, Regex::Flavor::kRustRegex);
   }
   if (type == "Sequence") {
     std::vector<std::unique_ptr<PreTokenizer>> steps;

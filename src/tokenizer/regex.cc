@@ -3,6 +3,8 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "tokenizer/unicode_tables.h"
+
 namespace vllm {
 namespace {
 
@@ -25,9 +27,33 @@ ThreadMatchState& MatchState() {
   return state;
 }
 
+// Unicode \w (Rust regex; Oniguruma adds all numbers) is Alphabetic + Mark +
+// Decimal_Number + Connector_Punctuation + Join_Control; PCRE2 10.42's is only L, N and
+// '_' (it would split "नमस्ते" at its marks). The generated extras add what differs.
+constexpr const char* kWordSetBase = "\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\x{200C}\\x{200D}";
+
+
+// The members of \p{X} PCRE2 lacks (Unicode 15-16 additions), or nullptr.
+const char* ExtraMembers(const std::string& property) {
+  if (property == "L") return unicode::ExtraLetters();
+  if (property == "N") return unicode::ExtraNumbers();
+  if (property == "M") return unicode::ExtraMarks();
+  return nullptr;
+}
+
+void Append(std::string* out, std::string_view a, std::string_view b, std::string_view c) {
+  out->append(a);
+  out->append(b);
+  out->append(c);
+}
+
 }  // namespace
 
-std::string Regex::RewriteForPcre2(const std::string& pattern) {
+std::string Regex::RewriteForPcre2(const std::string& pattern, Flavor flavor) {
+  const std::string word_set =
+      std::string(kWordSetBase) +
+      (flavor == Flavor::kOniguruma ? unicode::ExtraOnigWord() : unicode::ExtraRustWord());
+  const char* kSpaceSet = "\\s\\x{85}";
   std::string out;
   out.reserve(pattern.size() + 16);
   bool in_class = false;
@@ -37,9 +63,43 @@ std::string Regex::RewriteForPcre2(const std::string& pattern) {
       const char e = pattern[i + 1];
       ++i;
       if (e == 's') {
-        out += in_class ? "\\s\\x{85}" : "[\\s\\x{85}]";
+        Append(&out, in_class ? "" : "[", kSpaceSet, in_class ? "" : "]");
       } else if (e == 'S' && !in_class) {
-        out += "[^\\s\\x{85}]";
+        Append(&out, "[^", kSpaceSet, "]");
+      } else if (e == 'd') {
+        Append(&out, in_class ? "\\d" : "[\\d", unicode::ExtraDecimal(),
+               in_class ? "" : "]");
+      } else if (e == 'D' && !in_class) {
+        Append(&out, "[^\\d", unicode::ExtraDecimal(), "]");
+      } else if (e == 'w') {
+        Append(&out, in_class ? "" : "[", word_set, in_class ? "" : "]");
+      } else if (e == 'W' && !in_class) {
+        Append(&out, "[^", word_set, "]");
+      } else if ((e == 'p' || e == 'P') && i + 1 < pattern.size()) {
+        // \p{L} or \pL: widen L, N, M to Oniguruma's newer Unicode tables.
+        std::string property;
+        size_t end = i + 1;
+        if (pattern[i + 1] == '{') {
+          const size_t close = pattern.find('}', i + 2);
+          if (close != std::string::npos) {
+            property = pattern.substr(i + 2, close - i - 2);
+            end = close;
+          }
+        } else {
+          property = pattern.substr(i + 1, 1);
+        }
+        std::string original(1, '\\');
+        original.append(pattern, i, end - i + 1);
+        const char* extra = ExtraMembers(property);
+        if (extra == nullptr || (e == 'P' && in_class)) {
+          out += original;
+        } else if (in_class) {
+          Append(&out, original, extra, "");
+        } else {
+          Append(&out, e == 'P' ? "[^\\p{" : "[\\p{", property, "}");
+          Append(&out, "", extra, "]");
+        }
+        i = end;
       } else {
         out += '\\';
         out += e;
@@ -60,8 +120,9 @@ std::string Regex::RewriteForPcre2(const std::string& pattern) {
   return out;
 }
 
-Result<std::shared_ptr<const Regex>> Regex::Compile(const std::string& pattern) {
-  const std::string rewritten = RewriteForPcre2(pattern);
+Result<std::shared_ptr<const Regex>> Regex::Compile(const std::string& pattern,
+                                                    Flavor flavor) {
+  const std::string rewritten = RewriteForPcre2(pattern, flavor);
   int error_code = 0;
   PCRE2_SIZE error_offset = 0;
   pcre2_code* code =

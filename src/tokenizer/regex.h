@@ -1,9 +1,11 @@
 // A compiled PCRE2 (JIT) regex with the find-all loop the pre-tokenizers need.
 //
 // tokenizer.json patterns are written for Oniguruma (what HF `tokenizers` uses). The two
-// engines agree on the syntax these files use ((?i:...), \p{L}, \p{N}, lookahead), but
-// differ on `\s`: Oniguruma matches Unicode White_Space, PCRE2+UCP leaves out U+0085 (NEL).
-// Compile() rewrites `\s`/`\S` so both engines match the same set.
+// engines agree on the syntax these files use ((?i:...), \p{L}, \p{N}, lookahead), but not
+// on every class: Oniguruma's `\s` is Unicode White_Space (PCRE2+UCP leaves out U+0085),
+// its `\w` includes marks and all Alphabetic chars, and its tables are Unicode 16 where
+// Debian 12's PCRE2 has Unicode 14. Compile() rewrites `\s \S \d \D \w \W \p{L} \p{N} \p{M}`
+// (and negations) into classes with the same members (unicode_extras.inc).
 #pragma once
 
 #include <memory>
@@ -18,7 +20,11 @@ namespace vllm {
 
 class Regex {
  public:
-  static Result<std::shared_ptr<const Regex>> Compile(const std::string& pattern);
+  // Whose semantics the pattern has: Oniguruma (tokenizer.json Split/Replace patterns)
+  // or the Rust `regex` crate (HF's built-in Whitespace pre-tokenizer); they differ in \w.
+  enum class Flavor { kOniguruma, kRustRegex };
+  static Result<std::shared_ptr<const Regex>> Compile(const std::string& pattern,
+                                                      Flavor flavor = Flavor::kOniguruma);
   ~Regex();
   Regex(const Regex&) = delete;
   Regex& operator=(const Regex&) = delete;
@@ -28,7 +34,8 @@ class Regex {
   Status FindAll(std::string_view text, std::vector<std::pair<size_t, size_t>>* matches) const;
 
   // The Oniguruma-compatible rewrite actually compiled (exposed for tests).
-  static std::string RewriteForPcre2(const std::string& pattern);
+  static std::string RewriteForPcre2(const std::string& pattern,
+                                     Flavor flavor = Flavor::kOniguruma);
 
  private:
   Regex() = default;

@@ -46,7 +46,9 @@ StopStringMatcher::Output StopStringMatcher::Feed(std::string_view delta) {
     stopped_ = true;
     out.stopped = true;
     out.stop_index = best_index;
+    out.stop_offset = num_released_ + best_begin;
     out.text = text.substr(0, include_stop_ ? best_end : best_begin);
+    num_released_ += out.text.size();
     return out;
   }
 
@@ -63,6 +65,7 @@ StopStringMatcher::Output StopStringMatcher::Feed(std::string_view delta) {
   }
   held_ = text.substr(text.size() - hold);
   text.resize(text.size() - hold);
+  num_released_ += text.size();
   out.text = std::move(text);
   return out;
 }

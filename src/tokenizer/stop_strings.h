@@ -22,6 +22,7 @@ class StopStringMatcher {
     std::string text;      // safe to send to the client now
     bool stopped = false;  // a stop string matched; the request should finish
     int stop_index = -1;   // which stop string (index into the constructor's list)
+    size_t stop_offset = 0;  // byte offset of the stop string in all text fed so far
   };
 
   // Empty stop strings are ignored.
@@ -40,6 +41,7 @@ class StopStringMatcher {
   bool include_stop_;
   size_t max_stop_length_ = 0;
   std::string held_;
+  size_t num_released_ = 0;  // bytes returned so far; held_ starts at this offset
   bool stopped_ = false;
 };
 

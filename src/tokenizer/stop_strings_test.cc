@@ -11,6 +11,7 @@ struct StreamResult {
   std::string text;
   bool stopped = false;
   int stop_index = -1;
+  size_t stop_offset = 0;
 };
 
 StreamResult Feed(StopStringMatcher& m, const std::vector<std::string>& deltas) {
@@ -21,6 +22,7 @@ StreamResult Feed(StopStringMatcher& m, const std::vector<std::string>& deltas) 
     if (out.stopped) {
       run.stopped = true;
       run.stop_index = out.stop_index;
+      run.stop_offset = out.stop_offset;
       return run;
     }
   }
@@ -38,6 +40,7 @@ TEST(StopStringMatcherTest, StopSpanningDeltas) {
   auto c = m.Feed("P and more");
   EXPECT_TRUE(c.stopped);
   EXPECT_EQ(c.stop_index, 0);
+  EXPECT_EQ(c.stop_offset, 6u);  // "hello STOP": the stop starts at byte 6
   EXPECT_EQ(c.text, "");
   EXPECT_TRUE(m.Feed("x").stopped);  // stays stopped
 }
@@ -121,6 +124,9 @@ TEST(StopStringMatcherTest, ChunkingInvariance) {
       StopStringMatcher m(stops, include);
       const StreamResult run = Feed(m, deltas);
       ASSERT_EQ(run.stop_index, best) << text;
+      if (best >= 0) {
+        ASSERT_EQ(run.stop_offset, best_begin) << text;
+      }
       const std::string expected =
           best < 0 ? text : text.substr(0, include ? best_end : best_begin);
       ASSERT_EQ(run.text, expected) << text;

@@ -13,6 +13,7 @@
 #include "tokenizer/post_processor.h"
 #include "tokenizer/pre_tokenizer.h"
 #include "tokenizer/utf8.h"
+#include "util/logging.h"
 
 namespace vllm {
 
@@ -36,6 +37,13 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::FromJson(std::string_view tokenize
   auto json = nlohmann::json::parse(tokenizer_json, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.is_object()) return DataLoss("tokenizer.json is not JSON");
   std::unique_ptr<Tokenizer> t(new Tokenizer());
+  // HF would truncate/pad encodings; an inference server must not silently drop prompt
+  // tokens, so these training-time settings are ignored (and said so).
+  for (const char* key : {"truncation", "padding"}) {
+    if (json.contains(key) && !json.at(key).is_null()) {
+      LOG(WARNING) << "tokenizer.json '" << key << "' is set; ignored (no truncation/padding)";
+    }
+  }
   // nlohmann::json throws on type mismatches (e.g. a number where a string belongs);
   // turn those into a Status here so no exception leaves the loader.
   try {
@@ -53,6 +61,8 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::FromJson(std::string_view tokenize
     ASSIGN_OR_RETURN(t->decoder_, MakeDecoder(decoder_spec));
     t->decoder_is_byte_level_ = decoder_spec.is_object() && decoder_spec.value("type", "") ==
                                                                 "ByteLevel";
+    t->decoder_has_byte_fallback_ = decoder_spec.dump().find("\"ByteFallback\"") !=
+                                    std::string::npos;
     ASSIGN_OR_RETURN(t->added_, AddedVocabulary::FromJson(
                                     json.value("added_tokens", nlohmann::json()),
                                     t->normalizer_.get()));
@@ -147,7 +157,7 @@ bool Tokenizer::AppendToken(int32_t id, bool skip_special_tokens,
                             std::vector<std::string>* out) const {
   if (const AddedToken* added = added_.FindById(id)) {
     if (skip_special_tokens && added->special) return false;
-    out->push_back(added->content);
+    out->push_back(added->text);
     return true;
   }
   const std::string* token = model_->IdToToken(id);
@@ -189,7 +199,7 @@ std::optional<int32_t> Tokenizer::TokenToId(std::string_view token) const {
 }
 
 std::string Tokenizer::IdToToken(int32_t id) const {
-  if (const AddedToken* added = added_.FindById(id)) return added->content;
+  if (const AddedToken* added = added_.FindById(id)) return added->text;
   const std::string* token = model_->IdToToken(id);
   return token ? *token : std::string();
 }

@@ -3,8 +3,8 @@
 // same ids and text as HF `tokenizers`, plus the special tokens and chat templates of
 // tokenizer_config.json. Thread-safe: all methods are const and may run concurrently.
 //
-//   text ──added tokens (raw)──> stretches ──normalize──> ──added tokens (normalized)──>
-//        ──pre-tokenize──> words ──BPE (cached per word)──> ids ──post-process──> ids
+//   text -> added tokens (raw) -> stretches -> normalize -> added tokens (normalized)
+//        -> pre-tokenize -> words -> BPE (cached per word) -> ids -> post-process -> ids
 #pragma once
 
 #include <cstdint>
@@ -76,6 +76,9 @@ class Tokenizer {
   // True when the decoder is only ByteLevel: then a token's text never depends on its
   // neighbours except through UTF-8 byte joins, which the detokenizer exploits.
   bool decoder_is_byte_level() const { return decoder_is_byte_level_; }
+  // True when the decoder has a ByteFallback stage: a run of "<0xAB>" tokens decodes to
+  // text only once the run ends (one invalid byte turns the whole run into U+FFFDs).
+  bool decoder_has_byte_fallback() const { return decoder_has_byte_fallback_; }
   // ByteLevel decoders only: the raw bytes the decoder makes of token `id` (before UTF-8
   // repair), or nullptr for unknown ids. Precomputed at load so streaming is a lookup.
   const std::string* ByteLevelBytes(int32_t id) const {
@@ -99,6 +102,7 @@ class Tokenizer {
   bool has_normalized_added_tokens_ = false;
   bool byte_level_tail_ = false;  // BPE maps raw bytes itself (see MakePreTokenizer)
   bool decoder_is_byte_level_ = false;
+  bool decoder_has_byte_fallback_ = false;
   TokenizerConfig config_;
   std::optional<int32_t> bos_id_, pad_id_;
   std::vector<int32_t> eos_ids_;

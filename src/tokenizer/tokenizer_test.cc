@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "tokenizer/test_tokenizers.h"
 
@@ -18,7 +20,8 @@ std::unique_ptr<Tokenizer> Load(const char* json) {
   return std::move(t).value();
 }
 
-Ids Enc(const Tokenizer& t, std::string_view s, bool add_special = true, bool parse_special = true) {
+Ids Enc(const Tokenizer& t, std::string_view s, bool add_special = true,
+        bool parse_special = true) {
   auto ids = t.Encode(s, add_special, parse_special);
   EXPECT_TRUE(ids.ok()) << ids.status().message();
   return ids.ok() ? *ids : Ids{};
@@ -136,6 +139,30 @@ TEST(TokenizerTest, ConfigFromDirectory) {
   ASSERT_TRUE(t2.ok());
   EXPECT_EQ((*t2)->chat_template(), "JINJA {{ x }}");
   std::filesystem::remove_all(dir);
+}
+
+TEST(TokenizerTest, ConcurrentEncodeAgreesWithSerial) {
+  auto t = Load(testing::kSentencePieceJson);
+  std::vector<std::string> texts;
+  for (int k = 0; k < 200; ++k) {
+    texts.push_back(std::string(k % 7, ' ') + "Hello world x" + std::to_string(k));
+  }
+  std::vector<Ids> serial;
+  for (const auto& s : texts) serial.push_back(Enc(*t, s));
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int w = 0; w < 4; ++w) {
+    threads.emplace_back([&] {
+      for (int rep = 0; rep < 20; ++rep) {
+        for (size_t k = 0; k < texts.size(); ++k) {
+          auto ids = t->Encode(texts[k]);
+          if (!ids.ok() || *ids != serial[k]) ++mismatches;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 class RealTokenizerTest : public ::testing::Test {

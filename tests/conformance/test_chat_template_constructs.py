@@ -74,12 +74,14 @@ SNIPPETS = [
     "{{ 7 // 2 }} {{ -7 // 2 }} {{ 7 % 3 }} {{ -7 % 3 }} {{ 7 / 2 }} {{ 6 / 3 }} {{ 2 ** 10 }} {{ 1 + 2 * 3 - 4 }}",
     "{{ 'a' ~ 1 ~ none ~ true ~ 2.50 }}",
     "{{ 'ab' * 3 }} {{ [1] * 2 }} {{ [1, 2] + [3] }} {{ 'x' + 'y' }}",
+    "{{ 3 > 2 > 1 }} {{ 1 < 3 < 2 }} {{ 1 in [1] in [[1]] }} {{ 1 == 1 != 2 }}",
     "{{ 1 < 2 < 3 }} {{ 1 == 1.0 }} {{ 'a' < 'b' }} {{ [1, 2] < [1, 3] }} {{ true == 1 }}",
     "{{ 'ell' in s }} {{ 3 in lst }} {{ 'k1' in d }} {{ 'zz' not in s }} {{ not t }}",
     "{{ none or 'default' }} {{ 0 and 'x' }} {{ 'a' and 'b' }} {{ lst or [] }}",
     "{{ 'yes' if t else 'no' }} {{ 'yes' if none else 'no' }} [{{ 'only' if none }}]",
     "{{ [1, 'a', none, true, 1.5, {'k': [2]}] }} {{ {'a': 1, 'b': none} }} {{ (1, 2) }}",
     "{{ 1e20 }} {{ 1.0 }} {{ 0.1 + 0.2 }} {{ 1e-5 }} {{ 123456789.125 }} {{ -0.0 }} {{ 3.0 * 2 }}",
+    "{{ '\\101\\0\\7x' | length }} {{ '\\101' }}",
     "{{ \"it's\" }} {{ 'say \"hi\"' }} {{ 'tab\\there' }} {{ 'nl\\n' }} {{ '\\u00e9\\x41' }}",
     "{{ s[0] }}{{ s[-1] }}{{ s[1:4] }}{{ s[::2] }}{{ s[::-1] }}{{ lst[-2:] }}{{ lst[:-1] }}{{ lst[5:] }}",
     "{{ messages[0].role }} {{ messages[0]['content'] }} {{ messages.0.role }} {{ d.k1 }} {{ d['k2'] }}",
@@ -126,6 +128,19 @@ SNIPPETS = [
     # generation tag (transformers' AssistantTracker extension) just renders its body
     "{% generation %}gen {{ n }}{% endgeneration %}",
     "{% filter upper %}shout {{ s }}{% endfilter %}",
+    # unknown filters/tests inside {% if %} or an inline if only fail when evaluated (jinja2 >= 3.0)
+    "{% if false %}{{ s | nosuchfilter }}{% elif false and none is nosuchtest %}x{% endif %}ok",
+    "{{ s | nosuch if false else 'fine' }}",
+    "{% if t or (none|p.first) %}x{% endif %}",  # dotted filter name in a soft frame, never evaluated
+    "{{+n}} {{ +n }}",
+    "[{{ lst[] }}]",  # an empty subscript is an empty-tuple key: Undefined
+    "{{ 2 is in [1, 2] }} {{ n is sameas 7 }} {{ d | attr('get') is callable }}",
+    # printf-style formatting and the format filter
+    "{{ '%s-%d' % ('a', 3) }} {{ '%5.2f|%-4d|%04d|%x|%X|%o|%e|%g' % (3.14159, 7, 42, 255, 255, 8, 12345.678, 0.0001) }}",
+    "{{ '%(a)s and %(b)r' % {'a': 1, 'b': 'x'} }} {{ '100%%' % () }} {{ '%s' % [1, 2] }} {{ '%s' % none }} {{ '%.2s|%5s|%-5s|' % ('abc', 'r', 'l') }}",
+    "{{ '%s, %s' | format('a', 1) }} {{ '%(x)s' | format(x=5) }} {{ '%c%c' % ('h', 105) }} {{ '%+d % d' % (5, 5) }} {{ '%#x %#o' % (255, 8) }}",
+    # implicit tuples in {{ }}, set, for and if
+    "{{ 1, 'a' }} {% set a = 1, 2 %}{{ a }} {% for x in 1, 2 %}{{ x }}{% endfor %} {% if 1, %}T{% endif %}",
 ]
 
 # More corner cases found while hardening (undefined handling, rounding, tuples, slicing).
@@ -197,19 +212,35 @@ ERRORS = [
     "{{ [1, 2 }}",
     "{% macro m(a) %}{% endmacro %}{{ m(1, 2) }}",
     "{{ none.attr }}x",
-    "{{ -lst|length }}",  # unary minus binds before the filter: -(list)
+    "{{ -lst|length }}",
+    "{{ '%s %s' % ('a',) }}",
+    "{{ '%s' % ('a', 'b') }}",
+    "{{ '%d' % 'x' }}",
+    "{{ '%(k)s' % {'z': 1} }}",
+    "{% if t %}{{ s | nosuchfilter }}{% endif %}",  # reached: fails at render time
+    "{% if t %}{% for x in lst %}{{ x | nosuch }}{% endfor %}{% endif %}",  # loop body is not soft: compile error
+    "{% set a, b = 1, 2, 3 %}",
+    "{{ 'a' +}}",  # '+}}' is not a tag end (only '+%}' is)
+    "{{ t or (none|p.first) }}",  # unknown (dotted) filter outside if: compile error
+    "{% set ns = namespace(undefined_var, a=1) %}",
+    "{{ n is none(1) }}",
+    "{{ 1 is not none is sameas true }}",  # jinja2 forbids chained tests
+    "{{ 1 is divisibleby -1 }}",  # a bare test argument cannot start with '-'
+    "{% if 1 is number if %}A{% endif %}",  # `if` is read as a (bare) test argument
+    "{% set ns = namespace() %}{% set ns._x = 1 %}",  # unary minus binds before the filter: -(list)
 ]
 
 
-def _driver():
-    candidates = []
+def _driver() -> pathlib.Path:
+    # The driver is built next to the vllm-cpp binary under test; without VLLM_CPP_BIN, the
+    # default build directory. Never fall back silently to another (possibly stale) build.
     if os.environ.get("VLLM_CPP_BIN"):
-        candidates.append(pathlib.Path(os.environ["VLLM_CPP_BIN"]).resolve().parent / "render_chat_template")
-    candidates.append(REPO / "build" / "render_chat_template")
-    for c in candidates:
-        if c.exists():
-            return c
-    pytest.fail("render_chat_template driver not found; build it first")
+        path = pathlib.Path(os.environ["VLLM_CPP_BIN"]).resolve().parent / "render_chat_template"
+    else:
+        path = REPO / "build" / "render_chat_template"
+    if not path.exists():
+        pytest.fail(f"{path} not found: build the render_chat_template target")
+    return path
 
 
 def _jinja(template):

@@ -3,11 +3,12 @@
 For every (template, conversation) case the reference string comes live from
 `tokenizer.apply_chat_template(messages, tools=..., add_generation_prompt=..., tokenize=False,
 chat_template=..., **kwargs)`; the C++ side is the `render_chat_template` driver built next to
-VLLM_CPP_BIN (or build/render_chat_template). The driver gets the same template context that
-transformers hands to jinja2 (captured from the real call), and we also check that this captured
-context is what a server would build on its own (see `_server_context`), so a silent
-preprocessing change in transformers shows up here. Errors must match too: where jinja2 raises
-(raise_exception, undefined attribute), the driver must fail with the same message.
+VLLM_CPP_BIN (or build/render_chat_template). The driver gets the raw request parts (messages,
+tools, flags, special tokens, kwargs), builds the template context in C++ as the server does
+(BuildChatTemplateContext: None-dropping, reasoning aliases), and we check that context equals
+the one transformers hands jinja2 (captured from the real call) before comparing renderings.
+Errors must match too: where jinja2 raises (raise_exception, undefined attribute), the driver
+must fail with the same message.
 
 Templates: Qwen3 and Llama 3 from the npm packages under deps/, public Qwen2.5-Instruct and
 Llama-3.2-Instruct templates from fixtures/chat_templates/.
@@ -33,14 +34,15 @@ from transformers.utils import chat_template_utils  # noqa: E402
 
 
 def _driver() -> pathlib.Path:
-    candidates = []
+    # The driver is built next to the vllm-cpp binary under test; without VLLM_CPP_BIN, the
+    # default build directory. Never fall back silently to another (possibly stale) build.
     if os.environ.get("VLLM_CPP_BIN"):
-        candidates.append(pathlib.Path(os.environ["VLLM_CPP_BIN"]).resolve().parent / "render_chat_template")
-    candidates.append(REPO / "build" / "render_chat_template")
-    for c in candidates:
-        if c.exists():
-            return c
-    pytest.fail(f"render_chat_template driver not found (looked at {[str(c) for c in candidates]}); build it first")
+        path = pathlib.Path(os.environ["VLLM_CPP_BIN"]).resolve().parent / "render_chat_template"
+    else:
+        path = REPO / "build" / "render_chat_template"
+    if not path.exists():
+        pytest.fail(f"{path} not found: build the render_chat_template target")
+    return path
 
 
 def _load_tokenizer(name: str):
@@ -148,6 +150,13 @@ A_REASON = {"role": "assistant", "content": "The answer is 4.", "reasoning_conte
 A_THINK_INLINE = {"role": "assistant", "content": "<think>\nCount letters: s-t-r-a-w-b-e-r-r-y.\n</think>\n\nThere are 3 r's."}
 U_MATH = {"role": "user", "content": "What is 2 + 2?"}
 U_STRAW = {"role": "user", "content": "How many r's in strawberry?"}
+CALL_NO_CONTENT = {  # OpenAI clients send content=None with tool calls; transformers drops the key
+    "role": "assistant",
+    "content": None,
+    "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "search", "arguments": {"query": "q"}}}],
+}
+TOOL_R_DICT = {"role": "tool", "content": {"temp": 21.5, "unit": "°C", "ok": True}}
+PARTS_USER = {"role": "user", "content": [{"type": "text", "text": "part one"}, {"type": "text", "text": "part two"}]}
 U_TOOLRESP_TEXT = {"role": "user", "content": "<tool_response>\nraw\n</tool_response>"}
 
 BASIC = {
@@ -203,6 +212,12 @@ def _cases():
     for conv_name, conv in TOOL_CONVS.items():
         cases.append(("llama3.2", conv_name, conv, [WEATHER_TOOL, SEARCH_TOOL], True, {}))
         cases.append(("llama3.2", conv_name + "+tools_in_system", conv, [WEATHER_TOOL], True, {"tools_in_user_message": False}))
+    # Shapes straight from OpenAI-style requests.
+    cases.append(("qwen2.5", "tool_call_without_content", [U_WEATHER, CALL_NO_CONTENT, TOOL_R2], [SEARCH_TOOL], True, {}))
+    cases.append(("qwen3", "tool_call_without_content", [U_WEATHER, CALL_NO_CONTENT, TOOL_R2], [SEARCH_TOOL], True, {}))
+    cases.append(("llama3.2", "tool_response_as_dict", [U_WEATHER, CALL_DICT, TOOL_R_DICT], [WEATHER_TOOL], True, {}))
+    cases.append(("llama3.2", "content_parts", [PARTS_USER], None, True, {}))
+    cases.append(("qwen3", "content_parts", [PARTS_USER], None, True, {}))
     # Where jinja2 raises, we must raise with the same message.
     cases.append(("llama3.2", "error_two_tool_calls", [U_WEATHER, CALL_TWO], [WEATHER_TOOL], True, {}))
     cases.append(("llama3.2", "error_tools_without_user", [SYS], [WEATHER_TOOL], True, {}))
@@ -223,7 +238,10 @@ class _FixedDatetime(_dt.datetime):
 
 def _reference(template_name, messages, tools, agp, kwargs):
     """Returns (output or None, error message or None, the context jinja2 rendered with)."""
-    package, _ = TEMPLATES[template_name]
+    return _reference_for(TEMPLATES[template_name][0], _template_source(template_name), messages, tools, agp, kwargs)
+
+
+def _reference_for(package, template, messages, tools, agp, kwargs):
     tok = _tokenizer(package)
     captured = {}
     real_compile = chat_template_utils._compile_jinja_template
@@ -244,7 +262,7 @@ def _reference(template_name, messages, tools, agp, kwargs):
     try:
         out = tok.apply_chat_template(
             copy.deepcopy(messages), tools=copy.deepcopy(tools), add_generation_prompt=agp, tokenize=False,
-            chat_template=_template_source(template_name), **kwargs)
+            chat_template=template, **kwargs)
         return out, None, captured
     except Exception as e:  # jinja2.TemplateError and friends
         return None, str(e), captured
@@ -253,23 +271,20 @@ def _reference(template_name, messages, tools, agp, kwargs):
         chat_template_utils.datetime = old_datetime
 
 
-def _server_context(template_name, messages, tools, agp, kwargs):
-    """The context a server builds: special tokens, kwargs, then transformers' normalization
-    (drop None-valued message keys; mirror reasoning into `thinking`/`reasoning_content`)."""
-    tok = _tokenizer(TEMPLATES[template_name][0])
-    msgs = []
-    for m in messages:
-        m = {k: v for k, v in m.items() if v is not None}
-        reasoning = next((m[k] for k in ("reasoning_content", "thinking", "reasoning") if m.get(k) is not None), None)
-        if reasoning is not None:
-            m = {"thinking": reasoning, **m, "reasoning_content": reasoning}
-        msgs.append(m)
-    return {**tok.special_tokens_map, **kwargs, "messages": msgs, "tools": tools, "documents": None,
-            "add_generation_prompt": agp}
+def _inputs(template_name, messages, tools, agp, kwargs):
+    """The request parts a server has; the driver turns them into the template context with
+    BuildChatTemplateContext (C++), exactly as the server will."""
+    return _inputs_for(TEMPLATES[template_name][0], messages, tools, agp, kwargs)
 
 
-def _run_driver(template, context):
-    request = {"template": template, "context": context, "now": FIXED_NOW}
+def _inputs_for(package, messages, tools, agp, kwargs):
+    tok = _tokenizer(package)
+    return {"messages": messages, "tools": tools, "add_generation_prompt": agp,
+            "special_tokens": tok.special_tokens_map, "extra_kwargs": kwargs}
+
+
+def _run_driver(template, inputs, dump_context=False):
+    request = {"template": template, "inputs": inputs, "now": FIXED_NOW, "dump_context": dump_context}
     proc = subprocess.run([str(_driver())], input=json.dumps(request, ensure_ascii=False).encode("utf-8"),
                           capture_output=True, timeout=30)
     return proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
@@ -283,12 +298,20 @@ def test_enough_cases():
 @pytest.mark.parametrize("case", CASES, ids=[f"{c[0]}-{c[1]}-{'gen' if c[4] else 'nogen'}" for c in CASES])
 def test_parity(case):
     template_name, _, messages, tools, agp, kwargs = case
-    expected, error, captured = _reference(template_name, messages, tools, agp, kwargs)
-    context = _server_context(template_name, messages, tools, agp, kwargs)
-    if captured:
-        assert json.dumps(captured, sort_keys=True) == json.dumps(context, sort_keys=True), \
-            "transformers' template context changed; update _server_context"
-    rc, out, err = _run_driver(_template_source(template_name), context)
+    check_parity(TEMPLATES[template_name][0], _template_source(template_name), messages, tools, agp, kwargs)
+
+
+def check_parity(package, template, messages, tools, agp, kwargs):
+    expected, error, captured = _reference_for(package, template, messages, tools, agp, kwargs)
+    inputs = _inputs_for(package, messages, tools, agp, kwargs)
+    # The C++ context builder must hand the template exactly what transformers hands jinja2
+    # (key order included: tojson and loops over dicts see it).
+    rc, ctx_json, err = _run_driver(template, inputs, dump_context=True)
+    assert rc == 0, err
+    assert captured, "transformers never reached the template"
+    assert json.loads(ctx_json) == json.loads(json.dumps(captured)), "context differs from transformers'"
+    assert [list(m) for m in json.loads(ctx_json)["messages"]] == [list(m) for m in captured["messages"]]
+    rc, out, err = _run_driver(template, inputs)
     if error is not None:
         assert rc == 1, f"jinja2 raised {error!r} but the driver printed {out!r}"
         assert error in err, f"jinja2 raised {error!r}; driver said {err!r}"

@@ -1,7 +1,7 @@
 """vllm-cpp numerics against mlx-lm on tiny random models (see tiny_models.py for the variants).
 
 For every variant and prompt, one `vllm-cpp generate --prompt-ids ... --max-tokens 32 --ignore-eos
---json --dump-logits OUT.npy --dump-positions ...` run gives
+--json --kv-cache-dtype f32 --dump-logits OUT.npy --dump-positions ...` run gives
   - prefill logits at several prompt positions (including the last), compared with mlx-lm
     computing in float32 on the same stored weights: ||ours - ref|| / ||ref|| <= 1e-3 per position;
   - a 32-token greedy continuation, which must equal mlx-lm's (float32, step by step with mlx-lm's
@@ -90,6 +90,7 @@ class Case:
             res = cli("generate", self.model_dir,
                       "--prompt-ids", ",".join(map(str, ids)),
                       "--max-tokens", NUM_GENERATED, "--ignore-eos", "--json",
+                      "--kv-cache-dtype", "f32",
                       "--dump-logits", out,
                       "--dump-positions", ",".join(map(str, self.positions[prompt])),
                       *threads_args())

@@ -7,21 +7,62 @@
 
 #include "kernels/ops.h"
 #include "util/check.h"
+#include "util/half.h"
 
 namespace vllm::cpu {
 
-void WriteKvCache(const float* k, const float* v, const BatchInputs& in, const AttentionShape& s,
-                  float* k_cache, float* v_cache) {
-  const int64_t stride = s.num_kv_heads * s.head_dim;
+namespace {
+
+// Storage types of the cache: f32 as is, bf16/f16 as raw 16-bit patterns.
+struct F32 {
+  using T = float;
+  static float Load(T x) { return x; }
+  static T Store(float x) { return x; }
+};
+struct BF16 {
+  using T = uint16_t;
+  static float Load(T x) { return Bf16ToF32(x); }
+  static T Store(float x) { return F32ToBf16(x); }
+};
+struct F16 {
+  using T = uint16_t;
+  static float Load(T x) { return F16ToF32(x); }
+  static T Store(float x) { return F32ToF16(x); }
+};
+
+template <typename S>
+void WriteKv(const float* k, const float* v, const BatchInputs& in, int64_t stride, KvLayer cache) {
+  auto* kc = static_cast<typename S::T*>(cache.k);
+  auto* vc = static_cast<typename S::T*>(cache.v);
   for (int32_t t = 0; t < in.num_tokens(); ++t) {
     const int64_t slot = in.slot_mapping[t];
-    std::copy(k + t * stride, k + (t + 1) * stride, k_cache + slot * stride);
-    std::copy(v + t * stride, v + (t + 1) * stride, v_cache + slot * stride);
+    for (int64_t i = 0; i < stride; ++i) {
+      kc[slot * stride + i] = S::Store(k[t * stride + i]);
+      vc[slot * stride + i] = S::Store(v[t * stride + i]);
+    }
   }
 }
 
-void PagedAttention(const float* q, const float* k_cache, const float* v_cache,
-                    const BatchInputs& in, const AttentionShape& s, float* out, ThreadPool& pool) {
+}  // namespace
+
+void WriteKvCache(const float* k, const float* v, const BatchInputs& in, const AttentionShape& s,
+                  KvLayer cache) {
+  const int64_t stride = s.num_kv_heads * s.head_dim;
+  switch (cache.dtype) {
+    case DType::kF32: return WriteKv<F32>(k, v, in, stride, cache);
+    case DType::kBF16: return WriteKv<BF16>(k, v, in, stride, cache);
+    case DType::kF16: return WriteKv<F16>(k, v, in, stride, cache);
+    default: CHECK(false) << "unsupported KV dtype";
+  }
+}
+
+namespace {
+
+template <typename S>
+void Attend(const float* q, KvLayer cache, const BatchInputs& in, const AttentionShape& s, float* out,
+            ThreadPool& pool) {
+  const auto* k_cache = static_cast<const typename S::T*>(cache.k);
+  const auto* v_cache = static_cast<const typename S::T*>(cache.v);
   const int64_t T = in.num_tokens();
   const int64_t H = s.num_heads, D = s.head_dim, bs = s.block_size;
   const int64_t group = H / s.num_kv_heads;
@@ -43,20 +84,20 @@ void PagedAttention(const float* q, const float* k_cache, const float* v_cache,
       std::fill(acc, acc + D, 0.f);
       for (int64_t p = 0; p <= last; ++p) {
         const int64_t slot = static_cast<int64_t>(table[p / bs]) * bs + p % bs;
-        const float* kp = k_cache + slot * kv_stride + kvh * D;
+        const auto* kp = k_cache + slot * kv_stride + kvh * D;
         float dot = 0.f;
-        for (int64_t d = 0; d < D; ++d) dot += qh[d] * kp[d];
+        for (int64_t d = 0; d < D; ++d) dot += qh[d] * S::Load(kp[d]);
         const float score = dot * s.scale;
-        const float* vp = v_cache + slot * kv_stride + kvh * D;
+        const auto* vp = v_cache + slot * kv_stride + kvh * D;
         if (score > m) {
           const float correction = std::exp(m - score);  // exp(-inf) = 0 on the first key
           l = l * correction + 1.f;
-          for (int64_t d = 0; d < D; ++d) acc[d] = acc[d] * correction + vp[d];
+          for (int64_t d = 0; d < D; ++d) acc[d] = acc[d] * correction + S::Load(vp[d]);
           m = score;
         } else {
           const float w = std::exp(score - m);
           l += w;
-          for (int64_t d = 0; d < D; ++d) acc[d] += w * vp[d];
+          for (int64_t d = 0; d < D; ++d) acc[d] += w * S::Load(vp[d]);
         }
       }
       float* oh = out + (t * H + h) * D;
@@ -64,6 +105,18 @@ void PagedAttention(const float* q, const float* k_cache, const float* v_cache,
       for (int64_t d = 0; d < D; ++d) oh[d] = acc[d] * inv_l;
     }
   });
+}
+
+}  // namespace
+
+void PagedAttention(const float* q, KvLayer cache, const BatchInputs& in, const AttentionShape& s,
+                    float* out, ThreadPool& pool) {
+  switch (cache.dtype) {
+    case DType::kF32: return Attend<F32>(q, cache, in, s, out, pool);
+    case DType::kBF16: return Attend<BF16>(q, cache, in, s, out, pool);
+    case DType::kF16: return Attend<F16>(q, cache, in, s, out, pool);
+    default: CHECK(false) << "unsupported KV dtype";
+  }
 }
 
 }  // namespace vllm::cpu

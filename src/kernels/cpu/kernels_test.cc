@@ -167,68 +167,80 @@ TEST(KernelsTest, RmsNormAndRope) {
   }
 }
 
+float RoundTo(DType dt, float x) {
+  if (dt == DType::kBF16) return Bf16ToF32(F32ToBf16(x));
+  if (dt == DType::kF16) return F16ToF32(F32ToF16(x));
+  return x;
+}
+
 // Mixed batch: sequence 0 prefills a chunk after a cached prefix, sequence 1 decodes one
-// token, sequence 2 prefills from scratch; blocks are shuffled so the table matters.
+// token, sequence 2 prefills from scratch; blocks are shuffled so the table matters. Every
+// cache dtype; the reference sees K/V rounded to that dtype, so the bound stays tight.
 TEST(KernelsTest, PagedAttentionMatchesDenseReference) {
   std::mt19937 rng(6);
   ThreadPool pool(2);
-  for (int64_t bs : {1, 5, 16})
-    for (int64_t D : {8, 64})
-      for (auto [H, KVH] : {std::pair<int64_t, int64_t>{4, 2}, {3, 3}, {8, 1}}) {
-        const std::vector<int32_t> ctx = {23, 41, 9};     // context after this step
-        const std::vector<int32_t> fresh = {7, 1, 9};     // tokens computed this step
-        const int64_t stride = KVH * D;
-        int64_t total_blocks = 0;
-        std::vector<int64_t> nblocks;
-        for (int32_t c : ctx) nblocks.push_back((c + bs - 1) / bs), total_blocks += nblocks.back();
-        std::vector<int32_t> perm(total_blocks);
-        std::iota(perm.begin(), perm.end(), 0);
-        std::shuffle(perm.begin(), perm.end(), rng);
-        BatchInputs in;
-        in.max_blocks_per_seq = static_cast<int32_t>(*std::max_element(nblocks.begin(), nblocks.end()));
-        std::vector<float> kc(total_blocks * bs * stride), vc(kc.size());
-        std::vector<std::vector<float>> dense_k(3), dense_v(3);
-        std::vector<float> new_k, new_v;
-        in.query_start.push_back(0);
-        int64_t next = 0;
-        for (int s = 0; s < 3; ++s) {
-          dense_k[s] = RandomFloats(ctx[s] * stride, rng);
-          dense_v[s] = RandomFloats(ctx[s] * stride, rng);
-          std::vector<int32_t> table(in.max_blocks_per_seq, -1);
-          for (int64_t b = 0; b < nblocks[s]; ++b) table[b] = perm[next++];
-          in.block_tables.insert(in.block_tables.end(), table.begin(), table.end());
-          for (int32_t p = 0; p < ctx[s]; ++p) {
-            const int64_t slot = static_cast<int64_t>(table[p / bs]) * bs + p % bs;
-            if (p < ctx[s] - fresh[s]) {  // cached prefix: already in the paged cache
-              std::copy_n(dense_k[s].begin() + p * stride, stride, kc.begin() + slot * stride);
-              std::copy_n(dense_v[s].begin() + p * stride, stride, vc.begin() + slot * stride);
-            } else {  // computed this step: goes through WriteKvCache
-              in.positions.push_back(p);
-              in.slot_mapping.push_back(slot);
-              in.token_ids.push_back(0);
-              new_k.insert(new_k.end(), dense_k[s].begin() + p * stride, dense_k[s].begin() + (p + 1) * stride);
-              new_v.insert(new_v.end(), dense_v[s].begin() + p * stride, dense_v[s].begin() + (p + 1) * stride);
+  for (DType dt : {DType::kF32, DType::kBF16, DType::kF16})
+    for (int64_t bs : {1, 5, 16})
+      for (int64_t D : {8, 64})
+        for (auto [H, KVH] : {std::pair<int64_t, int64_t>{4, 2}, {3, 3}, {8, 1}}) {
+          const std::vector<int32_t> ctx = {23, 41, 9};  // context after this step
+          const std::vector<int32_t> fresh = {7, 1, 9};  // tokens computed this step
+          const int64_t stride = KVH * D;
+          int64_t total_blocks = 0;
+          std::vector<int64_t> nblocks;
+          for (int32_t c : ctx) nblocks.push_back((c + bs - 1) / bs), total_blocks += nblocks.back();
+          std::vector<int32_t> perm(total_blocks);
+          std::iota(perm.begin(), perm.end(), 0);
+          std::shuffle(perm.begin(), perm.end(), rng);
+          BatchInputs in, prefix;  // this step, and the earlier steps that cached the prefixes
+          in.max_blocks_per_seq = static_cast<int32_t>(*std::max_element(nblocks.begin(), nblocks.end()));
+          std::vector<uint8_t> kc(total_blocks * bs * stride * DTypeSize(dt)), vc(kc.size());
+          const KvLayer cache{kc.data(), vc.data(), dt};
+          std::vector<std::vector<float>> dense_k(3), dense_v(3);
+          std::vector<float> new_k, new_v, old_k, old_v;
+          in.query_start.push_back(0);
+          int64_t next = 0;
+          for (int s = 0; s < 3; ++s) {
+            dense_k[s] = RandomFloats(ctx[s] * stride, rng);
+            dense_v[s] = RandomFloats(ctx[s] * stride, rng);
+            std::vector<int32_t> table(in.max_blocks_per_seq, -1);
+            for (int64_t b = 0; b < nblocks[s]; ++b) table[b] = perm[next++];
+            in.block_tables.insert(in.block_tables.end(), table.begin(), table.end());
+            for (int32_t p = 0; p < ctx[s]; ++p) {
+              const int64_t slot = static_cast<int64_t>(table[p / bs]) * bs + p % bs;
+              const bool cached = p < ctx[s] - fresh[s];
+              BatchInputs& target = cached ? prefix : in;
+              target.positions.push_back(p);
+              target.slot_mapping.push_back(slot);
+              target.token_ids.push_back(0);
+              auto& tk = cached ? old_k : new_k;
+              auto& tv = cached ? old_v : new_v;
+              tk.insert(tk.end(), dense_k[s].begin() + p * stride, dense_k[s].begin() + (p + 1) * stride);
+              tv.insert(tv.end(), dense_v[s].begin() + p * stride, dense_v[s].begin() + (p + 1) * stride);
             }
+            in.seq_lens.push_back(ctx[s]);
+            in.query_start.push_back(in.query_start.back() + fresh[s]);
+            for (auto& x : dense_k[s]) x = RoundTo(dt, x);
+            for (auto& x : dense_v[s]) x = RoundTo(dt, x);
           }
-          in.seq_lens.push_back(ctx[s]);
-          in.query_start.push_back(in.query_start.back() + fresh[s]);
+          const int64_t T = in.num_tokens();
+          auto q = RandomFloats(T * H * D, rng);
+          const cpu::AttentionShape shape{.num_heads = H, .num_kv_heads = KVH, .head_dim = D,
+                                          .block_size = bs, .scale = 1.0f / std::sqrt(float(D))};
+          cpu::WriteKvCache(old_k.data(), old_v.data(), prefix, shape, cache);
+          cpu::WriteKvCache(new_k.data(), new_v.data(), in, shape, cache);
+          std::vector<float> out(T * H * D);
+          cpu::PagedAttention(q.data(), cache, in, shape, out.data(), pool);
+          for (int s = 0; s < 3; ++s) {
+            const int64_t q0 = in.query_start[s], n = fresh[s];
+            std::vector<float> qs(q.begin() + q0 * H * D, q.begin() + (q0 + n) * H * D);
+            std::vector<int32_t> pos(in.positions.begin() + q0, in.positions.begin() + q0 + n);
+            auto want = ref::Attention(qs, dense_k[s], dense_v[s], pos, H, KVH, D, 1.0 / std::sqrt(double(D)));
+            std::vector<float> got(out.begin() + q0 * H * D, out.begin() + (q0 + n) * H * D);
+            EXPECT_LT(RelErr(got, want), 1e-5)
+                << DTypeName(dt) << " bs=" << bs << " D=" << D << " H=" << H << " seq=" << s;
+          }
         }
-        const int64_t T = in.num_tokens();
-        auto q = RandomFloats(T * H * D, rng);
-        const cpu::AttentionShape shape{.num_heads = H, .num_kv_heads = KVH, .head_dim = D,
-                                        .block_size = bs, .scale = 1.0f / std::sqrt(float(D))};
-        cpu::WriteKvCache(new_k.data(), new_v.data(), in, shape, kc.data(), vc.data());
-        std::vector<float> out(T * H * D);
-        cpu::PagedAttention(q.data(), kc.data(), vc.data(), in, shape, out.data(), pool);
-        for (int s = 0; s < 3; ++s) {
-          const int64_t q0 = in.query_start[s], n = fresh[s];
-          std::vector<float> qs(q.begin() + q0 * H * D, q.begin() + (q0 + n) * H * D);
-          std::vector<int32_t> pos(in.positions.begin() + q0, in.positions.begin() + q0 + n);
-          auto want = ref::Attention(qs, dense_k[s], dense_v[s], pos, H, KVH, D, 1.0 / std::sqrt(double(D)));
-          std::vector<float> got(out.begin() + q0 * H * D, out.begin() + (q0 + n) * H * D);
-          EXPECT_LT(RelErr(got, want), 1e-5) << "bs=" << bs << " D=" << D << " H=" << H << " seq=" << s;
-        }
-      }
 }
 
 }  // namespace
