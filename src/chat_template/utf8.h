@@ -6,7 +6,9 @@
 
 namespace vllm::jinja {
 
-// Invalid bytes decode as U+FFFD, so malformed input never aborts a render.
+// Invalid bytes decode as U+FFFD, one per byte, so malformed input never aborts a render
+// (request strings arrive through a JSON parser, so they are valid in practice). Encoding
+// is util/utf8.h's Append.
 std::u32string DecodeUtf8(const std::string& s);
 std::string EncodeUtf8(const std::u32string& s);
 void AppendUtf8(char32_t cp, std::string* out);

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tokenizer/normalizer.h"
-#include "tokenizer/utf8.h"
+#include "util/utf8.h"
 
 namespace vllm {
 namespace {

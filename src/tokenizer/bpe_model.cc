@@ -5,7 +5,7 @@
 #include <queue>
 
 #include "tokenizer/pre_tokenizer.h"
-#include "tokenizer/utf8.h"
+#include "util/utf8.h"
 
 namespace vllm {
 namespace {

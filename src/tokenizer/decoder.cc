@@ -4,7 +4,7 @@
 
 #include "tokenizer/pre_tokenizer.h"
 #include "tokenizer/replace_pattern.h"
-#include "tokenizer/utf8.h"
+#include "util/utf8.h"
 
 namespace vllm {
 namespace {

@@ -2,7 +2,7 @@
 
 #include "tokenizer/decoder.h"
 #include "tokenizer/tokenizer.h"
-#include "tokenizer/utf8.h"
+#include "util/utf8.h"
 
 namespace vllm {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "tokenizer/regex.h"
 #include "tokenizer/unicode_tables.h"
-#include "tokenizer/utf8.h"
+#include "util/utf8.h"
 
 namespace vllm {
 namespace {

@@ -4,16 +4,19 @@ Environment:
   VLLM_CPP_BIN              the vllm-cpp binary under test (required: tests that need it FAIL
                             with a clear message when it is unset or missing; nothing is skipped)
   VLLM_CPP_THREADS          --threads passed to vllm-cpp (default 2)
+  VLLM_CPP_NUMERICS_ARGS    extra flags for the numerics runs (default "--kv-cache-dtype f32")
   VLLM_CPP_TINY_MODELS_DIR  where tiny models are cached (default <repo>/build/tiny_models)
 """
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
+
+# Modest CPU use on a shared machine: the reference's BLAS gemv is memory-bound anyway, and
+# spinning OpenBLAS threads under oversubscription only burn CPU. (Set before numpy loads.)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import tiny_models  # noqa: E402
+from harness import run_cli  # noqa: E402
 
 REPO_ROOT = tiny_models.REPO_ROOT
 
@@ -59,37 +63,6 @@ def tokenizer_dirs() -> dict:
 @pytest.fixture(scope="session")
 def model_cache(tokenizer_dirs) -> tiny_models.ModelCache:
     return tiny_models.ModelCache()
-
-
-def threads_args() -> list[str]:
-    return ["--threads", os.environ.get("VLLM_CPP_THREADS", "2")]
-
-
-@dataclass
-class CliResult:
-    cmd: list
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def describe(self) -> str:
-        return (f"$ {' '.join(map(str, self.cmd))}\nexit status {self.returncode}\n"
-                f"--- stderr (tail) ---\n{self.stderr[-3000:]}\n--- stdout (tail) ---\n{self.stdout[-2000:]}")
-
-    def json(self) -> dict:
-        try:
-            return json.loads(self.stdout)
-        except json.JSONDecodeError as e:
-            pytest.fail(f"stdout is not one JSON object ({e})\n{self.describe()}", pytrace=False)
-
-
-def run_cli(binary: Path, args: list, timeout: float = 300) -> CliResult:
-    cmd = [str(binary)] + [str(a) for a in args]
-    try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, errors="replace")
-    except subprocess.TimeoutExpired as e:
-        pytest.fail(f"timed out after {timeout} s: {' '.join(cmd)}\n{(e.stderr or b'')[-2000:]!r}", pytrace=False)
-    return CliResult(cmd, p.returncode, p.stdout, p.stderr)
 
 
 @pytest.fixture(scope="session")

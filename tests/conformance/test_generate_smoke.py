@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import tiny_models
-from conftest import threads_args
+from harness import threads_args
 
 
 def test_generate_text_prompt_tiny_q4(cli, model_cache):

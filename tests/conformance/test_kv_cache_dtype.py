@@ -11,7 +11,7 @@ import pytest
 
 import mlx_reference as R
 import tiny_models
-from conftest import threads_args
+from harness import threads_args
 from test_model_conformance import make_prompts, positions_for
 
 BOUNDS = {"bf16": 2e-2, "f16": 5e-3}

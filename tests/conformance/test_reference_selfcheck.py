@@ -129,3 +129,44 @@ def test_tolerance_catches_one_bad_quantization_group(model_cache):
     lin.biases = mx.array(b)
     bad = _last_logits(model, ids)
     assert R.rel_err(bad, ref) > MARGIN * REL_TOL
+
+
+@pytest.mark.parametrize("name", ["qwen3-q6g32-f16-untied", "llama-q3g128-f32-untied", "qwen2-bf16-tied"])
+def test_decode_head_matches_mlx_lm_call(model_cache, name):
+    """The decode steps' numpy head equals a full mlx-lm Model.__call__ with the KV cache."""
+    from mlx_lm.models.cache import make_prompt_cache
+
+    model, prompts = _load(model_cache, name)
+    ids = prompts["short"]
+    ref = R.run_reference(model, ids, [-1], 4)
+    cache = make_prompt_cache(model)
+    logits = model(mx.array([ids]), cache=cache)[0, -1]
+    for i, tok in enumerate(ref.token_ids):
+        row = np.array(logits.astype(mx.float32))
+        assert R.rel_err(ref.step_logits[i], row) < 1e-5, i
+        assert int(np.argmax(row)) == tok
+        logits = model(mx.array([[tok]]), cache=cache)[0, -1]
+
+
+def test_greedy_comparison_rules():
+    """compare_greedy: exact match -> None; a difference where the reference had a near tie that
+    includes our token -> accepted; any other difference -> a message naming the step."""
+    from test_model_conformance import compare_greedy
+
+    rng = np.random.default_rng(1)
+    rows = rng.normal(0, 5, size=(4, 1000)).astype(np.float32)
+    toks = [int(np.argmax(r)) for r in rows]
+    runner_up = int(np.argsort(rows[2])[-2])
+    ref = R.Reference([0], rows[:1], toks, rows)
+    assert compare_greedy(list(toks), ref) is None
+    # decisive gap at step 2: a real difference
+    rows[2, runner_up] = rows[2, toks[2]] - 0.5
+    msg = compare_greedy(toks[:2] + [runner_up] + toks[3:], ref)
+    assert isinstance(msg, str) and "generated token 2" in msg
+    # gap below tie_tolerance: accepted as float32 noise
+    rows[2, runner_up] = rows[2, toks[2]] - 0.5 * R.tie_tolerance(rows[2])
+    assert compare_greedy(toks[:2] + [runner_up, 7, 7], ref) == ("near_tie", 2)
+    # a token far below the maximum is never accepted, nor an out-of-vocabulary id
+    low = int(np.argmin(rows[1]))
+    assert isinstance(compare_greedy([toks[0], low] + toks[2:], ref), str)
+    assert isinstance(compare_greedy([toks[0], 5000] + toks[2:], ref), str)

@@ -150,6 +150,7 @@ class Variant:
     bits: Optional[int] = None  # None: not quantized
     group_size: Optional[int] = None
     recipe: Optional[str] = None  # mlx_lm.convert --quant-predicate recipe, e.g. "mixed_3_6"
+    core: bool = True  # False: an extra bits x group combination, tested on fewer prompts
 
     @property
     def name(self) -> str:
@@ -168,13 +169,19 @@ class Variant:
         return self.bits is not None or self.recipe is not None
 
 
-def _v(family, tied, dtype, bits=None, group_size=None, recipe=None):
-    return Variant(family, tied, dtype, bits, group_size, recipe)
+def _v(family, tied, dtype, bits=None, group_size=None, recipe=None, core=True):
+    return Variant(family, tied, dtype, bits, group_size, recipe, core)
+
+
+def _extra(family, tied, dtype, bits, group_size):
+    return Variant(family, tied, dtype, bits, group_size, None, False)
 
 
 T, U = True, False
 # Every family: f32, bf16, q4g64, q8g64. Quantized bits x group: all 18 combinations of
-# {2,3,4,5,6,8} x {32,64,128} occur at least once, spread over the families and tie modes.
+# {2,3,4,5,6,8} x {32,64,128} occur at least once, spread over the families and tie modes; the
+# "core" set has {4,8} x 64 and {2,3,5,6} x {32,128}, the _extra ones complete the matrix and are
+# tested on fewer prompts (test_model_conformance.EXTRA_PROMPTS) to keep the suite fast.
 # Quantized models are cast to bfloat16 first (as mlx_lm.convert does with torch_dtype bfloat16), so
 # their scales/biases are BF16; two variants keep F32 / F16 scales (older or custom conversions).
 VARIANTS = [
@@ -184,8 +191,8 @@ VARIANTS = [
     _v("llama", T, "bfloat16", 8, 64),
     _v("llama", T, "bfloat16", 2, 32),
     _v("llama", U, "float32", 3, 128),
-    _v("llama", T, "bfloat16", 5, 64),
-    _v("llama", U, "bfloat16", 8, 128),
+    _extra("llama", T, "bfloat16", 5, 64),
+    _extra("llama", U, "bfloat16", 8, 128),
     _v("qwen2", U, "float32"),
     _v("qwen2", T, "bfloat16"),
     _v("qwen2", T, "float16"),
@@ -194,7 +201,7 @@ VARIANTS = [
     _v("qwen2", T, "bfloat16", 3, 32),
     _v("qwen2", U, "bfloat16", 6, 128),
     _v("qwen2", T, "bfloat16", 5, 32),
-    _v("qwen2", U, "bfloat16", 2, 64),
+    _extra("qwen2", U, "bfloat16", 2, 64),
     _v("qwen3", T, "float32"),
     _v("qwen3", U, "bfloat16"),
     _v("qwen3", T, "bfloat16", 4, 64),
@@ -202,16 +209,16 @@ VARIANTS = [
     _v("qwen3", T, "bfloat16", 5, 128),
     _v("qwen3", U, "float16", 6, 32),
     _v("qwen3", U, "bfloat16", 2, 128),
-    _v("qwen3", T, "bfloat16", 3, 64),
+    _extra("qwen3", T, "bfloat16", 3, 64),
     # Mixed recipes as `mlx_lm.convert --quant-predicate`: per-module overrides in "quantization"
     # (layers 2 and 3 of 4 get v_proj/down_proj at high bits, lm_head always high bits).
     _v("qwen3", U, "bfloat16", None, 64, "mixed_3_6"),
     _v("llama", T, "bfloat16", None, 64, "mixed_2_6"),
     _v("qwen3hd64", U, "bfloat16"),
     _v("qwen3hd64", U, "bfloat16", 4, 32),
-    _v("qwen3hd64", T, "bfloat16", 6, 64),
-    _v("qwen3hd64", T, "bfloat16", 4, 128),
-    _v("qwen3hd64", U, "bfloat16", 8, 32),
+    _extra("qwen3hd64", T, "bfloat16", 6, 64),
+    _extra("qwen3hd64", T, "bfloat16", 4, 128),
+    _extra("qwen3hd64", U, "bfloat16", 8, 32),
 ]
 # Grouped by (family, tied) so each float model is built once per run.
 VARIANTS.sort(key=lambda v: (v.family, v.tied))
@@ -221,11 +228,13 @@ SMOKE_VARIANT = "qwen3-q4g64-tied"
 
 
 def _check_coverage():
+    core = {(v.bits, v.group_size) for v in VARIANTS if v.bits is not None and v.core}
+    assert {(4, 64), (8, 64)} | {(b, g) for b in (2, 3, 5, 6) for g in (32, 128)} <= core, core
     combos = {(v.bits, v.group_size) for v in VARIANTS if v.bits is not None}
     missing = [(b, g) for b in (2, 3, 4, 5, 6, 8) for g in (32, 64, 128) if (b, g) not in combos]
     assert not missing, f"bits x group combinations not covered: {missing}"
     for fam in ("llama", "qwen2", "qwen3"):
-        kinds = {v.name.split("-")[1] for v in VARIANTS if v.family == fam}
+        kinds = {v.name.split("-")[1] for v in VARIANTS if v.family == fam and v.core}
         assert {"f32", "bf16", "q4g64", "q8g64"} <= kinds, (fam, kinds)
         assert {v.tied for v in VARIANTS if v.family == fam} == {True, False}, fam
 

@@ -1,5 +1,6 @@
-// UTF-8 helpers shared by the tokenizer pipeline. The tokenizer must agree byte for byte
-// with Hugging Face `tokenizers` (Rust), so lossy decoding follows Rust's
+// UTF-8 helpers shared by the tokenizer pipeline and the chat-template interpreter. The
+// tokenizer must agree byte for byte with Hugging Face `tokenizers` (Rust), so lossy
+// decoding follows Rust's
 // String::from_utf8_lossy: each maximal invalid subpart becomes one U+FFFD.
 #pragma once
 
