@@ -5,6 +5,7 @@ namespace vllm::cli {
 
 int RunGenerate(int argc, char** argv);
 int RunModels(int argc, char** argv);
+int RunServe(int argc, char** argv);
 int RunBenchOverhead(int argc, char** argv);
 
 }  // namespace vllm::cli

@@ -17,6 +17,7 @@ struct Command {
 
 const Command kCommands[] = {
     {"generate", vllm::cli::RunGenerate, "generate text from a prompt"},
+    {"serve", vllm::cli::RunServe, "OpenAI- and Anthropic-compatible HTTP server"},
     {"models", vllm::cli::RunModels, "list the built-in model presets"},
     {"tokenize", vllm::cli::RunTokenizeCommand, "encode / decode / chat-render through a tokenizer"},
     {"bench-overhead", vllm::cli::RunBenchOverhead, "per-step scheduler bookkeeping vs the decode step"},

@@ -1,0 +1,148 @@
+#include "api/chat_request.h"
+
+#include "api/sampling_fields.h"
+
+namespace vllm::api {
+
+namespace {
+
+// A list of parts ([{"type": "text", "text": ...}]) becomes one string: templates of the
+// models we serve take string content, and text is all this server can feed a model.
+Status FlattenContent(Json* content, size_t index) {
+  const std::string where = "messages[" + std::to_string(index) + "].content";
+  if (content->is_string() || content->is_null()) return Status::Ok();
+  if (!content->is_array()) return InvalidArgument("'" + where + "' must be a string or a list of content parts");
+  std::string text;
+  for (const Json& part : *content) {
+    if (!part.is_object() || !part.contains("type") || !part["type"].is_string())
+      return InvalidArgument("'" + where + "' parts must be objects with a 'type'");
+    const std::string type = part["type"].get<std::string>();
+    if (type != "text")
+      return InvalidArgument("'" + where + "' part type '" + type + "' is not supported (text only)");
+    if (!part.contains("text") || !part["text"].is_string())
+      return InvalidArgument("'" + where + "' text parts need a string 'text'");
+    text += part["text"].get<std::string>();
+  }
+  *content = text;
+  return Status::Ok();
+}
+
+Status NormalizeToolCalls(Json* msg, size_t index) {
+  if (!msg->contains("tool_calls") || (*msg)["tool_calls"].is_null()) return Status::Ok();
+  Json& calls = (*msg)["tool_calls"];
+  const std::string where = "messages[" + std::to_string(index) + "].tool_calls";
+  if (!calls.is_array()) return InvalidArgument("'" + where + "' must be a list");
+  for (Json& call : calls) {
+    if (!call.is_object() || !call.contains("function") || !call["function"].is_object() ||
+        !call["function"].contains("name") || !call["function"]["name"].is_string())
+      return InvalidArgument("'" + where + "' entries need function.name");
+    Json& fn = call["function"];
+    if (fn.contains("arguments") && fn["arguments"].is_string()) {
+      Json parsed = Json::parse(fn["arguments"].get<std::string>(), nullptr, false);
+      if (!parsed.is_discarded()) fn["arguments"] = std::move(parsed);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status NormalizeMessages(Json* messages) {
+  if (!messages->is_array()) return InvalidArgument("'messages' must be a list");
+  if (messages->empty()) return InvalidArgument("'messages' must not be empty");
+  for (size_t i = 0; i < messages->size(); ++i) {
+    Json& msg = (*messages)[i];
+    const std::string where = "messages[" + std::to_string(i) + "]";
+    if (!msg.is_object()) return InvalidArgument("'" + where + "' must be an object");
+    if (!msg.contains("role") || !msg["role"].is_string()) return InvalidArgument("'" + where + ".role' must be a string");
+    std::string role = msg["role"].get<std::string>();
+    if (role == "developer") msg["role"] = role = "system";
+    if (role != "system" && role != "user" && role != "assistant" && role != "tool")
+      return InvalidArgument("'" + where + ".role' is '" + role +
+                             "'; expected system, developer, user, assistant or tool");
+    if (!msg.contains("content")) msg["content"] = nullptr;
+    RETURN_IF_ERROR(FlattenContent(&msg["content"], i));
+    if (msg["content"].is_null() && role != "assistant")
+      return InvalidArgument("'" + where + ".content' is required for role " + role);
+    // Templates test `'</think>' in content` and the like, which fails on None (jinja2 too);
+    // an assistant turn that only calls tools has empty text.
+    if (msg["content"].is_null()) msg["content"] = "";
+    RETURN_IF_ERROR(NormalizeToolCalls(&msg, i));
+  }
+  return Status::Ok();
+}
+
+Status CheckTools(const Json& tools) {
+  if (!tools.is_array()) return InvalidArgument("'tools' must be a list");
+  for (const Json& t : tools) {
+    if (!t.is_object() || !t.contains("function") || !t["function"].is_object() ||
+        !t["function"].contains("name") || !t["function"]["name"].is_string())
+      return InvalidArgument("'tools' entries must be {\"type\": \"function\", \"function\": {\"name\": ...}}");
+  }
+  return Status::Ok();
+}
+
+Result<ChatRequest> ParseChatRequest(const Json& body, const RequestLimits& limits) {
+  ChatRequest r;
+  RETURN_IF_ERROR(ReadString(body, "model", &r.model));
+  if (!Has(body, "messages")) return InvalidArgument("'messages' is required");
+  r.messages = body.at("messages");
+  RETURN_IF_ERROR(NormalizeMessages(&r.messages));
+  if (Has(body, "response_format")) {
+    const Json& rf = body.at("response_format");
+    if (!rf.is_object() || !rf.contains("type") || !rf["type"].is_string())
+      return InvalidArgument("'response_format' must be an object with a 'type'");
+    const std::string type = rf["type"].get<std::string>();
+    if (type == "json_object" || type == "json_schema")
+      return InvalidArgument("response_format '" + type + "' is not supported yet (no constrained decoding)");
+    if (type != "text") return InvalidArgument("unknown response_format type '" + type + "'");
+  }
+  if (Has(body, "tools")) {
+    r.tools = body.at("tools");
+    RETURN_IF_ERROR(CheckTools(r.tools));
+    r.tools_enabled = !r.tools.empty();
+  }
+  if (Has(body, "tool_choice")) {
+    const Json& tc = body.at("tool_choice");
+    if (tc.is_string()) {
+      const std::string s = tc.get<std::string>();
+      if (s != "none" && s != "auto" && s != "required")
+        return InvalidArgument("'tool_choice' must be none, auto, required or a named function");
+      if (s == "none") r.tools_enabled = false;
+    } else if (!tc.is_object()) {
+      return InvalidArgument("'tool_choice' must be a string or an object");
+    }
+  }
+  if (Has(body, "chat_template_kwargs")) {
+    if (!body.at("chat_template_kwargs").is_object()) return InvalidArgument("'chat_template_kwargs' must be an object");
+    r.chat_template_kwargs = body.at("chat_template_kwargs");
+  }
+  RETURN_IF_ERROR(ReadBool(body, "add_generation_prompt", &r.add_generation_prompt));
+  RETURN_IF_ERROR(ReadBool(body, "continue_final_message", &r.continue_final_message));
+  if (r.continue_final_message) {
+    if (r.add_generation_prompt && Has(body, "add_generation_prompt"))
+      return InvalidArgument("'continue_final_message' and 'add_generation_prompt' cannot both be true");
+    r.add_generation_prompt = false;
+    if (r.messages.back()["role"] != "assistant")
+      return InvalidArgument("'continue_final_message' needs an assistant message last");
+  }
+  RETURN_IF_ERROR(ReadOpenAiSampling(body, limits, &r.params));
+  r.max_tokens_given = Has(body, "max_tokens") || Has(body, "max_completion_tokens");
+  RETURN_IF_ERROR(ReadBool(body, "stream", &r.stream));
+  if (Has(body, "stream_options")) {
+    const Json& so = body.at("stream_options");
+    if (!so.is_object()) return InvalidArgument("'stream_options' must be an object");
+    RETURN_IF_ERROR(ReadBool(so, "include_usage", &r.include_usage));
+  }
+  RETURN_IF_ERROR(ReadBool(body, "logprobs", &r.logprobs));
+  RETURN_IF_ERROR(ReadInt(body, "top_logprobs", &r.top_logprobs));
+  if (r.top_logprobs < 0 || r.top_logprobs > kMaxLogprobs)
+    return InvalidArgument("'top_logprobs' must be in [0, 20]");
+  if (r.top_logprobs > 0 && !r.logprobs) return InvalidArgument("'top_logprobs' needs 'logprobs': true");
+  r.params.logprobs = r.logprobs ? r.top_logprobs : -1;
+  std::string user;
+  RETURN_IF_ERROR(ReadString(body, "user", &user));
+  return r;
+}
+
+}  // namespace vllm::api

@@ -1,0 +1,127 @@
+// POST /v1/messages and /v1/messages/count_tokens (Anthropic Messages API). Errors use
+// Anthropic's shape.
+#include "api/anthropic_request.h"
+#include "api/anthropic_response.h"
+#include "api/chat_prompt.h"
+#include "api/ids.h"
+#include "server/choice_set.h"
+#include "server/client_watch.h"
+#include "server/collect.h"
+#include "server/handlers.h"
+#include "server/http_util.h"
+#include "server/sse_writer.h"
+
+namespace vllm::server {
+
+namespace {
+
+constexpr const char* kEndpoint = "/v1/messages";
+
+// The engine trims the stop string it matched; find which one it was by decoding the
+// untrimmed tokens: the matched string starts where the trimmed text ends.
+std::string MatchedStop(const Tokenizer& tok, const ChoiceState& c, const std::vector<std::string>& stops) {
+  if (c.reason != FinishReason::kStop || stops.empty()) return "";
+  const std::string full = tok.Decode(c.token_ids, /*skip_special_tokens=*/true);
+  for (const std::string& s : stops)
+    if (full.size() >= c.raw_text.size() + s.size() && full.compare(c.raw_text.size(), s.size(), s) == 0) return s;
+  for (const std::string& s : stops)  // detokenization differences: fall back to any occurrence
+    if (full.find(s, c.raw_text.empty() ? 0 : c.raw_text.size() - 1) != std::string::npos) return s;
+  return "";
+}
+
+class MessagesStream : public SseSession {
+ public:
+  MessagesStream(ServerContext& ctx, std::string id, std::unique_ptr<OutputPump> pump, ChoiceSet choices,
+                 std::vector<std::string> stops, int64_t input_tokens)
+      : ctx_(ctx), writer_(id, ctx.config.served_model_name), pump_(std::move(pump)), choices_(std::move(choices)),
+        stops_(std::move(stops)), input_tokens_(input_tokens) {}
+
+  bool Step(std::string* out) override {
+    if (!started_) {
+      started_ = true;
+      writer_.Start(input_tokens_, out);
+      return true;
+    }
+    RequestOutput o;
+    switch (pump_->Next(&o, std::chrono::milliseconds(50))) {
+      case OutputPump::Event::kIdle: return true;
+      case OutputPump::Event::kClientGone: return false;  // nobody to write to
+      case OutputPump::Event::kOutput: writer_.Delta(choices_.Apply(o), out); return true;
+      case OutputPump::Event::kTimeout:
+        pump_->AbortAll();
+        out->append(api::AnthropicEventWriter::ErrorEvent(api::ToAnthropicJson(api::Timeout(ctx_.config.timeout_s))));
+        return false;
+      case OutputPump::Event::kDone: break;
+    }
+    const ChoiceState& c = choices_.choice(0);
+    const double e2e = std::chrono::duration<double>(OutputPump::Clock::now() - t_start_).count();
+    ctx_.metrics.ObserveGeneration(c.t_first_token_s, e2e, static_cast<int64_t>(c.token_ids.size()));
+    writer_.Finish(api::ToAnthropicStop(c.reason, !c.total.tool_calls.empty(), MatchedStop(*ctx_.tokenizer, c, stops_)),
+                   choices_.TotalUsage(), out);
+    return false;
+  }
+
+  void Cancel() override { pump_->AbortAll(); }
+
+ private:
+  ServerContext& ctx_;
+  api::AnthropicEventWriter writer_;
+  std::unique_ptr<OutputPump> pump_;
+  ChoiceSet choices_;
+  std::vector<std::string> stops_;
+  int64_t input_tokens_;
+  bool started_ = false;
+  OutputPump::Clock::time_point t_start_ = OutputPump::Clock::now();
+};
+
+Result<std::vector<int32_t>> EncodeMessages(ServerContext& ctx, const api::MessagesRequest& r) {
+  return EncodeChat(ctx, r.messages, r.tools_enabled ? r.tools : api::Json(nullptr), r.template_kwargs, true, false);
+}
+
+}  // namespace
+
+void HandleMessages(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto fail = [&](const api::ApiError& e) {
+    ReplyError(res, e, ErrorStyle::kAnthropic);
+  };
+  auto body = api::ParseBody(req.body);
+  if (!body.ok()) return fail(api::FromStatus(body.status()));
+  auto r = api::ParseMessagesRequest(body.value(), ctx.config.limits, /*count_tokens=*/false);
+  if (!r.ok()) return fail(api::FromStatus(r.status()));
+  if (auto e = CheckModel(ctx, r->model)) return fail(*e);
+  auto prompt = EncodeMessages(ctx, r.value());
+  if (!prompt.ok()) return fail(api::FromStatus(prompt.status()));
+
+  const std::string id = api::RandomId("msg_", 24);
+  std::optional<api::ReasoningStyle> reasoning = ctx.config.reasoning;
+  if (reasoning && !api::ThinkingEnabled(TemplateKwargs(ctx, r->template_kwargs))) reasoning.reset();
+  ChoiceSet choices(1, 1, reasoning, r->tools_enabled);
+  auto pump = std::make_unique<OutputPump>(ctx.engine, Deadline(ctx), &ctx.engine_stopped);
+  pump->SetClientGone([watch = std::make_shared<ClientWatch>(req)] { return watch->Gone(); });
+  const int64_t input_tokens = static_cast<int64_t>(prompt->size());
+  EngineRequest er{.request_id = id, .prompt_token_ids = std::move(prompt.value()), .params = r->params};
+  if (auto e = Submit(ctx, std::move(er), 0, pump.get())) return fail(*e);
+  if (r->stream) {
+    ServeSse(ctx, res, std::make_shared<MessagesStream>(ctx, id, std::move(pump), std::move(choices), r->stop_sequences, input_tokens));
+    return;
+  }
+  if (CollectResult cr = CollectAll(ctx, *pump, choices); cr != CollectResult::kDone) return fail(CollectError(ctx, cr));
+  const ChoiceState& c = choices.choice(0);
+  const api::AnthropicStop stop =
+      api::ToAnthropicStop(c.reason, !c.total.tool_calls.empty(), MatchedStop(*ctx.tokenizer, c, r->stop_sequences));
+  ReplyJson(res, api::AnthropicMessageBody(id, ctx.config.served_model_name, c.total, stop, choices.TotalUsage()));
+}
+
+void HandleCountTokens(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto fail = [&](const api::ApiError& e) { ReplyError(res, e, ErrorStyle::kAnthropic); };
+  auto body = api::ParseBody(req.body);
+  if (!body.ok()) return fail(api::FromStatus(body.status()));
+  auto r = api::ParseMessagesRequest(body.value(), ctx.config.limits, /*count_tokens=*/true);
+  if (!r.ok()) return fail(api::FromStatus(r.status()));
+  if (auto e = CheckModel(ctx, r->model)) return fail(*e);
+  auto prompt = EncodeMessages(ctx, r.value());
+  if (!prompt.ok()) return fail(api::FromStatus(prompt.status()));
+  ReplyJson(res, api::Dump(api::Json{{"input_tokens", prompt->size()}}));
+}
+
+}  // namespace vllm::server

@@ -1,0 +1,118 @@
+// POST /v1/chat/completions
+#include "api/chat_prompt.h"
+#include "api/chat_request.h"
+#include "api/ids.h"
+#include "api/openai_response.h"
+#include "api/sse.h"
+#include "server/choice_set.h"
+#include "server/client_watch.h"
+#include "server/collect.h"
+#include "server/handlers.h"
+#include "server/http_util.h"
+#include "server/sse_writer.h"
+
+namespace vllm::server {
+
+namespace {
+
+using api::Json;
+
+// Streams chat.completion.chunk events: a role chunk per choice, content / reasoning /
+// tool-call deltas, a finish chunk per choice, the usage chunk when asked, then [DONE].
+class ChatStream : public SseSession {
+ public:
+  ChatStream(ServerContext& ctx, api::ResponseHeader h, std::unique_ptr<OutputPump> pump, ChoiceSet choices,
+             bool logprobs, bool include_usage)
+      : ctx_(ctx), h_(std::move(h)), pump_(std::move(pump)), choices_(std::move(choices)),
+        logprobs_(logprobs), include_usage_(include_usage), t_start_(OutputPump::Clock::now()) {}
+
+  bool Step(std::string* out) override {
+    if (!started_) {
+      started_ = true;
+      for (int32_t i = 0; i < choices_.size(); ++i)
+        out->append(api::SseData(api::ChatChunkBody(h_, i, Json{{"role", "assistant"}, {"content", ""}}, "", nullptr)));
+      return true;
+    }
+    RequestOutput o;
+    switch (pump_->Next(&o, std::chrono::milliseconds(50))) {
+      case OutputPump::Event::kIdle: return true;
+      case OutputPump::Event::kClientGone: return false;  // nobody to write to
+      case OutputPump::Event::kOutput: Emit(o, out); return true;
+      case OutputPump::Event::kTimeout:
+        pump_->AbortAll();
+        out->append(api::SseData(api::ToOpenAiJson(api::Timeout(ctx_.config.timeout_s))));
+        out->append(api::kSseDone);
+        return false;
+      case OutputPump::Event::kDone: break;
+    }
+    if (include_usage_) out->append(api::SseData(api::UsageChunkBody(h_, "chat.completion.chunk", choices_.TotalUsage())));
+    out->append(api::kSseDone);
+    return false;
+  }
+
+  void Cancel() override { pump_->AbortAll(); }
+
+ private:
+  void Emit(const RequestOutput& o, std::string* out) {
+    api::ChoiceDelta d = choices_.Apply(o);
+    Json lps = logprobs_ && !o.logprobs.empty() ? api::ChatLogprobsJson(o.logprobs, *ctx_.tokenizer) : Json(nullptr);
+    if (!d.reasoning.empty() || !d.content.empty() || !lps.is_null()) {
+      Json delta = Json::object();
+      if (!d.reasoning.empty()) delta["reasoning_content"] = d.reasoning;
+      if (!d.content.empty() || !lps.is_null()) delta["content"] = d.content;
+      out->append(api::SseData(api::ChatChunkBody(h_, o.index, delta, "", lps)));
+    }
+    if (!d.tool_calls.empty())
+      out->append(api::SseData(api::ChatChunkBody(h_, o.index, Json{{"tool_calls", api::ToolCallsJson(d.tool_calls, true)}}, "", nullptr)));
+    if (o.finished) {
+      const ChoiceState& c = choices_.choice(o.index);
+      const double e2e = std::chrono::duration<double>(OutputPump::Clock::now() - t_start_).count();
+      ctx_.metrics.ObserveGeneration(c.t_first_token_s, e2e, static_cast<int64_t>(c.token_ids.size()));
+      out->append(api::SseData(api::ChatChunkBody(h_, o.index, Json::object(),
+                                                  api::OpenAiFinishReason(o.finish_reason, !c.total.tool_calls.empty()), nullptr)));
+    }
+  }
+
+  ServerContext& ctx_;
+  api::ResponseHeader h_;
+  std::unique_ptr<OutputPump> pump_;
+  ChoiceSet choices_;
+  bool logprobs_, include_usage_;
+  bool started_ = false;
+  OutputPump::Clock::time_point t_start_;
+};
+
+}  // namespace
+
+void HandleChatCompletions(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto fail = [&](const api::ApiError& e) {
+    ReplyError(res, e);
+  };
+  auto body = api::ParseBody(req.body);
+  if (!body.ok()) return fail(api::FromStatus(body.status()));
+  auto r = api::ParseChatRequest(body.value(), ctx.config.limits);
+  if (!r.ok()) return fail(api::FromStatus(r.status()));
+  if (auto e = CheckModel(ctx, r->model)) return fail(*e);
+  auto prompt = EncodeChat(ctx, r->messages, r->tools_enabled ? r->tools : Json(nullptr), r->chat_template_kwargs,
+                           r->add_generation_prompt, r->continue_final_message);
+  if (!prompt.ok()) return fail(api::FromStatus(prompt.status()));
+  if (!r->max_tokens_given) ClipDefaultMaxTokens(ctx, prompt->size(), &r->params);
+
+  const api::ResponseHeader h{.id = api::RandomId("chatcmpl-", 24), .created = UnixNow(), .model = ctx.config.served_model_name};
+  std::optional<api::ReasoningStyle> reasoning = ctx.config.reasoning;
+  if (reasoning && !api::ThinkingEnabled(TemplateKwargs(ctx, r->chat_template_kwargs))) reasoning.reset();
+  ChoiceSet choices(r->params.n, r->params.n, reasoning, r->tools_enabled);
+  auto pump = std::make_unique<OutputPump>(ctx.engine, Deadline(ctx), &ctx.engine_stopped);
+  pump->SetClientGone([watch = std::make_shared<ClientWatch>(req)] { return watch->Gone(); });
+  EngineRequest er{.request_id = h.id, .prompt_token_ids = std::move(prompt.value()), .params = r->params};
+  if (auto e = Submit(ctx, std::move(er), 0, pump.get())) return fail(*e);
+
+  if (r->stream) {
+    ServeSse(ctx, res, std::make_shared<ChatStream>(ctx, h, std::move(pump), std::move(choices), r->logprobs, r->include_usage));
+    return;
+  }
+  if (CollectResult cr = CollectAll(ctx, *pump, choices); cr != CollectResult::kDone) return fail(CollectError(ctx, cr));
+  ReplyJson(res, api::ChatCompletionBody(h, choices.Finished(r->logprobs), choices.TotalUsage(), *ctx.tokenizer));
+}
+
+}  // namespace vllm::server

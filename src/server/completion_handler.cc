@@ -1,0 +1,139 @@
+// POST /v1/completions
+#include "api/completion_request.h"
+#include "api/ids.h"
+#include "api/openai_response.h"
+#include "api/sse.h"
+#include "server/choice_set.h"
+#include "server/client_watch.h"
+#include "server/collect.h"
+#include "server/handlers.h"
+#include "server/http_util.h"
+#include "server/sse_writer.h"
+
+namespace vllm::server {
+
+namespace {
+
+using api::Json;
+
+// text_completion chunks: the echoed prompt first (when asked), then text deltas, a finish
+// chunk per choice, the usage chunk when asked, then [DONE].
+class CompletionStream : public SseSession {
+ public:
+  CompletionStream(ServerContext& ctx, api::ResponseHeader h, std::unique_ptr<OutputPump> pump, ChoiceSet choices,
+                   std::vector<std::string> echo, bool logprobs, bool include_usage)
+      : ctx_(ctx), h_(std::move(h)), pump_(std::move(pump)), choices_(std::move(choices)), echo_(std::move(echo)),
+        offsets_(echo_.size(), 0), logprobs_(logprobs), include_usage_(include_usage), t_start_(OutputPump::Clock::now()) {}
+
+  bool Step(std::string* out) override {
+    if (!started_) {
+      started_ = true;
+      for (size_t i = 0; i < echo_.size(); ++i)
+        if (!echo_[i].empty()) {
+          out->append(api::SseData(api::CompletionChunkBody(h_, static_cast<int32_t>(i), echo_[i], "", nullptr)));
+          offsets_[i] = api::Utf8Length(echo_[i]);
+        }
+      return true;
+    }
+    RequestOutput o;
+    switch (pump_->Next(&o, std::chrono::milliseconds(50))) {
+      case OutputPump::Event::kIdle: return true;
+      case OutputPump::Event::kClientGone: return false;  // nobody to write to
+      case OutputPump::Event::kOutput: Emit(o, out); return true;
+      case OutputPump::Event::kTimeout:
+        pump_->AbortAll();
+        out->append(api::SseData(api::ToOpenAiJson(api::Timeout(ctx_.config.timeout_s))));
+        out->append(api::kSseDone);
+        return false;
+      case OutputPump::Event::kDone: break;
+    }
+    if (include_usage_) out->append(api::SseData(api::UsageChunkBody(h_, "text_completion", choices_.TotalUsage())));
+    out->append(api::kSseDone);
+    return false;
+  }
+
+  void Cancel() override { pump_->AbortAll(); }
+
+ private:
+  void Emit(const RequestOutput& o, std::string* out) {
+    api::ChoiceDelta d = choices_.Apply(o);
+    Json lps = nullptr;
+    if (logprobs_ && !o.logprobs.empty()) lps = api::CompletionLogprobsJson(o.logprobs, *ctx_.tokenizer, offsets_[o.index]);
+    offsets_[o.index] += api::Utf8Length(d.content);
+    std::string finish;
+    if (o.finished) {
+      const ChoiceState& c = choices_.choice(o.index);
+      const double e2e = std::chrono::duration<double>(OutputPump::Clock::now() - t_start_).count();
+      ctx_.metrics.ObserveGeneration(c.t_first_token_s, e2e, static_cast<int64_t>(c.token_ids.size()));
+      finish = api::OpenAiFinishReason(o.finish_reason, false);
+    }
+    if (!d.content.empty() || !lps.is_null() || o.finished)
+      out->append(api::SseData(api::CompletionChunkBody(h_, o.index, d.content, finish, lps)));
+  }
+
+  ServerContext& ctx_;
+  api::ResponseHeader h_;
+  std::unique_ptr<OutputPump> pump_;
+  ChoiceSet choices_;
+  std::vector<std::string> echo_;
+  std::vector<size_t> offsets_;
+  bool logprobs_, include_usage_;
+  bool started_ = false;
+  OutputPump::Clock::time_point t_start_;
+};
+
+}  // namespace
+
+void HandleCompletions(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto fail = [&](const api::ApiError& e) {
+    ReplyError(res, e);
+  };
+  auto body = api::ParseBody(req.body);
+  if (!body.ok()) return fail(api::FromStatus(body.status()));
+  auto r = api::ParseCompletionRequest(body.value(), ctx.config.limits);
+  if (!r.ok()) return fail(api::FromStatus(r.status()));
+  if (auto e = CheckModel(ctx, r->model)) return fail(*e);
+
+  // Tokenize every prompt before submitting any, so a bad one fails the request cleanly.
+  std::vector<std::vector<int32_t>> prompts;
+  for (const auto& p : r->prompts) {
+    if (const auto* ids = std::get_if<std::vector<int32_t>>(&p)) {
+      prompts.push_back(*ids);
+      continue;
+    }
+    auto ids = ctx.tokenizer->Encode(std::get<std::string>(p), /*add_special_tokens=*/true);
+    if (!ids.ok()) return fail(api::FromStatus(ids.status(), "prompt"));
+    if (ids->empty()) return fail(api::BadRequest("'prompt' encodes to no tokens", "prompt"));
+    prompts.push_back(std::move(ids.value()));
+  }
+  const int32_t n = r->params.n;
+  const api::ResponseHeader h{.id = api::RandomId("cmpl-", 24), .created = UnixNow(), .model = ctx.config.served_model_name};
+  const int32_t num_choices = static_cast<int32_t>(prompts.size()) * n;
+  std::vector<std::string> echo(num_choices);
+  if (r->echo)
+    for (int32_t i = 0; i < num_choices; ++i) {
+      const auto& p = r->prompts[i / n];
+      echo[i] = std::holds_alternative<std::string>(p) ? std::get<std::string>(p) : ctx.tokenizer->Decode(prompts[i / n], false);
+    }
+  ChoiceSet choices(num_choices, n, std::nullopt, false);
+  auto pump = std::make_unique<OutputPump>(ctx.engine, Deadline(ctx), &ctx.engine_stopped);
+  pump->SetClientGone([watch = std::make_shared<ClientWatch>(req)] { return watch->Gone(); });
+  for (size_t k = 0; k < prompts.size(); ++k) {
+    SamplingParams params = r->params;
+    if (!r->max_tokens_given) ClipDefaultMaxTokens(ctx, prompts[k].size(), &params);
+    EngineRequest er{.request_id = prompts.size() == 1 ? h.id : h.id + "-" + std::to_string(k),
+                     .prompt_token_ids = std::move(prompts[k]),
+                     .params = params};
+    if (auto e = Submit(ctx, std::move(er), static_cast<int32_t>(k) * n, pump.get())) return fail(*e);
+  }
+  const bool logprobs = r->logprobs.has_value();
+  if (r->stream) {
+    ServeSse(ctx, res, std::make_shared<CompletionStream>(ctx, h, std::move(pump), std::move(choices), std::move(echo),
+                                                          logprobs, r->include_usage));
+    return;
+  }
+  if (CollectResult cr = CollectAll(ctx, *pump, choices); cr != CollectResult::kDone) return fail(CollectError(ctx, cr));
+  ReplyJson(res, api::CompletionBody(h, choices.Finished(logprobs), echo, choices.TotalUsage(), *ctx.tokenizer));
+}
+
+}  // namespace vllm::server

@@ -1,0 +1,73 @@
+#include "server/http_util.h"
+
+#include <chrono>
+
+#include "api/chat_prompt.h"
+
+namespace vllm::server {
+
+void ReplyError(httplib::Response& res, const api::ApiError& e, ErrorStyle style) {
+  res.status = e.http_status;
+  res.set_content(style == ErrorStyle::kAnthropic ? api::ToAnthropicJson(e) : api::ToOpenAiJson(e), "application/json");
+}
+
+void ReplyJson(httplib::Response& res, const std::string& body, int status) {
+  res.status = status;
+  res.set_content(body, "application/json");
+}
+
+OutputPump::Clock::time_point Deadline(const ServerContext& ctx) {
+  return OutputPump::Clock::now() +
+         std::chrono::duration_cast<OutputPump::Clock::duration>(std::chrono::duration<double>(ctx.config.timeout_s));
+}
+
+int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::optional<api::ApiError> Submit(ServerContext& ctx, EngineRequest req, int32_t index_offset, OutputPump* pump) {
+  if (ctx.draining) return api::Overloaded("the server is shutting down");
+  const int64_t waiting = ctx.engine->Stats().num_waiting;
+  if (waiting >= ctx.config.max_waiting_requests)
+    return api::Overloaded("the server is overloaded: " + std::to_string(waiting) +
+                           " requests are already waiting (limit " + std::to_string(ctx.config.max_waiting_requests) + ")");
+  const std::string id = req.request_id;
+  const int64_t prompt_len = static_cast<int64_t>(req.prompt_token_ids.size());
+  auto stream = ctx.engine->Submit(std::move(req));
+  if (!stream.ok()) return api::FromStatus(stream.status());
+  ctx.metrics.CountPromptTokens(prompt_len);
+  pump->Add({.request_id = id, .stream = std::move(stream.value()), .index_offset = index_offset});
+  return std::nullopt;
+}
+
+std::optional<api::ApiError> CheckModel(const ServerContext& ctx, const std::string& model) {
+  if (model.empty() || model == ctx.config.served_model_name) return std::nullopt;
+  return api::NotFound("the model '" + model + "' does not exist; this server serves '" + ctx.config.served_model_name + "'",
+                       "model_not_found");
+}
+
+api::Json TemplateKwargs(const ServerContext& ctx, const api::Json& request_kwargs) {
+  api::Json kw = ctx.config.default_chat_template_kwargs;
+  for (auto it = request_kwargs.begin(); it != request_kwargs.end(); ++it) kw[it.key()] = it.value();
+  return kw;
+}
+
+Result<std::vector<int32_t>> EncodeChat(const ServerContext& ctx, const api::Json& messages, const api::Json& tools,
+                                        const api::Json& request_kwargs, bool add_generation_prompt,
+                                        bool continue_final_message) {
+  if (!ctx.chat_template) return InvalidArgument("this model's tokenizer has no chat template; use /v1/completions");
+  api::ChatPromptInput in{.messages = &messages,
+                          .tools = &tools,
+                          .template_kwargs = TemplateKwargs(ctx, request_kwargs),
+                          .add_generation_prompt = add_generation_prompt,
+                          .continue_final_message = continue_final_message};
+  ASSIGN_OR_RETURN(std::string text, api::RenderChatPrompt(*ctx.chat_template, *ctx.tokenizer, in));
+  return ctx.tokenizer->Encode(text, /*add_special_tokens=*/false);
+}
+
+void ClipDefaultMaxTokens(const ServerContext& ctx, size_t prompt_len, SamplingParams* p) {
+  const int64_t left = ctx.engine->max_model_len() - static_cast<int64_t>(prompt_len);
+  if (left >= 1 && p->max_tokens > left) p->max_tokens = static_cast<int32_t>(left);
+}
+
+}  // namespace vllm::server

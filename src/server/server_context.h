@@ -1,0 +1,32 @@
+// What every handler shares: the engine, tokenizer, parsed chat template, config, metrics
+// and the limiter. Built once by `vllm-cpp serve`; handlers only read it (the mutable
+// parts are thread-safe).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+
+#include "chat_template/chat_template.h"
+#include "engine/engine.h"
+#include "server/metrics.h"
+#include "server/rate_limiter.h"
+#include "server/server_config.h"
+#include "tokenizer/tokenizer.h"
+
+namespace vllm::server {
+
+struct ServerContext {
+  ServerConfig config;
+  Engine* engine = nullptr;
+  std::shared_ptr<const Tokenizer> tokenizer;
+  std::optional<ChatTemplate> chat_template;  // unset: the tokenizer has none (chat -> 400)
+  Metrics metrics;
+  std::unique_ptr<RateLimiter> rate_limiter;
+  std::atomic<bool> draining{false};  // shutting down: new work answers 503
+  std::atomic<bool> engine_stopped{false};  // no output will ever come again
+  std::atomic<int64_t> open_streams{0};
+  int64_t created_unix = 0;  // for /v1/models
+};
+
+}  // namespace vllm::server

@@ -1,0 +1,114 @@
+"""Helpers shared by the API tests and the HTTP benchmark: a `vllm-cpp serve` process on a
+free port with raw-HTTP helpers, and a strict SSE splitter. (A module of its own, not
+conftest.py, so `from api_helpers import ...` never meets tests/conformance's conftest.)"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT / "tests" / "conformance"))
+
+import tiny_models  # noqa: E402,F401
+
+MODEL_VARIANT = "qwen3-q4g64-tied"
+SERVED_NAME = "tiny-qwen3"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One `vllm-cpp serve` process. stop() sends SIGTERM and returns the exit status."""
+
+    def __init__(self, binary: Path, model: Path, extra_args: list[str]):
+        self.port = free_port()
+        self.host = "127.0.0.1"
+        self.log = tempfile.NamedTemporaryFile(prefix="vllm-cpp-serve-", suffix=".log", delete=False)
+        self.cmd = [str(binary), "serve", str(model), "--port", str(self.port), "--served-model-name", SERVED_NAME,
+                    "--threads", os.environ.get("VLLM_CPP_THREADS", "2"), "--kv-cache-memory", "64MiB",
+                    "--max-model-len", "2048"] + [str(a) for a in extra_args]
+        self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"server exited with {self.proc.returncode} at startup\n{self.log_text()}", pytrace=False)
+            try:
+                if self.request("GET", "/health")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.proc.kill()
+        pytest.fail(f"server did not answer /health within 120 s\n{self.log_text()}", pytrace=False)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def log_text(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")[-5000:]
+
+    def request(self, method: str, path: str, body=None, headers=None, timeout=60):
+        """Raw HTTP: returns (status, headers dict (lower-case keys), body bytes)."""
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            if isinstance(body, (dict, list)):
+                body = json.dumps(body).encode()
+            hdrs = {"Content-Type": "application/json"} if body is not None else {}
+            hdrs.update(headers or {})
+            conn.request(method, path, body=body, headers=hdrs)
+            r = conn.getresponse()
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+        finally:
+            conn.close()
+
+    def json(self, method: str, path: str, body=None, headers=None):
+        status, hdrs, data = self.request(method, path, body, headers)
+        return status, json.loads(data)
+
+    def stop(self, timeout: float = 30) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                pytest.fail(f"server did not exit within {timeout} s of SIGTERM\n{self.log_text()}", pytrace=False)
+        return self.proc.returncode
+
+
+def sse_events(raw: bytes) -> list:
+    """Splits an SSE body into (event name or None, data string) frames, strictly."""
+    text = raw.decode()
+    assert text.endswith("\n\n"), text[-200:]
+    frames = []
+    for frame in text[:-2].split("\n\n"):
+        event, data = None, None
+        if all(line.startswith(":") for line in frame.split("\n")):
+            continue  # a comment-only frame (keep-alive)
+        for line in frame.split("\n"):
+            if line.startswith("event: "):
+                event = line[len("event: "):]
+            elif line.startswith("data: "):
+                assert data is None, f"two data lines in one frame: {frame!r}"
+                data = line[len("data: "):]
+            else:
+                raise AssertionError(f"unexpected SSE line {line!r}")
+        frames.append((event, data))
+    return frames
