@@ -32,9 +32,10 @@ test-asan: $(SETUP_STAMP)
 
 test: unit conformance test-asan
 
+# The server on the embedded default model (mlx-community/Qwen3-0.6B-8bit shapes, random
+# weights, real Qwen3 tokenizer): http://127.0.0.1:8000/v1 (OpenAI) and /v1/messages (Anthropic).
 run: build
-	./$(BUILD)/vllm-cpp generate mlx-community/Qwen3-0.6B-8bit --load-format dummy \
-	  --prompt "Hello, my name is" --max-tokens 32
+	./$(BUILD)/vllm-cpp serve
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -51,13 +51,6 @@ Result<std::vector<int32_t>> ParseIdList(const std::string& text, const char* fl
   return ids;
 }
 
-Result<DType> ParseKvCacheDtype(const std::string& s) {
-  if (s == "auto" || s == "bf16" || s == "bfloat16") return DType::kBF16;
-  if (s == "f16" || s == "float16") return DType::kF16;
-  if (s == "f32" || s == "float32") return DType::kF32;
-  return InvalidArgument("--kv-cache-dtype '" + s + "' (need auto, bf16, f16 or f32)");
-}
-
 Result<std::vector<int32_t>> PromptIds(const GenerateArgs& a, const Tokenizer* tok) {
   if (!a.prompt_ids.empty()) return ParseIdList(a.prompt_ids, "--prompt-ids");
   if (!tok) return NotFound("model '" + a.model + "' has no tokenizer.json: use --prompt-ids");

@@ -33,6 +33,9 @@ struct ServeArgs {
   int64_t kv_cache_bytes = 0;  // parsed from kv_cache_memory or cache_memory_mb
   int64_t cache_memory_mb = 0;
   int32_t block_size = 16;
+  int64_t num_kv_blocks = 0;  // overrides kv_cache_memory when > 0
+  std::string kv_cache_dtype = "auto";
+  DType kv_dtype = DType::kBF16;
   bool enable_prefix_caching = true;
   int64_t max_model_len = 0;
   std::string reasoning_parser;
@@ -96,6 +99,8 @@ Result<std::unique_ptr<Engine>> LoadEngine(ServeArgs& a, std::shared_ptr<const T
   ASSIGN_OR_RETURN(std::unique_ptr<Model> model,
                    BuildModel(src.value(), {.max_num_tokens = a.max_num_batched_tokens, .num_threads = a.threads}));
   EngineConfig ec{.block_size = a.block_size,
+                  .kv_cache_dtype = a.kv_dtype,
+                  .num_kv_blocks = a.num_kv_blocks,
                   .kv_cache_memory_bytes = a.kv_cache_bytes,
                   .enable_prefix_caching = a.enable_prefix_caching,
                   .max_num_seqs = a.max_num_seqs,
@@ -215,6 +220,8 @@ int RunServe(int argc, char** argv) {
   app.add_option("--max-num-batched-tokens", a.max_num_batched_tokens, "Token budget of one engine step")->capture_default_str();
   app.add_option("--kv-cache-memory", a.kv_cache_memory, "KV cache size (bytes, or with a unit: 4GiB, 512MiB)")->capture_default_str();
   app.add_option("--block-size", a.block_size, "KV cache block size (tokens)")->capture_default_str();
+  app.add_option("--num-kv-blocks", a.num_kv_blocks, "KV cache size in blocks (overrides --kv-cache-memory)");
+  app.add_option("--kv-cache-dtype", a.kv_cache_dtype, "auto (bf16) | bf16 | f16 | f32")->capture_default_str();
   app.add_flag("--enable-prefix-caching,!--no-enable-prefix-caching", a.enable_prefix_caching,
                "Share KV blocks of common prompt prefixes (default on)");
   app.add_option("--max-model-len", a.max_model_len, "Context length (0: the model's)")->capture_default_str();
@@ -260,6 +267,10 @@ int RunServe(int argc, char** argv) {
     if (!bytes.ok()) return Fail(bytes.status().message());
     a.kv_cache_bytes = bytes.value();
   }
+  auto kv_dtype = ParseKvCacheDtype(a.kv_cache_dtype);
+  if (!kv_dtype.ok()) return Fail(kv_dtype.status().message());
+  a.kv_dtype = kv_dtype.value();
+  if (a.num_kv_blocks < 0) return Fail("--num-kv-blocks must be >= 0");
   if (c.limits.default_max_tokens < 1) return Fail("--max-tokens must be >= 1");
   if (c.limits.max_request_tokens < 1) return Fail("--max-request-tokens must be >= 1");
   if (a.block_size < 1 || a.max_num_seqs < 1 || a.max_num_batched_tokens < 1) return Fail("--block-size, --max-num-seqs and --max-num-batched-tokens must be >= 1");

@@ -5,11 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "util/aligned_buffer.h"
 #include "util/check.h"
 #include "util/dtype.h"
+#include "util/status.h"
 
 namespace vllm {
 
@@ -27,6 +29,14 @@ struct KvCacheSpec {
   }
   size_t TotalBytes() const { return 2 * BytesPerLayer() * num_layers; }
 };
+
+// The --kv-cache-dtype flag: auto (bf16) | bf16 | f16 | f32.
+inline Result<DType> ParseKvCacheDtype(const std::string& s) {
+  if (s == "auto" || s == "bf16" || s == "bfloat16") return DType::kBF16;
+  if (s == "f16" || s == "float16") return DType::kF16;
+  if (s == "f32" || s == "float32") return DType::kF32;
+  return InvalidArgument("--kv-cache-dtype '" + s + "' (need auto, bf16, f16 or f32)");
+}
 
 // One layer's caches as the attention kernels see them.
 struct KvLayer {
