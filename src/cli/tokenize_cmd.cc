@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chat_template/conversation.h"
+#include "model/presets.h"
 #include "tokenizer/incremental_detokenizer.h"
 #include "tokenizer/tokenizer.h"
 
@@ -19,7 +20,7 @@ namespace vllm::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: vllm-cpp tokenize DIR [options]\n"
+    "usage: vllm-cpp tokenize MODEL_OR_DIR [options]  (a preset name or a tokenizer directory)\n"
     "  Encode: stdin is a JSON array of strings, stdout a JSON array of id arrays.\n"
     "  --decode                 stdin is a JSON array of id arrays, stdout an array of strings\n"
     "  --no-add-special-tokens  do not run the post-processor (no BOS/EOS template)\n"
@@ -150,7 +151,8 @@ int RunTokenizeCommand(int argc, char** argv) {
     std::fputs(kUsage, stderr);
     return 2;
   }
-  auto tokenizer = Tokenizer::FromDirectory(options.dir);
+  auto dir = ResolveTokenizerDir(options.dir);
+  auto tokenizer = dir.ok() ? Tokenizer::FromDirectory(dir.value()) : dir.status();
   if (!tokenizer.ok()) {
     std::fprintf(stderr, "tokenize: %s\n", tokenizer.status().message().c_str());
     return 1;

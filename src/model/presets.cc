@@ -61,4 +61,11 @@ Result<std::string> PresetTokenizerDir(const Preset& preset) {
   return dir.string();
 }
 
+Result<std::string> ResolveTokenizerDir(const std::string& model_or_dir) {
+  std::error_code ec;
+  if (fs::is_directory(model_or_dir, ec)) return model_or_dir;
+  if (const Preset* p = FindPreset(model_or_dir)) return PresetTokenizerDir(*p);
+  return NotFound("'" + model_or_dir + "' is neither a directory nor a preset (see `vllm-cpp models`)");
+}
+
 }  // namespace vllm

@@ -27,6 +27,10 @@ std::string DepsDirectory();
 // tokenizer.json + tokenizer_config.json directory for a preset; NotFound when absent.
 Result<std::string> PresetTokenizerDir(const Preset& preset);
 
+// MODEL_OR_DIR of the tokenizer commands: a directory holding tokenizer.json, or a preset
+// name (its npm tokenizer).
+Result<std::string> ResolveTokenizerDir(const std::string& model_or_dir);
+
 namespace internal {
 const std::vector<std::pair<const char*, const char*>>& EmbeddedPresets();
 }
