@@ -9,6 +9,7 @@
 #include "server/collect.h"
 #include "server/handlers.h"
 #include "server/http_util.h"
+#include "server/openai_stream.h"
 #include "server/sse_writer.h"
 
 namespace vllm::server {
@@ -19,41 +20,20 @@ using api::Json;
 
 // Streams chat.completion.chunk events: a role chunk per choice, content / reasoning /
 // tool-call deltas, a finish chunk per choice, the usage chunk when asked, then [DONE].
-class ChatStream : public SseSession {
+class ChatStream : public OpenAiStream {
  public:
   ChatStream(ServerContext& ctx, api::ResponseHeader h, std::unique_ptr<OutputPump> pump, ChoiceSet choices,
              bool logprobs, bool include_usage)
-      : ctx_(ctx), h_(std::move(h)), pump_(std::move(pump)), choices_(std::move(choices)),
-        logprobs_(logprobs), include_usage_(include_usage), t_start_(OutputPump::Clock::now()) {}
-
-  bool Step(std::string* out) override {
-    if (!started_) {
-      started_ = true;
-      for (int32_t i = 0; i < choices_.size(); ++i)
-        out->append(api::SseData(api::ChatChunkBody(h_, i, Json{{"role", "assistant"}, {"content", ""}}, "", nullptr)));
-      return true;
-    }
-    RequestOutput o;
-    switch (pump_->Next(&o, std::chrono::milliseconds(50))) {
-      case OutputPump::Event::kIdle: return true;
-      case OutputPump::Event::kClientGone: return false;  // nobody to write to
-      case OutputPump::Event::kOutput: Emit(o, out); return true;
-      case OutputPump::Event::kTimeout:
-        pump_->AbortAll();
-        out->append(api::SseData(api::ToOpenAiJson(api::Timeout(ctx_.config.timeout_s))));
-        out->append(api::kSseDone);
-        return false;
-      case OutputPump::Event::kDone: break;
-    }
-    if (include_usage_) out->append(api::SseData(api::UsageChunkBody(h_, "chat.completion.chunk", choices_.TotalUsage())));
-    out->append(api::kSseDone);
-    return false;
-  }
-
-  void Cancel() override { pump_->AbortAll(); }
+      : OpenAiStream(ctx, std::move(h), std::move(pump), std::move(choices), include_usage, "chat.completion.chunk"),
+        logprobs_(logprobs) {}
 
  private:
-  void Emit(const RequestOutput& o, std::string* out) {
+  void Open(std::string* out) override {
+    for (int32_t i = 0; i < choices_.size(); ++i)
+      out->append(api::SseData(api::ChatChunkBody(h_, i, Json{{"role", "assistant"}, {"content", ""}}, "", nullptr)));
+  }
+
+  void Emit(const RequestOutput& o, std::string* out) override {
     api::ChoiceDelta d = choices_.Apply(o);
     Json lps = logprobs_ && !o.logprobs.empty() ? api::ChatLogprobsJson(o.logprobs, *ctx_.tokenizer) : Json(nullptr);
     if (!d.reasoning.empty() || !d.content.empty() || !lps.is_null()) {
@@ -65,21 +45,13 @@ class ChatStream : public SseSession {
     if (!d.tool_calls.empty())
       out->append(api::SseData(api::ChatChunkBody(h_, o.index, Json{{"tool_calls", api::ToolCallsJson(d.tool_calls, true)}}, "", nullptr)));
     if (o.finished) {
-      const ChoiceState& c = choices_.choice(o.index);
-      const double e2e = std::chrono::duration<double>(OutputPump::Clock::now() - t_start_).count();
-      ctx_.metrics.ObserveGeneration(c.t_first_token_s, e2e, static_cast<int64_t>(c.token_ids.size()));
+      const ChoiceState& c = ObserveFinished(o.index);
       out->append(api::SseData(api::ChatChunkBody(h_, o.index, Json::object(),
                                                   api::OpenAiFinishReason(o.finish_reason, !c.total.tool_calls.empty()), nullptr)));
     }
   }
 
-  ServerContext& ctx_;
-  api::ResponseHeader h_;
-  std::unique_ptr<OutputPump> pump_;
-  ChoiceSet choices_;
-  bool logprobs_, include_usage_;
-  bool started_ = false;
-  OutputPump::Clock::time_point t_start_;
+  bool logprobs_;
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "server/collect.h"
 #include "server/handlers.h"
 #include "server/http_util.h"
+#include "server/openai_stream.h"
 #include "server/sse_writer.h"
 
 namespace vllm::server {
@@ -18,68 +19,39 @@ using api::Json;
 
 // text_completion chunks: the echoed prompt first (when asked), then text deltas, a finish
 // chunk per choice, the usage chunk when asked, then [DONE].
-class CompletionStream : public SseSession {
+class CompletionStream : public OpenAiStream {
  public:
   CompletionStream(ServerContext& ctx, api::ResponseHeader h, std::unique_ptr<OutputPump> pump, ChoiceSet choices,
                    std::vector<std::string> echo, bool logprobs, bool include_usage)
-      : ctx_(ctx), h_(std::move(h)), pump_(std::move(pump)), choices_(std::move(choices)), echo_(std::move(echo)),
-        offsets_(echo_.size(), 0), logprobs_(logprobs), include_usage_(include_usage), t_start_(OutputPump::Clock::now()) {}
-
-  bool Step(std::string* out) override {
-    if (!started_) {
-      started_ = true;
-      for (size_t i = 0; i < echo_.size(); ++i)
-        if (!echo_[i].empty()) {
-          out->append(api::SseData(api::CompletionChunkBody(h_, static_cast<int32_t>(i), echo_[i], "", nullptr)));
-          offsets_[i] = api::Utf8Length(echo_[i]);
-        }
-      return true;
-    }
-    RequestOutput o;
-    switch (pump_->Next(&o, std::chrono::milliseconds(50))) {
-      case OutputPump::Event::kIdle: return true;
-      case OutputPump::Event::kClientGone: return false;  // nobody to write to
-      case OutputPump::Event::kOutput: Emit(o, out); return true;
-      case OutputPump::Event::kTimeout:
-        pump_->AbortAll();
-        out->append(api::SseData(api::ToOpenAiJson(api::Timeout(ctx_.config.timeout_s))));
-        out->append(api::kSseDone);
-        return false;
-      case OutputPump::Event::kDone: break;
-    }
-    if (include_usage_) out->append(api::SseData(api::UsageChunkBody(h_, "text_completion", choices_.TotalUsage())));
-    out->append(api::kSseDone);
-    return false;
-  }
-
-  void Cancel() override { pump_->AbortAll(); }
+      : OpenAiStream(ctx, std::move(h), std::move(pump), std::move(choices), include_usage, "text_completion"),
+        echo_(std::move(echo)), offsets_(echo_.size(), 0), logprobs_(logprobs) {}
 
  private:
-  void Emit(const RequestOutput& o, std::string* out) {
+  void Open(std::string* out) override {
+    for (size_t i = 0; i < echo_.size(); ++i)
+      if (!echo_[i].empty()) {
+        out->append(api::SseData(api::CompletionChunkBody(h_, static_cast<int32_t>(i), echo_[i], "", nullptr)));
+        offsets_[i] = api::Utf8Length(echo_[i]);
+      }
+  }
+
+  void Emit(const RequestOutput& o, std::string* out) override {
     api::ChoiceDelta d = choices_.Apply(o);
     Json lps = nullptr;
     if (logprobs_ && !o.logprobs.empty()) lps = api::CompletionLogprobsJson(o.logprobs, *ctx_.tokenizer, offsets_[o.index]);
     offsets_[o.index] += api::Utf8Length(d.content);
     std::string finish;
     if (o.finished) {
-      const ChoiceState& c = choices_.choice(o.index);
-      const double e2e = std::chrono::duration<double>(OutputPump::Clock::now() - t_start_).count();
-      ctx_.metrics.ObserveGeneration(c.t_first_token_s, e2e, static_cast<int64_t>(c.token_ids.size()));
+      ObserveFinished(o.index);
       finish = api::OpenAiFinishReason(o.finish_reason, false);
     }
     if (!d.content.empty() || !lps.is_null() || o.finished)
       out->append(api::SseData(api::CompletionChunkBody(h_, o.index, d.content, finish, lps)));
   }
 
-  ServerContext& ctx_;
-  api::ResponseHeader h_;
-  std::unique_ptr<OutputPump> pump_;
-  ChoiceSet choices_;
   std::vector<std::string> echo_;
   std::vector<size_t> offsets_;
-  bool logprobs_, include_usage_;
-  bool started_ = false;
-  OutputPump::Clock::time_point t_start_;
+  bool logprobs_;
 };
 
 }  // namespace
