@@ -1,0 +1,81 @@
+#include "kernels/cpu/dispatch.h"
+
+#include <atomic>
+#include <cstdlib>
+
+#include "util/check.h"
+
+namespace vllm::cpu {
+
+namespace {
+
+bool Supports(SimdTarget t) {
+  switch (t) {
+    case SimdTarget::kScalar:
+      return true;
+#if defined(__x86_64__) || defined(__i386__)
+    case SimdTarget::kAvx2:
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+             __builtin_cpu_supports("f16c");
+    case SimdTarget::kAvx512:
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+             Supports(SimdTarget::kAvx2);
+#endif
+    default:
+      return false;
+  }
+}
+
+SimdTarget Best() {
+  SimdTarget best = SimdTarget::kScalar;
+  for (SimdTarget t : SupportedSimdTargets()) best = t;
+  if (const char* env = std::getenv("VLLM_CPP_SIMD")) {
+    SimdTarget forced;
+    CHECK(ParseSimdTarget(env, &forced)) << "VLLM_CPP_SIMD=" << env << ": expected scalar, avx2 or avx512";
+    CHECK(Supports(forced)) << "VLLM_CPP_SIMD=" << env << ": this CPU does not support it";
+    best = forced;
+  }
+  return best;
+}
+
+std::atomic<int>& Active() {
+  static std::atomic<int> active{static_cast<int>(Best())};
+  return active;
+}
+
+}  // namespace
+
+std::vector<SimdTarget> SupportedSimdTargets() {
+  std::vector<SimdTarget> out;
+  for (SimdTarget t : {SimdTarget::kScalar, SimdTarget::kAvx2, SimdTarget::kAvx512})
+    if (Supports(t)) out.push_back(t);
+  return out;
+}
+
+SimdTarget ActiveSimdTarget() { return static_cast<SimdTarget>(Active().load(std::memory_order_relaxed)); }
+
+void SetSimdTarget(SimdTarget t) {
+  CHECK(Supports(t)) << "SIMD target " << SimdTargetName(t) << " not supported by this CPU";
+  Active().store(static_cast<int>(t), std::memory_order_relaxed);
+}
+
+std::string_view SimdTargetName(SimdTarget t) {
+  switch (t) {
+    case SimdTarget::kScalar: return "scalar";
+    case SimdTarget::kAvx2: return "avx2";
+    case SimdTarget::kAvx512: return "avx512";
+  }
+  return "unknown";
+}
+
+bool ParseSimdTarget(std::string_view name, SimdTarget* out) {
+  for (SimdTarget t : {SimdTarget::kScalar, SimdTarget::kAvx2, SimdTarget::kAvx512})
+    if (name == SimdTargetName(t)) {
+      *out = t;
+      return true;
+    }
+  return false;
+}
+
+}  // namespace vllm::cpu

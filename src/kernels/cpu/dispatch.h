@@ -1,0 +1,32 @@
+// Runtime choice of the SIMD code path (issue #7): one boundary where the CPU's features are
+// read, so a portable build (VLLM_CPP_NATIVE=OFF) still runs AVX-512 kernels where they exist
+// and every kernel keeps a scalar path that any CPU can run.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+namespace vllm::cpu {
+
+// Ordered: a higher target may use everything a lower one does.
+enum class SimdTarget {
+  kScalar = 0,  // portable C++ (auto-vectorised by the compiler for the build's -march)
+  kAvx2 = 1,    // AVX2 + FMA + F16C
+  kAvx512 = 2,  // AVX-512 F/BW/VL/DQ
+};
+
+// What this CPU supports, best first order irrelevant; always contains kScalar.
+std::vector<SimdTarget> SupportedSimdTargets();
+
+// The target kernels use: the best supported one, or the one forced by SetSimdTarget or the
+// VLLM_CPP_SIMD environment variable (scalar|avx2|avx512; for tests and A/B benchmarks).
+SimdTarget ActiveSimdTarget();
+
+// Forces a target (must be supported). Not thread-safe against running kernels: call between
+// steps (tests, benchmarks).
+void SetSimdTarget(SimdTarget t);
+
+std::string_view SimdTargetName(SimdTarget t);
+bool ParseSimdTarget(std::string_view name, SimdTarget* out);
+
+}  // namespace vllm::cpu
