@@ -5,25 +5,16 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <set>
 #include <thread>
-#include <utility>
 #include <vector>
 
 #include "kernels/cpu/dispatch.h"
 #include "util/aligned_buffer.h"
+#include "util/cpu_info.h"
 
 namespace vllm {
 
 namespace {
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n')) s.pop_back();
-  size_t i = 0;
-  while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
-  return s.substr(i);
-}
 
 // Sums 64-bit words; eight independent sums keep several loads in flight per thread and let
 // the compiler use full-width vector loads.
@@ -42,21 +33,10 @@ uint64_t SumWords(const uint64_t* p, size_t n) {
 
 HardwareInfo DetectHardware(int threads_used) {
   HardwareInfo h;
-  h.logical_cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  h.cpu_model = CpuModelName();
+  h.physical_cores = PhysicalCoreCount();
+  h.logical_cpus = LogicalCpuCount();
   h.threads_used = threads_used;
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::set<std::pair<std::string, std::string>> cores;
-  std::string line, physical_id = "0";
-  while (std::getline(cpuinfo, line)) {
-    const size_t colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    const std::string key = Trim(line.substr(0, colon)), value = Trim(line.substr(colon + 1));
-    if (key == "model name" && h.cpu_model.empty()) h.cpu_model = value;
-    if (key == "physical id") physical_id = value;
-    if (key == "core id") cores.insert({physical_id, value});
-  }
-  h.physical_cores = cores.empty() ? h.logical_cpus : static_cast<int>(cores.size());
-  if (h.cpu_model.empty()) h.cpu_model = "unknown CPU";
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
   if (pages > 0 && page > 0) h.memory_bytes = static_cast<int64_t>(pages) * page;
   h.simd = cpu::SimdTargetName(cpu::ActiveSimdTarget());
@@ -93,8 +73,6 @@ double MeasureReadBandwidth(int threads, int64_t bytes, int repeats) {
   (void)keep;
   return best;
 }
-
-int DefaultComputeThreads() { return DetectHardware(0).physical_cores; }
 
 std::string FormatHardware(const HardwareInfo& h) {
   char buf[512];

@@ -28,9 +28,6 @@ HardwareInfo DetectHardware(int threads_used);
 // This is the number the decode floor divides by (docs/PERFORMANCE.md).
 double MeasureReadBandwidth(int threads, int64_t bytes = int64_t{512} << 20, int repeats = 5);
 
-// Physical cores, the default thread count for compute (SMT siblings share the FMA units).
-int DefaultComputeThreads();
-
 // "AMD EPYC, 2 cores (2 CPUs), 2 threads, 23.4 GiB RAM, avx512-vnni, read 25.0 GB/s".
 std::string FormatHardware(const HardwareInfo& h);
 nlohmann::json HardwareToJson(const HardwareInfo& h);

@@ -8,6 +8,7 @@
 #include <numeric>
 #include <random>
 
+#include "kernels/cpu/dispatch.h"
 #include "kernels/ops.h"
 #include "kernels/ref/ref_ops.h"
 #include "util/half.h"
@@ -103,37 +104,67 @@ TEST(KernelsTest, DequantizeEveryBitWidthAndGroupSize) {
       }
 }
 
-TEST(KernelsTest, QuantizedMatMulSweep) {
-  std::mt19937 rng(2);
+// Every SIMD target this CPU supports runs the same sweep (dispatch.h); the scalar one always.
+class SimdTargets {
+ public:
+  SimdTargets() : saved_(cpu::ActiveSimdTarget()) {}
+  ~SimdTargets() { cpu::SetSimdTarget(saved_); }
+  std::vector<cpu::SimdTarget> All() const { return cpu::SupportedSimdTargets(); }
+
+ private:
+  cpu::SimdTarget saved_;
+};
+
+// m crosses the fused/tile switch of every target (fused up to 4 or 8 tokens), rows cross the
+// 16-row dequant block and the 2/4-row register tiles with odd tails.
+TEST(KernelsTest, QuantizedMatMulSweepEveryTarget) {
+  SimdTargets targets;
   ThreadPool pool(3);
-  for (int bits : {2, 3, 4, 5, 6, 8})
-    for (int gs : {32, 64, 128})
-      for (int64_t rows : {1, 7, 33})
-        for (int64_t m : {1, 3, 17}) {
-          const int64_t cols = gs * (bits % 2 ? 3 : 2);
-          WeightMatrix w = RandomQuantized(rows, cols, bits, gs, rng, rows == 7);
-          auto x = RandomFloats(m * cols, rng);
-          std::vector<float> y(m * rows);
-          cpu::MatMul(w, x.data(), m, y.data(), pool);
-          EXPECT_LT(MatMulErr(w, x, m, y), 1e-6)
-              << "bits=" << bits << " gs=" << gs << " rows=" << rows << " m=" << m;
-        }
+  for (cpu::SimdTarget target : targets.All()) {
+    cpu::SetSimdTarget(target);
+    std::mt19937 rng(2);
+    for (int bits : {2, 3, 4, 5, 6, 8})
+      for (int gs : {32, 64, 128})
+        for (int64_t rows : {1, 7, 33})
+          for (int64_t m : {1, 2, 3, 5, 9, 17}) {
+            const int64_t cols = gs * (bits % 2 ? 3 : 2);
+            WeightMatrix w = RandomQuantized(rows, cols, bits, gs, rng, rows == 7);
+            auto x = RandomFloats(m * cols, rng);
+            std::vector<float> y(m * rows);
+            cpu::MatMul(w, x.data(), m, y.data(), pool);
+            EXPECT_LT(MatMulErr(w, x, m, y), 1e-6) << cpu::SimdTargetName(target) << " bits=" << bits
+                                                   << " gs=" << gs << " rows=" << rows << " m=" << m;
+          }
+    // Long rows and many rows (several 16-row blocks per thread), the decode shapes.
+    for (int bits : {4, 8})
+      for (int64_t m : {1, 4, 8, 16}) {
+        WeightMatrix w = RandomQuantized(131, 2048, bits, 64, rng, false);
+        auto x = RandomFloats(m * 2048, rng);
+        std::vector<float> y(m * 131);
+        cpu::MatMul(w, x.data(), m, y.data(), pool);
+        EXPECT_LT(MatMulErr(w, x, m, y), 1e-6) << cpu::SimdTargetName(target) << " bits=" << bits << " m=" << m;
+      }
+  }
 }
 
-TEST(KernelsTest, DenseMatMulSweep) {
-  std::mt19937 rng(3);
+TEST(KernelsTest, DenseMatMulSweepEveryTarget) {
+  SimdTargets targets;
   ThreadPool pool(2);
-  for (DType dt : {DType::kF32, DType::kBF16, DType::kF16})
-    for (int64_t cols : {1, 7, 16, 33, 300})
-      for (int64_t rows : {1, 5, 130})
-        for (int64_t m : {1, 2, 9}) {
-          WeightMatrix w = RandomDense(rows, cols, dt, rng);
-          auto x = RandomFloats(m * cols, rng);
-          std::vector<float> y(m * rows);
-          cpu::MatMul(w, x.data(), m, y.data(), pool);
-          EXPECT_LT(MatMulErr(w, x, m, y), 1e-6)
-              << DTypeName(dt) << " cols=" << cols << " rows=" << rows << " m=" << m;
-        }
+  for (cpu::SimdTarget target : targets.All()) {
+    cpu::SetSimdTarget(target);
+    std::mt19937 rng(3);
+    for (DType dt : {DType::kF32, DType::kBF16, DType::kF16})
+      for (int64_t cols : {1, 7, 16, 33, 300})
+        for (int64_t rows : {1, 5, 130})
+          for (int64_t m : {1, 2, 5, 9}) {
+            WeightMatrix w = RandomDense(rows, cols, dt, rng);
+            auto x = RandomFloats(m * cols, rng);
+            std::vector<float> y(m * rows);
+            cpu::MatMul(w, x.data(), m, y.data(), pool);
+            EXPECT_LT(MatMulErr(w, x, m, y), 1e-6) << cpu::SimdTargetName(target) << " " << DTypeName(dt)
+                                                   << " cols=" << cols << " rows=" << rows << " m=" << m;
+          }
+  }
 }
 
 TEST(KernelsTest, EmbeddingLookupGathersRows) {

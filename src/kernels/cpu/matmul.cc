@@ -1,12 +1,14 @@
-// Row-parallel matmul over dense or MLX-affine weights. Each thread owns a contiguous
-// range of output rows, so every weight byte is read once per call. Rows are widened /
-// dequantized in blocks of kRowBlock into a thread-local f32 tile that is then reused for
-// every token (prefill amortises the unpacking; decode reads the packed bytes once).
-// Speed work (SIMD dispatch, int8 dot products) belongs to the CPU-backend issue.
+// Matmul entry point and its portable scalar path. cpu::MatMul dispatches to the SIMD
+// instantiations (matmul_impl.h) for the active target (dispatch.h). The scalar path: each
+// thread owns a contiguous range of output rows, so every weight byte is read once per call;
+// rows are widened / dequantized in blocks of kRowBlock into a thread-local f32 tile that is
+// then reused for every token.
 #include <algorithm>
 #include <vector>
 
 #include "kernels/cpu/dequant.h"
+#include "kernels/cpu/dispatch.h"
+#include "kernels/cpu/matmul_targets.h"
 #include "kernels/ops.h"
 #include "util/check.h"
 #include "util/half.h"
@@ -70,6 +72,16 @@ void LoadRow(const WeightMatrix& w, int64_t r, float* out) {
 }
 
 void MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y, ThreadPool& pool) {
+  switch (ActiveSimdTarget()) {
+#if defined(__x86_64__)
+    case SimdTarget::kAvx512: return MatMulAvx512(w, x, m, y, pool);
+    case SimdTarget::kAvx2: return MatMulAvx2(w, x, m, y, pool);
+#endif
+    default: return MatMulScalar(w, x, m, y, pool);
+  }
+}
+
+void MatMulScalar(const WeightMatrix& w, const float* x, int64_t m, float* y, ThreadPool& pool) {
   const int64_t rows = w.rows, cols = w.cols;
   const float* bias = w.has_bias() ? w.bias.data<float>() : nullptr;
   // Small problems are not worth waking the pool.

@@ -1,0 +1,371 @@
+// The SIMD matmul, written once over a vector-traits type S (simd_avx512.h, simd_avx2.h) and
+// instantiated by matmul_avx512.cc / matmul_avx2.cc. Two shapes of work:
+//  - Fused (m <= S::kFusedTokens*2, decode): codes are widened in registers and multiplied
+//    straight into per-group accumulators; each weight byte is read once from memory and
+//    nothing is written back. For affine weights sum_k x_k (s q_k + b) = s * sum_k x_k q_k +
+//    b * sum_k x_k, so the scale is applied once per group and the bias term comes from
+//    per-group sums of x computed once per call.
+//  - Tile (larger m, prefill and big batches): kBlockRows rows are dequantized once into an
+//    f32 tile, then a register-blocked kTileRows x kTileTokens microkernel reuses each tile
+//    row for every token.
+// 4-bit codes come out of a byte as (even, odd) pairs, so for 4-bit weights x is reordered
+// once per call to match: within every 2*kLanes block, the even-index values then the odd ones.
+// Sums run in a different order than the scalar path; results agree to f32 rounding.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "kernels/cpu/dequant.h"
+#include "model/weight_matrix.h"
+#include "util/check.h"
+#include "util/half.h"
+#include "util/thread_pool.h"
+
+namespace vllm::cpu::simd {
+
+// Per-call inputs shared by all threads (plain data).
+struct Args {
+  const WeightMatrix* w;
+  const float* x;      // [m, cols]; reordered for 4-bit (see above)
+  const float* xgsum;  // [m, groups_per_row] sums of x per group (affine only)
+  int64_t m;
+  float* y;            // [m, rows]
+};
+
+// ---- fused path -------------------------------------------------------------------------
+
+// Chunk loaders: kChunk codes of one row starting at code c, as kChunk/kLanes vectors in the
+// order x is laid out.
+template <class S>
+struct AffineU8 {
+  static constexpr int kChunk = S::kLanes;
+  static void Load(const void* row, int64_t c, typename S::F* v) {
+    v[0] = S::LoadU8(static_cast<const uint8_t*>(row) + c);
+  }
+};
+template <class S>
+struct AffineU4 {
+  static constexpr int kChunk = 2 * S::kLanes;
+  static void Load(const void* row, int64_t c, typename S::F* v) {
+    S::LoadU4(static_cast<const uint8_t*>(row) + c / 2, &v[0], &v[1]);
+  }
+};
+template <class S>
+struct DenseF32 {
+  static constexpr int kChunk = S::kLanes;
+  static void Load(const void* row, int64_t c, typename S::F* v) { v[0] = S::Load(static_cast<const float*>(row) + c); }
+  static float Scalar(const void* row, int64_t c) { return static_cast<const float*>(row)[c]; }
+};
+template <class S>
+struct DenseBf16 {
+  static constexpr int kChunk = S::kLanes;
+  static void Load(const void* row, int64_t c, typename S::F* v) { v[0] = S::LoadBf16(static_cast<const uint16_t*>(row) + c); }
+  static float Scalar(const void* row, int64_t c) { return Bf16ToF32(static_cast<const uint16_t*>(row)[c]); }
+};
+template <class S>
+struct DenseF16 {
+  static constexpr int kChunk = S::kLanes;
+  static void Load(const void* row, int64_t c, typename S::F* v) { v[0] = S::LoadF16(static_cast<const uint16_t*>(row) + c); }
+  static float Scalar(const void* row, int64_t c) { return F16ToF32(static_cast<const uint16_t*>(row)[c]); }
+};
+
+// R rows starting at r, TM tokens starting at t0, affine weights.
+template <class S, class L, int R, int TM>
+void FusedAffineBlock(const Args& a, int64_t r, int64_t t0) {
+  using F = typename S::F;
+  constexpr int kVecs = L::kChunk / S::kLanes;
+  const WeightMatrix& w = *a.w;
+  const int64_t cols = w.cols, G = w.groups_per_row(), gs = w.group_size;
+  const int64_t row_bytes = cols * w.bits / 8;
+  const uint8_t* rows[R];
+  const float* sc[R];
+  for (int i = 0; i < R; ++i) {
+    rows[i] = w.data.data<uint8_t>() + (r + i) * row_bytes;
+    sc[i] = w.scales.data<float>() + (r + i) * G;
+  }
+  const float* xt[TM];
+  for (int j = 0; j < TM; ++j) xt[j] = a.x + (t0 + j) * cols;
+  F acc[R][TM];
+  for (auto& ai : acc)
+    for (auto& v : ai) v = S::Zero();
+  // The bias term sum_g b_g * xsum_g rides along in scalar registers; out-of-order execution
+  // overlaps it with the vector work (a separate reduction after the loop cost ~1/3 of the row).
+  float bacc[R][TM] = {};
+  const float* bi[R];
+  for (int i = 0; i < R; ++i) bi[i] = w.biases.data<float>() + (r + i) * G;
+  // With few tokens, P partial sums per group give the FMA pipes independent chains.
+  constexpr int P = R * TM >= 4 ? 1 : 2;
+  for (int64_t g = 0; g < G; ++g) {
+    F gacc[R][TM][P];
+    for (auto& ai : gacc)
+      for (auto& aj : ai)
+        for (auto& v : aj) v = S::Zero();
+    // U chunks per step so that the partial-sum index is a compile-time constant (a runtime
+    // index would put the accumulators on the stack). Groups hold >= 32 codes = 2 chunks.
+    constexpr int U = (kVecs == 1 && P == 2) ? 2 : 1;
+    for (int64_t c = g * gs; c < (g + 1) * gs; c += U * L::kChunk)
+      for (int u = 0; u < U; ++u) {
+        F q[R][kVecs];
+        for (int i = 0; i < R; ++i) L::Load(rows[i], c + u * L::kChunk, q[i]);
+        for (int k = 0; k < kVecs; ++k)
+          for (int j = 0; j < TM; ++j) {
+            const F xv = S::Load(xt[j] + c + u * L::kChunk + k * S::kLanes);
+            const int p = (u * kVecs + k) % P;
+            for (int i = 0; i < R; ++i) gacc[i][j][p] = S::Fma(q[i][k], xv, gacc[i][j][p]);
+          }
+      }
+    for (int i = 0; i < R; ++i) {
+      const F s = S::Set1(sc[i][g]);
+      for (int j = 0; j < TM; ++j) {
+        F sum = gacc[i][j][0];
+        for (int q = 1; q < P; ++q) sum = S::Add(sum, gacc[i][j][q]);
+        acc[i][j] = S::Fma(s, sum, acc[i][j]);
+        bacc[i][j] += bi[i][g] * a.xgsum[(t0 + j) * G + g];
+      }
+    }
+  }
+  const float* bias = w.has_bias() ? w.bias.data<float>() : nullptr;
+  for (int i = 0; i < R; ++i)
+    for (int j = 0; j < TM; ++j)
+      a.y[(t0 + j) * w.rows + r + i] = S::ReduceAdd(acc[i][j]) + bacc[i][j] + (bias ? bias[r + i] : 0.f);
+}
+
+template <class S, class L, int R, int TM>
+void FusedDenseBlock(const Args& a, int64_t r, int64_t t0) {
+  using F = typename S::F;
+  const WeightMatrix& w = *a.w;
+  const int64_t cols = w.cols, full = cols / S::kLanes * S::kLanes;
+  const int64_t elem = DTypeSize(w.dtype);
+  const void* rows[R];
+  for (int i = 0; i < R; ++i) rows[i] = w.data.data<uint8_t>() + (r + i) * cols * elem;
+  const float* xt[TM];
+  for (int j = 0; j < TM; ++j) xt[j] = a.x + (t0 + j) * cols;
+  constexpr int P = R * TM >= 4 ? 1 : 2;  // independent chains, as in FusedAffineBlock
+  F acc[R][TM][P];
+  for (auto& ai : acc)
+    for (auto& aj : ai)
+      for (auto& v : aj) v = S::Zero();
+  int64_t c = 0;
+  // P chunks per step: a compile-time accumulator index keeps them in registers.
+  for (; c + P * S::kLanes <= full; c += P * S::kLanes)
+    for (int p = 0; p < P; ++p) {
+      F q[R];
+      for (int i = 0; i < R; ++i) L::Load(rows[i], c + p * S::kLanes, &q[i]);
+      for (int j = 0; j < TM; ++j) {
+        const F xv = S::Load(xt[j] + c + p * S::kLanes);
+        for (int i = 0; i < R; ++i) acc[i][j][p] = S::Fma(q[i], xv, acc[i][j][p]);
+      }
+    }
+  for (; c < full; c += S::kLanes) {
+    F q[R];
+    for (int i = 0; i < R; ++i) L::Load(rows[i], c, &q[i]);
+    for (int j = 0; j < TM; ++j) {
+      const F xv = S::Load(xt[j] + c);
+      for (int i = 0; i < R; ++i) acc[i][j][0] = S::Fma(q[i], xv, acc[i][j][0]);
+    }
+  }
+  const float* bias = w.has_bias() ? w.bias.data<float>() : nullptr;
+  for (int i = 0; i < R; ++i)
+    for (int j = 0; j < TM; ++j) {
+      float tail = 0.f;
+      for (int64_t c = full; c < cols; ++c) tail += L::Scalar(rows[i], c) * xt[j][c];
+      F sum = acc[i][j][0];
+      for (int q = 1; q < P; ++q) sum = S::Add(sum, acc[i][j][q]);
+      a.y[(t0 + j) * w.rows + r + i] = S::ReduceAdd(sum) + tail + (bias ? bias[r + i] : 0.f);
+    }
+}
+
+template <class S, class L, bool kAffine, int R, int TM>
+void FusedBlock(const Args& a, int64_t r, int64_t t0) {
+  if constexpr (kAffine) FusedAffineBlock<S, L, R, TM>(a, r, t0);
+  else FusedDenseBlock<S, L, R, TM>(a, r, t0);
+}
+
+template <class S, class L, bool kAffine, int R>
+void FusedRowsAllTokens(const Args& a, int64_t r) {
+  constexpr int TM = S::kFusedTokens;
+  int64_t t0 = 0;
+  for (; t0 + TM <= a.m; t0 += TM) FusedBlock<S, L, kAffine, R, TM>(a, r, t0);
+  switch (a.m - t0) {
+    case 0: break;
+    case 1: FusedBlock<S, L, kAffine, R, 1>(a, r, t0); break;
+    case 2: if constexpr (TM > 2) { FusedBlock<S, L, kAffine, R, 2>(a, r, t0); break; } [[fallthrough]];
+    default:
+      for (; t0 < a.m; ++t0) FusedBlock<S, L, kAffine, R, 1>(a, r, t0);
+  }
+}
+
+// One row at a time: rows are walked in memory order. Interleaving 2-4 rows (to share the x
+// loads) halved the DRAM rate on Zen 4 (bench/kernels: 6.5 vs 13 GB/s per core), apparently
+// by defeating the hardware prefetchers.
+template <class S, class L, bool kAffine>
+void FusedRows(const Args& a, int64_t r0, int64_t r1) {
+  for (int64_t r = r0; r < r1; ++r) FusedRowsAllTokens<S, L, kAffine, 1>(a, r);
+}
+
+// ---- tile path ---------------------------------------------------------------------------
+
+constexpr int64_t kBlockRows = 16;
+
+// Row r of W as f32 into out[cols], in x's layout (reordered for 4-bit).
+template <class S>
+void DequantRow(const WeightMatrix& w, int64_t r, float* out) {
+  using F = typename S::F;
+  const int64_t cols = w.cols;
+  if (!w.quantized) {
+    const int64_t full = cols / S::kLanes * S::kLanes;
+    if (w.dtype == DType::kF32) {
+      const float* p = w.data.data<float>() + r * cols;
+      std::copy(p, p + cols, out);
+      return;
+    }
+    const uint16_t* p = w.data.data<uint16_t>() + r * cols;
+    const bool bf16 = w.dtype == DType::kBF16;
+    for (int64_t c = 0; c < full; c += S::kLanes) S::Store(out + c, bf16 ? S::LoadBf16(p + c) : S::LoadF16(p + c));
+    for (int64_t c = full; c < cols; ++c) out[c] = bf16 ? Bf16ToF32(p[c]) : F16ToF32(p[c]);
+    return;
+  }
+  const int64_t G = w.groups_per_row(), gs = w.group_size;
+  const float* sc = w.scales.data<float>() + r * G;
+  const float* bi = w.biases.data<float>() + r * G;
+  const uint8_t* bytes = w.data.data<uint8_t>() + r * (cols * w.bits / 8);
+  for (int64_t g = 0; g < G; ++g) {
+    const F s = S::Set1(sc[g]), b = S::Set1(bi[g]);
+    for (int64_t c = g * gs; c < (g + 1) * gs;) {
+      if (w.bits == 8) {
+        S::Store(out + c, S::Fma(S::LoadU8(bytes + c), s, b));
+        c += S::kLanes;
+      } else if (w.bits == 4) {
+        F lo, hi;
+        S::LoadU4(bytes + c / 2, &lo, &hi);
+        S::Store(out + c, S::Fma(lo, s, b));
+        S::Store(out + c + S::kLanes, S::Fma(hi, s, b));
+        c += 2 * S::kLanes;
+      } else {
+        // 2/3/5/6 bit: codes straddle words; unpack 32 with the scalar decoder, scale in SIMD.
+        const uint32_t* words = reinterpret_cast<const uint32_t*>(bytes) + c / 32 * w.bits;
+        switch (w.bits) {
+          case 2: Unpack32<2>(words, out + c); break;
+          case 3: Unpack32<3>(words, out + c); break;
+          case 5: Unpack32<5>(words, out + c); break;
+          case 6: Unpack32<6>(words, out + c); break;
+          default: CHECK(false) << "unsupported bits " << w.bits;
+        }
+        for (int k = 0; k < 32; k += S::kLanes) S::Store(out + c + k, S::Fma(S::Load(out + c + k), s, b));
+        c += 32;
+      }
+    }
+  }
+}
+
+// y[t, r..r+R) for TM tokens from an f32 tile (row stride cols), dot products over cols.
+template <class S, int R, int TM>
+void TileMicro(const float* tile, int64_t cols, const float* x, int64_t t0, int64_t rows, int64_t r,
+               const float* bias, float* y) {
+  using F = typename S::F;
+  const int64_t full = cols / S::kLanes * S::kLanes;
+  F acc[R][TM];
+  for (auto& ai : acc)
+    for (auto& v : ai) v = S::Zero();
+  for (int64_t c = 0; c < full; c += S::kLanes) {
+    F wv[R];
+    for (int i = 0; i < R; ++i) wv[i] = S::Load(tile + i * cols + c);
+    for (int j = 0; j < TM; ++j) {
+      const F xv = S::Load(x + (t0 + j) * cols + c);
+      for (int i = 0; i < R; ++i) acc[i][j] = S::Fma(wv[i], xv, acc[i][j]);
+    }
+  }
+  for (int i = 0; i < R; ++i)
+    for (int j = 0; j < TM; ++j) {
+      float tail = 0.f;
+      for (int64_t c = full; c < cols; ++c) tail += tile[i * cols + c] * x[(t0 + j) * cols + c];
+      y[(t0 + j) * rows + r + i] = S::ReduceAdd(acc[i][j]) + tail + (bias ? bias[r + i] : 0.f);
+    }
+}
+
+template <class S, int R>
+void TileRowsAllTokens(const float* tile, int64_t cols, const Args& a, int64_t r, const float* bias) {
+  constexpr int TM = S::kTileTokens;
+  const int64_t rows = a.w->rows;
+  int64_t t0 = 0;
+  for (; t0 + TM <= a.m; t0 += TM) TileMicro<S, R, TM>(tile, cols, a.x, t0, rows, r, bias, a.y);
+  for (; t0 < a.m; ++t0) TileMicro<S, R, 1>(tile, cols, a.x, t0, rows, r, bias, a.y);
+}
+
+template <class S>
+void TileRows(const Args& a, int64_t r0, int64_t r1) {
+  const WeightMatrix& w = *a.w;
+  const int64_t cols = w.cols;
+  thread_local std::vector<float> tile;
+  if (tile.size() < static_cast<size_t>(kBlockRows * cols)) tile.resize(kBlockRows * cols);
+  const float* bias = w.has_bias() ? w.bias.data<float>() : nullptr;
+  constexpr int R = S::kTileRows;
+  for (int64_t rb = r0; rb < r1; rb += kBlockRows) {
+    const int64_t nr = std::min(kBlockRows, r1 - rb);
+    for (int64_t i = 0; i < nr; ++i) DequantRow<S>(w, rb + i, tile.data() + i * cols);
+    int64_t i = 0;
+    for (; i + R <= nr; i += R) TileRowsAllTokens<S, R>(tile.data() + i * cols, cols, a, rb + i, bias);
+    for (; i < nr; ++i) TileRowsAllTokens<S, 1>(tile.data() + i * cols, cols, a, rb + i, bias);
+  }
+}
+
+// ---- entry ---------------------------------------------------------------------------------
+
+// Largest m that takes the fused path: beyond it, re-widening the codes for every token tile
+// costs more than dequantizing once into the tile.
+template <class S>
+constexpr int64_t FusedMaxTokens() { return 2 * S::kFusedTokens; }
+
+template <class S>
+void MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y, ThreadPool& pool) {
+  const int64_t rows = w.rows, cols = w.cols;
+  // Per-call scratch owned by the calling thread: reused across calls, so steady-state decode
+  // allocates nothing.
+  thread_local std::vector<float> xperm, xgsum;
+  Args a{.w = &w, .x = x, .xgsum = nullptr, .m = m, .y = y};
+  if (w.quantized) {
+    const int64_t G = w.groups_per_row(), gs = w.group_size;
+    xgsum.resize(static_cast<size_t>(m * G));
+    for (int64_t t = 0; t < m; ++t)
+      for (int64_t g = 0; g < G; ++g) {
+        float s = 0.f;
+        for (int64_t k = 0; k < gs; ++k) s += x[t * cols + g * gs + k];
+        xgsum[t * G + g] = s;
+      }
+    a.xgsum = xgsum.data();
+    if (w.bits == 4) {
+      constexpr int64_t kB = 2 * S::kLanes;
+      xperm.resize(static_cast<size_t>(m * cols));
+      for (int64_t t = 0; t < m; ++t)
+        for (int64_t b = 0; b < cols; b += kB)
+          for (int64_t k = 0; k < S::kLanes; ++k) {
+            xperm[t * cols + b + k] = x[t * cols + b + 2 * k];
+            xperm[t * cols + b + S::kLanes + k] = x[t * cols + b + 2 * k + 1];
+          }
+      a.x = xperm.data();
+    }
+  }
+  const bool fused = m <= FusedMaxTokens<S>() && (!w.quantized || w.bits == 4 || w.bits == 8);
+  // Enough rows per chunk that waking a worker pays off; contiguous rows per thread so each
+  // weight byte is read by one thread once.
+  const int64_t work_per_row = std::max<int64_t>(cols * m, 1);
+  const size_t grain = static_cast<size_t>(std::max<int64_t>(kBlockRows, 32768 / work_per_row));
+  pool.ParallelFor(static_cast<size_t>(rows), grain, [&](size_t b, size_t e) {
+    const int64_t r0 = static_cast<int64_t>(b), r1 = static_cast<int64_t>(e);
+    if (!fused) return TileRows<S>(a, r0, r1);
+    if (w.quantized) {
+      if (w.bits == 8) return FusedRows<S, AffineU8<S>, true>(a, r0, r1);
+      return FusedRows<S, AffineU4<S>, true>(a, r0, r1);
+    }
+    switch (w.dtype) {
+      case DType::kF32: return FusedRows<S, DenseF32<S>, false>(a, r0, r1);
+      case DType::kBF16: return FusedRows<S, DenseBf16<S>, false>(a, r0, r1);
+      case DType::kF16: return FusedRows<S, DenseF16<S>, false>(a, r0, r1);
+      default: CHECK(false) << "unsupported dense dtype for " << w.name;
+    }
+  });
+}
+
+}  // namespace vllm::cpu::simd

@@ -1,0 +1,48 @@
+// AVX2 + FMA + F16C vector traits for the templated kernels in *_impl.h. Included only by
+// *_avx2.cc, which CMake compiles with the matching -m flags (see simd_avx512.h).
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+
+namespace vllm::cpu {
+
+struct Avx2 {
+  static constexpr int kLanes = 8;
+  // Register budget (16 ymm): tile GEMM 2 rows x 4 tokens; fused GEMV up to 2 tokens per pass.
+  static constexpr int kTileRows = 2, kTileTokens = 4, kFusedTokens = 2;
+  using F = __m256;
+
+  static F Zero() { return _mm256_setzero_ps(); }
+  static F Set1(float v) { return _mm256_set1_ps(v); }
+  static F Load(const float* p) { return _mm256_loadu_ps(p); }
+  static void Store(float* p, F v) { _mm256_storeu_ps(p, v); }
+  static F Fma(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
+  static F Add(F a, F b) { return _mm256_add_ps(a, b); }
+  static float ReduceAdd(F v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+  }
+  static __m128i Load8Bytes(const uint8_t* p) {
+    int64_t v;
+    std::memcpy(&v, p, 8);
+    return _mm_cvtsi64_si128(v);
+  }
+  static F LoadU8(const uint8_t* p) { return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(Load8Bytes(p))); }
+  static void LoadU4(const uint8_t* p, F* lo, F* hi) {
+    const __m256i v = _mm256_cvtepu8_epi32(Load8Bytes(p));
+    *lo = _mm256_cvtepi32_ps(_mm256_and_si256(v, _mm256_set1_epi32(0xF)));
+    *hi = _mm256_cvtepi32_ps(_mm256_srli_epi32(v, 4));
+  }
+  static F LoadBf16(const uint16_t* p) {
+    const __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+  }
+  static F LoadF16(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+};
+
+}  // namespace vllm::cpu

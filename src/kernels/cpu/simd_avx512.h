@@ -1,0 +1,45 @@
+// AVX-512 (F/BW/VL/DQ) vector traits for the templated kernels in *_impl.h. Included only by
+// *_avx512.cc, which CMake compiles with the matching -m flags (dispatch.h picks it at run
+// time), so no other translation unit ever sees these instructions.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstdint>
+
+namespace vllm::cpu {
+
+struct Avx512 {
+  static constexpr int kLanes = 16;
+  // Register budget (32 zmm): tile GEMM 4 rows x 4 tokens; fused GEMV up to 4 tokens per pass.
+  static constexpr int kTileRows = 4, kTileTokens = 4, kFusedTokens = 4;
+  using F = __m512;
+
+  static F Zero() { return _mm512_setzero_ps(); }
+  static F Set1(float v) { return _mm512_set1_ps(v); }
+  static F Load(const float* p) { return _mm512_loadu_ps(p); }
+  static void Store(float* p, F v) { _mm512_storeu_ps(p, v); }
+  static F Fma(F a, F b, F c) { return _mm512_fmadd_ps(a, b, c); }
+  static F Add(F a, F b) { return _mm512_add_ps(a, b); }
+  static float ReduceAdd(F v) { return _mm512_reduce_add_ps(v); }
+  // kLanes unsigned bytes -> floats.
+  static F LoadU8(const uint8_t* p) {
+    return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+  }
+  // kLanes bytes holding 2*kLanes 4-bit codes: low nibbles (even codes) and high (odd codes).
+  static void LoadU4(const uint8_t* p, F* lo, F* hi) {
+    const __m512i v = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    *lo = _mm512_cvtepi32_ps(_mm512_and_si512(v, _mm512_set1_epi32(0xF)));
+    *hi = _mm512_cvtepi32_ps(_mm512_srli_epi32(v, 4));
+  }
+  // bf16 is the top half of an f32: widen and shift.
+  static F LoadBf16(const uint16_t* p) {
+    const __m512i v = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(v, 16));
+  }
+  static F LoadF16(const uint16_t* p) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
+};
+
+}  // namespace vllm::cpu
