@@ -92,7 +92,9 @@ std::string ChatCompletionBody(const ResponseHeader& h, const std::vector<Finish
     msg["content"] = calls && c.message.content.empty() ? Json(nullptr) : Json(c.message.content);
     if (!c.message.reasoning.empty()) msg["reasoning_content"] = c.message.reasoning;
     msg["refusal"] = nullptr;
-    msg["tool_calls"] = calls ? ToolCallsJson(c.message.tool_calls, false) : Json::array();
+    // OpenAI omits the key when the model called no tool (and SDKs that echo the message
+    // back into the next request would otherwise send an empty list).
+    if (calls) msg["tool_calls"] = ToolCallsJson(c.message.tool_calls, false);
     out_choices.push_back({{"index", c.index},
                            {"message", std::move(msg)},
                            {"logprobs", c.want_logprobs ? ChatLogprobsJson(c.logprobs, tok) : Json(nullptr)},

@@ -47,6 +47,7 @@ def test_chat_non_stream_shape(client):
     c = r.choices[0]
     assert c.index == 0 and c.message.role == "assistant"
     assert isinstance(c.message.content, str) and c.message.content
+    assert c.message.tool_calls is None  # OpenAI omits the key when no tool was called
     assert c.finish_reason == "length"  # ignore_eos + max_tokens
     assert r.usage.completion_tokens == 10
     assert r.usage.prompt_tokens > 5
