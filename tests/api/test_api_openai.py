@@ -204,9 +204,10 @@ def test_completions_token_prompts_batch_and_logprobs(client, server):
 def test_tools_reach_the_chat_template(client, server):
     """Tool schemas are rendered by the model's chat template (Qwen3's <tools> section).
 
-    A random-weight model never emits a <tool_call>, so the parsing half of the round trip
-    (model text -> tool_calls, finish_reason tool_calls) is covered by the C++ unit tests in
-    src/api/tool_call_parser_test.cc; here we test everything the server does around it."""
+    A random-weight model never emits a <tool_call>; the parsing half of the round trip (model
+    text -> tool_calls, finish_reason tool_calls) runs on a scripted model in
+    test_tool_call_roundtrip.py (and in src/api/tool_call_parser_test.cc); here we test the
+    prompt side on this model."""
     tools = [{"type": "function", "function": {"name": "get_weather", "description": "Weather of a city",
                                                "parameters": {"type": "object",
                                                               "properties": {"city": {"type": "string"}},
