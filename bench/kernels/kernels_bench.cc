@@ -43,9 +43,11 @@ WeightMatrix MakeWeights(int64_t rows, int64_t cols, int bits) {
     w.data = AlignedBuffer(rows * w.words_per_row() * 4);
     for (int64_t i = 0; i < rows * w.words_per_row(); ++i) w.data.data<uint32_t>()[i] = rng();
     const int64_t g = rows * w.groups_per_row();
-    w.scales = AlignedBuffer(g * 4);
-    w.biases = AlignedBuffer(g * 4);
-    for (int64_t i = 0; i < g; ++i) w.scales.data<float>()[i] = 0.01f, w.biases.data<float>()[i] = -0.5f;
+    w.scale_dtype = DType::kBF16;  // as MLX stores them for bf16 models
+    w.scales = AlignedBuffer(g * 2);
+    w.biases = AlignedBuffer(g * 2);
+    for (int64_t i = 0; i < g; ++i)
+      w.scales.data<uint16_t>()[i] = F32ToBf16(0.01f), w.biases.data<uint16_t>()[i] = F32ToBf16(-0.5f);
     return w;
   }
   w.dtype = bits == -1 ? DType::kF32 : bits == -2 ? DType::kF16 : DType::kBF16;

@@ -11,8 +11,10 @@ AnthropicStop ToAnthropicStop(FinishReason r, bool has_tool_calls, const std::st
   return {"end_turn", ""};
 }
 
+// Anthropic's input_tokens excludes tokens read from the cache: the prompt is
+// input_tokens + cache_creation_input_tokens + cache_read_input_tokens.
 Json AnthropicUsage(const Usage& u) {
-  return Json{{"input_tokens", u.prompt_tokens}, {"output_tokens", u.completion_tokens},
+  return Json{{"input_tokens", u.prompt_tokens - u.cached_prompt_tokens}, {"output_tokens", u.completion_tokens},
               {"cache_creation_input_tokens", 0}, {"cache_read_input_tokens", u.cached_prompt_tokens}};
 }
 

@@ -12,6 +12,7 @@
 #include "cli/prompt_logits.h"
 #include "engine/engine.h"
 #include "model/model_source.h"
+#include "model/step_profile.h"
 #include "util/npy.h"
 
 namespace vllm::cli {
@@ -140,6 +141,8 @@ int Generate(const GenerateArgs& a) {
     std::fprintf(stderr, "\n[%zu prompt tokens, %zu generated, TTFT %.1f ms, %.2f tok/s, finish: %s]\n",
                  static_cast<size_t>(P), ids.size(), ttft_ms, tok_s, FinishReasonName(reason));
   }
+  // VLLM_CPP_PROFILE=1: where the forward passes spent their time (prefill and decode together).
+  if (const std::string profile = StepProfile::Report(); !profile.empty()) std::fputs(profile.c_str(), stderr);
   return 0;
 }
 

@@ -15,6 +15,14 @@ namespace vllm::cpu {
 // y[m, W.rows] = x[m, W.cols] @ W^T (+ W.bias). Works for dense and quantized W.
 void MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y, ThreadPool& pool);
 
+// Several y_i = x @ W_i^T over the same x (e.g. q/k/v or gate/up projections) in one
+// parallel pass. All W_i must have the same cols.
+struct MatMulJob {
+  const WeightMatrix* w;
+  float* y;  // [m, w->rows]
+};
+void MatMulShared(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool);
+
 // out[i, W.cols] = row ids[i] of W (embedding lookup, dequantizing only the gathered rows).
 void EmbeddingLookup(const WeightMatrix& w, const int32_t* ids, int64_t n, float* out);
 

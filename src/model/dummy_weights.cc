@@ -28,6 +28,12 @@ AlignedBuffer DummyWeightFactory::Constant(int64_t n, float value) {
   return b;
 }
 
+AlignedBuffer DummyWeightFactory::Constant16(int64_t n, uint16_t bits) {
+  AlignedBuffer b(static_cast<size_t>(n) * sizeof(uint16_t));
+  for (int64_t i = 0; i < n; ++i) b.data<uint16_t>()[i] = bits;
+  return b;
+}
+
 WeightMatrix DummyWeightFactory::Matrix(const std::string& path, int64_t rows, int64_t cols,
                                         bool bias, float amplitude) {
   uint64_t state = seed_ ^ std::hash<std::string>{}(path);
@@ -46,8 +52,10 @@ WeightMatrix DummyWeightFactory::Matrix(const std::string& path, int64_t rows, i
     uint32_t* codes = w.data.data<uint32_t>();
     for (int64_t i = 0; i < words; ++i) codes[i] = static_cast<uint32_t>(SplitMix(state));
     // Uniform codes in [0, 2^bits - 1] mapped onto [-a, a].
-    w.scales = Constant(groups, 2.0f * a / static_cast<float>((1 << w.bits) - 1));
-    w.biases = Constant(groups, -a);
+    // bf16 group params, as MLX stores them for bf16 models (so the bytes read match).
+    w.scale_dtype = DType::kBF16;
+    w.scales = Constant16(groups, F32ToBf16(2.0f * a / static_cast<float>((1 << w.bits) - 1)));
+    w.biases = Constant16(groups, F32ToBf16(-a));
   } else {
     const bool f32 = config_.torch_dtype == "float32";
     const bool f16 = config_.torch_dtype == "float16";

@@ -22,6 +22,7 @@ class DummyWeightFactory {
   WeightMatrix Matrix(const std::string& path, int64_t rows, int64_t cols, bool bias,
                       float amplitude = 0.f /* 0: sqrt(3 / cols) */);
   AlignedBuffer Constant(int64_t n, float value);
+  AlignedBuffer Constant16(int64_t n, uint16_t bits);  // n copies of a 16-bit pattern
 
  private:
   const ModelConfig& config_;

@@ -1,4 +1,5 @@
 #include "model/llama.h"
+#include "model/step_profile.h"
 
 #include <cmath>
 #include <cstring>
@@ -94,25 +95,24 @@ void LlamaModel::AttentionBlock(int64_t li, const BatchInputs& in, KvCacheTensor
   float* q = q_.data<float>();
   float* k = k_.data<float>();
   float* v = v_.data<float>();
-  cpu::RmsNorm(x, l.input_layernorm.data<float>(), T, H, eps, n);
-  cpu::MatMul(l.q_proj, n, T, q, pool_);
-  cpu::MatMul(l.k_proj, n, T, k, pool_);
-  cpu::MatMul(l.v_proj, n, T, v, pool_);
+  Timed(StepOp::kNorm, [&] { cpu::RmsNorm(x, l.input_layernorm.data<float>(), T, H, eps, n); });
+  const cpu::MatMulJob qkv[] = {{&l.q_proj, q}, {&l.k_proj, k}, {&l.v_proj, v}};
+  Timed(StepOp::kQkv, [&] { cpu::MatMulShared(qkv, 3, n, T, pool_); });
   if (config_.qk_norm) {  // qwen3: per-head RMSNorm over head_dim, before RoPE
-    cpu::RmsNorm(q, l.q_norm.data<float>(), T * nH, D, eps, q);
-    cpu::RmsNorm(k, l.k_norm.data<float>(), T * nKV, D, eps, k);
+    Timed(StepOp::kNorm, [&] { cpu::RmsNorm(q, l.q_norm.data<float>(), T * nH, D, eps, q); });
+    Timed(StepOp::kNorm, [&] { cpu::RmsNorm(k, l.k_norm.data<float>(), T * nKV, D, eps, k); });
   }
-  cpu::ApplyRope(q, in.positions.data(), T, nH, D, inv_freq_.data());
-  cpu::ApplyRope(k, in.positions.data(), T, nKV, D, inv_freq_.data());
+  Timed(StepOp::kRope, [&] { cpu::ApplyRope(q, in.positions.data(), T, nH, D, inv_freq_.data()); });
+  Timed(StepOp::kRope, [&] { cpu::ApplyRope(k, in.positions.data(), T, nKV, D, inv_freq_.data()); });
   const cpu::AttentionShape shape{.num_heads = nH,
                                   .num_kv_heads = nKV,
                                   .head_dim = D,
                                   .block_size = kv.spec().block_size,
                                   .scale = 1.0f / std::sqrt(static_cast<float>(D))};
-  cpu::WriteKvCache(k, v, in, shape, kv.layer(li));
-  cpu::PagedAttention(q, kv.layer(li), in, shape, attn_.data<float>(), pool_);
-  cpu::MatMul(l.o_proj, attn_.data<float>(), T, proj_.data<float>(), pool_);
-  cpu::AddInPlace(x, proj_.data<float>(), T * H);
+  Timed(StepOp::kKvWrite, [&] { cpu::WriteKvCache(k, v, in, shape, kv.layer(li)); });
+  Timed(StepOp::kAttention, [&] { cpu::PagedAttention(q, kv.layer(li), in, shape, attn_.data<float>(), pool_); });
+  Timed(StepOp::kOProj, [&] { cpu::MatMul(l.o_proj, attn_.data<float>(), T, proj_.data<float>(), pool_); });
+  Timed(StepOp::kResidual, [&] { cpu::AddInPlace(x, proj_.data<float>(), T * H); });
 }
 
 void LlamaModel::MlpBlock(int64_t li, int64_t T) {
@@ -120,20 +120,20 @@ void LlamaModel::MlpBlock(int64_t li, int64_t T) {
   const int64_t H = config_.hidden_size, I = config_.intermediate_size;
   float* x = hidden_.data<float>();
   float* n = normed_.data<float>();
-  cpu::RmsNorm(x, l.post_attention_layernorm.data<float>(), T, H,
-               static_cast<float>(config_.rms_norm_eps), n);
-  cpu::MatMul(l.gate_proj, n, T, gate_.data<float>(), pool_);
-  cpu::MatMul(l.up_proj, n, T, up_.data<float>(), pool_);
-  cpu::SiluMul(gate_.data<float>(), up_.data<float>(), T * I, gate_.data<float>());
-  cpu::MatMul(l.down_proj, gate_.data<float>(), T, proj_.data<float>(), pool_);
-  cpu::AddInPlace(x, proj_.data<float>(), T * H);
+  Timed(StepOp::kNorm, [&] { cpu::RmsNorm(x, l.post_attention_layernorm.data<float>(), T, H, static_cast<float>(config_.rms_norm_eps), n); });
+  const cpu::MatMulJob gate_up[] = {{&l.gate_proj, gate_.data<float>()}, {&l.up_proj, up_.data<float>()}};
+  Timed(StepOp::kGateUp, [&] { cpu::MatMulShared(gate_up, 2, n, T, pool_); });
+  Timed(StepOp::kSiluMul, [&] { cpu::SiluMul(gate_.data<float>(), up_.data<float>(), T * I, gate_.data<float>()); });
+  Timed(StepOp::kDown, [&] { cpu::MatMul(l.down_proj, gate_.data<float>(), T, proj_.data<float>(), pool_); });
+  Timed(StepOp::kResidual, [&] { cpu::AddInPlace(x, proj_.data<float>(), T * H); });
 }
 
 void LlamaModel::Forward(const BatchInputs& in, KvCacheTensors& kv, float* logits) {
   const int64_t T = in.num_tokens(), H = config_.hidden_size;
   CHECK_LE(T, max_num_tokens_) << "batch larger than the scratch; raise max_num_tokens";
   CHECK_EQ(static_cast<int64_t>(in.query_start.size()), static_cast<int64_t>(in.num_seqs()) + 1);
-  cpu::EmbeddingLookup(weights_.embed_tokens, in.token_ids.data(), T, hidden_.data<float>());
+  if (StepProfile::Enabled()) StepProfile::CountForward(T);
+  Timed(StepOp::kEmbed, [&] { cpu::EmbeddingLookup(weights_.embed_tokens, in.token_ids.data(), T, hidden_.data<float>()); });
   for (int64_t li = 0; li < config_.num_hidden_layers; ++li) {
     AttentionBlock(li, in, kv);
     MlpBlock(li, T);
@@ -143,8 +143,8 @@ void LlamaModel::Forward(const BatchInputs& in, KvCacheTensors& kv, float* logit
   float* sel = normed_.data<float>();
   for (int64_t i = 0; i < S; ++i)
     std::memcpy(sel + i * H, hidden_.data<float>() + in.logits_indices[i] * H, H * sizeof(float));
-  cpu::RmsNorm(sel, weights_.norm.data<float>(), S, H, static_cast<float>(config_.rms_norm_eps), sel);
-  cpu::MatMul(OutputProjection(), sel, S, logits, pool_);
+  Timed(StepOp::kNorm, [&] { cpu::RmsNorm(sel, weights_.norm.data<float>(), S, H, static_cast<float>(config_.rms_norm_eps), sel); });
+  Timed(StepOp::kLmHead, [&] { cpu::MatMul(OutputProjection(), sel, S, logits, pool_); });
 }
 
 }  // namespace vllm

@@ -82,8 +82,18 @@ Result<WeightMatrix> WeightLoader::Matrix(const std::string& path, int64_t rows,
     RETURN_IF_ERROR(CheckShape(*biases, {rows, cols / w.group_size}));
     w.data = AlignedBuffer(weight->num_bytes);
     std::memcpy(w.data.data(), weight->data, weight->num_bytes);
-    ASSIGN_OR_RETURN(w.scales, ToF32(*scales));
-    ASSIGN_OR_RETURN(w.biases, ToF32(*biases));
+    for (const TensorView* t : {scales, biases})
+      if (t->dtype != DType::kF32 && t->dtype != DType::kBF16 && t->dtype != DType::kF16)
+        return InvalidArgument("tensor '" + t->name + "' in " + store_.FileOf(t->name) + " has dtype " +
+                               std::string(DTypeName(t->dtype)) + ", expected F32, F16 or BF16");
+    if (scales->dtype != biases->dtype)
+      return InvalidArgument("module '" + path + "': scales are " + std::string(DTypeName(scales->dtype)) +
+                             " but biases are " + std::string(DTypeName(biases->dtype)));
+    w.scale_dtype = scales->dtype;
+    w.scales = AlignedBuffer(scales->num_bytes);
+    std::memcpy(w.scales.data(), scales->data, scales->num_bytes);
+    w.biases = AlignedBuffer(biases->num_bytes);
+    std::memcpy(w.biases.data(), biases->data, biases->num_bytes);
   } else {
     if (weight->dtype != DType::kF32 && weight->dtype != DType::kBF16 && weight->dtype != DType::kF16)
       return InvalidArgument("tensor '" + weight->name + "' in " + file + " has dtype " +

@@ -40,12 +40,17 @@ def text_of(message) -> str:
     return "".join(b.text for b in message.content if b.type == "text")
 
 
+def prompt_total(usage):
+    """Anthropic splits the prompt into uncached input + cache reads (+ cache writes)."""
+    return usage.input_tokens + (usage.cache_read_input_tokens or 0) + (usage.cache_creation_input_tokens or 0)
+
+
 def test_messages_create(client):
     m = create(client, max_tokens=8, extra={"ignore_eos": True})
     assert m.id.startswith("msg_") and m.type == "message" and m.role == "assistant"
     assert m.model == SERVED_NAME
     assert m.stop_reason == "max_tokens"
-    assert m.usage.output_tokens == 8 and m.usage.input_tokens > 3
+    assert m.usage.output_tokens == 8 and prompt_total(m.usage) > 3
     assert m.content[0].type == "text" and m.content[0].text
 
 
@@ -59,7 +64,7 @@ def test_system_prompt_changes_the_prompt(client):
     m = create(client, system="You are a pirate.", max_tokens=3)
     same_settings = client.messages.count_tokens(model=SERVED_NAME, messages=MESSAGES, system="You are a pirate.",
                                                  extra_body={"thinking": {"type": "disabled"}})
-    assert m.usage.input_tokens == same_settings.input_tokens
+    assert prompt_total(m.usage) == same_settings.input_tokens
     assert same_settings.input_tokens > with_system.input_tokens  # Qwen3 adds an empty think block
 
 
@@ -133,6 +138,14 @@ def test_openai_reasoning_content(server):
     assert "reasoning_content" not in off["choices"][0]["message"] and off["choices"][0]["message"]["content"]
 
 
+def test_cache_reads_are_not_input_tokens(client):
+    first = create(client, max_tokens=2, extra={"ignore_eos": True})
+    again = create(client, max_tokens=2, extra={"ignore_eos": True})
+    assert prompt_total(again.usage) == prompt_total(first.usage)
+    assert again.usage.cache_read_input_tokens > 0  # the same prompt again hits the prefix cache
+    assert again.usage.input_tokens == prompt_total(first.usage) - again.usage.cache_read_input_tokens
+
+
 def test_tools_and_tool_results(client):
     tools = [{"name": "get_weather", "description": "Weather of a city",
               "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}]
@@ -147,7 +160,7 @@ def test_tools_and_tool_results(client):
     m = create(client, messages=history, tools=tools, max_tokens=4)
     assert m.stop_reason in ("end_turn", "max_tokens")
     none = create(client, messages=history, tools=tools, tool_choice={"type": "none"}, max_tokens=4)
-    assert none.usage.input_tokens < m.usage.input_tokens
+    assert prompt_total(none.usage) < prompt_total(m.usage)
 
 
 def test_errors_use_anthropic_shape(server, client):

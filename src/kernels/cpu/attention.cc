@@ -1,10 +1,13 @@
-// Paged causal attention over f32 KV blocks with an online (streaming) softmax, so no
-// scratch proportional to the context is needed. Work items are (token, query head)
+// Paged causal attention: the portable scalar kernel (SIMD ones in attention_impl.h, chosen
+// at run time) with an online (streaming) softmax, so no scratch proportional to the context
+// is needed. Work items are (token, query head)
 // pairs; GQA maps query head h to kv head h / (num_heads / num_kv_heads).
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
+#include "kernels/cpu/attention_targets.h"
+#include "kernels/cpu/dispatch.h"
 #include "kernels/ops.h"
 #include "util/check.h"
 #include "util/half.h"
@@ -111,6 +114,17 @@ void Attend(const float* q, KvLayer cache, const BatchInputs& in, const Attentio
 
 void PagedAttention(const float* q, KvLayer cache, const BatchInputs& in, const AttentionShape& s,
                     float* out, ThreadPool& pool) {
+#if defined(__x86_64__)
+  switch (ActiveSimdTarget()) {
+    case SimdTarget::kAvx512:
+      if (PagedAttentionAvx512(q, cache, in, s, out, pool)) return;
+      break;
+    case SimdTarget::kAvx2:
+      if (PagedAttentionAvx2(q, cache, in, s, out, pool)) return;
+      break;
+    default: break;
+  }
+#endif
   switch (cache.dtype) {
     case DType::kF32: return Attend<F32>(q, cache, in, s, out, pool);
     case DType::kBF16: return Attend<BF16>(q, cache, in, s, out, pool);

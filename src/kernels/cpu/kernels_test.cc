@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numeric>
 #include <random>
@@ -59,10 +60,20 @@ WeightMatrix RandomQuantized(int64_t rows, int64_t cols, int bits, int gs, std::
   const int64_t groups = rows * w.groups_per_row();
   // Scales of both signs, as MLX produces (negative when |max| >= |min|).
   auto s = RandomFloats(groups, rng, -0.1f, 0.1f), b = RandomFloats(groups, rng);
-  w.scales = AlignedBuffer(groups * 4);
-  w.biases = AlignedBuffer(groups * 4);
-  std::copy(s.begin(), s.end(), w.scales.data<float>());
-  std::copy(b.begin(), b.end(), w.biases.data<float>());
+  // Group params in every stored dtype, cycling with the shape so sweeps cover all three.
+  w.scale_dtype = std::array{DType::kF32, DType::kBF16, DType::kF16}[(rows + cols / gs + bits) % 3];
+  const size_t esz = DTypeSize(w.scale_dtype);
+  w.scales = AlignedBuffer(groups * esz);
+  w.biases = AlignedBuffer(groups * esz);
+  for (int64_t i = 0; i < groups; ++i) {
+    if (w.scale_dtype == DType::kF32) {
+      w.scales.data<float>()[i] = s[i], w.biases.data<float>()[i] = b[i];
+    } else if (w.scale_dtype == DType::kBF16) {
+      w.scales.data<uint16_t>()[i] = F32ToBf16(s[i]), w.biases.data<uint16_t>()[i] = F32ToBf16(b[i]);
+    } else {
+      w.scales.data<uint16_t>()[i] = F32ToF16(s[i]), w.biases.data<uint16_t>()[i] = F32ToF16(b[i]);
+    }
+  }
   if (bias) {
     auto bv = RandomFloats(rows, rng);
     w.bias = AlignedBuffer(rows * 4);
@@ -147,6 +158,46 @@ TEST(KernelsTest, QuantizedMatMulSweepEveryTarget) {
   }
 }
 
+// q/k/v-like jobs of different row counts and formats over one x, one pass.
+TEST(KernelsTest, SharedInputMatMulEveryTarget) {
+  SimdTargets targets;
+  ThreadPool pool(3);
+  for (cpu::SimdTarget target : targets.All()) {
+    cpu::SetSimdTarget(target);
+    std::mt19937 rng(8);
+    for (int64_t m : {1, 6, 19}) {
+      const int64_t cols = 256;
+      std::vector<WeightMatrix> ws;
+      ws.push_back(RandomQuantized(40, cols, 8, 64, rng, false));
+      ws.push_back(RandomQuantized(9, cols, 4, 32, rng, true));
+      ws.push_back(RandomDense(17, cols, DType::kBF16, rng));
+      ws.push_back(RandomQuantized(5, cols, 3, 128, rng, false));
+      auto x = RandomFloats(m * cols, rng);
+      std::vector<std::vector<float>> ys;
+      std::vector<cpu::MatMulJob> jobs;
+      for (auto& w : ws) ys.emplace_back(m * w.rows);
+      for (size_t i = 0; i < ws.size(); ++i) jobs.push_back({&ws[i], ys[i].data()});
+      cpu::MatMulShared(jobs.data(), static_cast<int>(jobs.size()), x.data(), m, pool);
+      for (size_t i = 0; i < ws.size(); ++i)
+        EXPECT_LT(MatMulErr(ws[i], x, m, ys[i]), 1e-6) << cpu::SimdTargetName(target) << " job " << i << " m=" << m;
+    }
+  }
+}
+
+// A step where no row samples calls the lm head with m = 0: nothing to do, nothing touched.
+TEST(KernelsTest, MatMulWithNoTokensIsANoOp) {
+  SimdTargets targets;
+  ThreadPool pool(2);
+  std::mt19937 rng(10);
+  WeightMatrix w = RandomQuantized(64, 128, 4, 64, rng, false);
+  for (cpu::SimdTarget target : targets.All()) {
+    cpu::SetSimdTarget(target);
+    float y = 7.f;
+    cpu::MatMul(w, nullptr, 0, &y, pool);
+    EXPECT_EQ(y, 7.f) << cpu::SimdTargetName(target);
+  }
+}
+
 TEST(KernelsTest, DenseMatMulSweepEveryTarget) {
   SimdTargets targets;
   ThreadPool pool(2);
@@ -208,11 +259,12 @@ float RoundTo(DType dt, float x) {
 // token, sequence 2 prefills from scratch; blocks are shuffled so the table matters. Every
 // cache dtype; the reference sees K/V rounded to that dtype, so the bound stays tight.
 TEST(KernelsTest, PagedAttentionMatchesDenseReference) {
+  SimdTargets targets;
   std::mt19937 rng(6);
   ThreadPool pool(2);
   for (DType dt : {DType::kF32, DType::kBF16, DType::kF16})
     for (int64_t bs : {1, 5, 16})
-      for (int64_t D : {8, 64})
+      for (int64_t D : {8, 64, 128})
         for (auto [H, KVH] : {std::pair<int64_t, int64_t>{4, 2}, {3, 3}, {8, 1}}) {
           const std::vector<int32_t> ctx = {23, 41, 9};  // context after this step
           const std::vector<int32_t> fresh = {7, 1, 9};  // tokens computed this step
@@ -260,18 +312,66 @@ TEST(KernelsTest, PagedAttentionMatchesDenseReference) {
                                           .block_size = bs, .scale = 1.0f / std::sqrt(float(D))};
           cpu::WriteKvCache(old_k.data(), old_v.data(), prefix, shape, cache);
           cpu::WriteKvCache(new_k.data(), new_v.data(), in, shape, cache);
-          std::vector<float> out(T * H * D);
-          cpu::PagedAttention(q.data(), cache, in, shape, out.data(), pool);
-          for (int s = 0; s < 3; ++s) {
-            const int64_t q0 = in.query_start[s], n = fresh[s];
-            std::vector<float> qs(q.begin() + q0 * H * D, q.begin() + (q0 + n) * H * D);
-            std::vector<int32_t> pos(in.positions.begin() + q0, in.positions.begin() + q0 + n);
-            auto want = ref::Attention(qs, dense_k[s], dense_v[s], pos, H, KVH, D, 1.0 / std::sqrt(double(D)));
-            std::vector<float> got(out.begin() + q0 * H * D, out.begin() + (q0 + n) * H * D);
-            EXPECT_LT(RelErr(got, want), 1e-5)
-                << DTypeName(dt) << " bs=" << bs << " D=" << D << " H=" << H << " seq=" << s;
+          for (cpu::SimdTarget target : targets.All()) {
+            cpu::SetSimdTarget(target);
+            std::vector<float> out(T * H * D);
+            cpu::PagedAttention(q.data(), cache, in, shape, out.data(), pool);
+            for (int s = 0; s < 3; ++s) {
+              const int64_t q0 = in.query_start[s], n = fresh[s];
+              std::vector<float> qs(q.begin() + q0 * H * D, q.begin() + (q0 + n) * H * D);
+              std::vector<int32_t> pos(in.positions.begin() + q0, in.positions.begin() + q0 + n);
+              auto want = ref::Attention(qs, dense_k[s], dense_v[s], pos, H, KVH, D, 1.0 / std::sqrt(double(D)));
+              std::vector<float> got(out.begin() + q0 * H * D, out.begin() + (q0 + n) * H * D);
+              EXPECT_LT(RelErr(got, want), 1e-5) << cpu::SimdTargetName(target) << " " << DTypeName(dt)
+                                                 << " bs=" << bs << " D=" << D << " H=" << H << " seq=" << s;
+            }
           }
         }
+}
+
+// Long contexts (many blocks, online-softmax rescaling across them) with peaked scores, so
+// a wrong max or a stale rescale shows; every target against the double reference.
+TEST(KernelsTest, PagedAttentionLongContextEveryTarget) {
+  SimdTargets targets;
+  ThreadPool pool(2);
+  std::mt19937 rng(9);
+  const int64_t H = 8, KVH = 2, D = 128, bs = 16, ctx = 1000;
+  const int64_t stride = KVH * D, blocks = (ctx + bs - 1) / bs;
+  auto k = RandomFloats(ctx * stride, rng, -3.f, 3.f), v = RandomFloats(ctx * stride, rng);
+  std::vector<float> kc(blocks * bs * stride), vc(kc.size());
+  BatchInputs in, all;
+  in.max_blocks_per_seq = all.max_blocks_per_seq = static_cast<int32_t>(blocks);
+  std::vector<int32_t> table(blocks);
+  std::iota(table.begin(), table.end(), 0);
+  std::shuffle(table.begin(), table.end(), rng);
+  in.block_tables = all.block_tables = table;
+  for (int32_t p = 0; p < ctx; ++p) {
+    all.positions.push_back(p);
+    all.slot_mapping.push_back(static_cast<int64_t>(table[p / bs]) * bs + p % bs);
+    all.token_ids.push_back(0);
+  }
+  all.query_start = {0, static_cast<int32_t>(ctx)};
+  all.seq_lens = {static_cast<int32_t>(ctx)};
+  const cpu::AttentionShape shape{.num_heads = H, .num_kv_heads = KVH, .head_dim = D, .block_size = bs,
+                                  .scale = 1.0f / std::sqrt(float(D))};
+  const KvLayer cache{kc.data(), vc.data(), DType::kF32};
+  cpu::WriteKvCache(k.data(), v.data(), all, shape, cache);
+  // Decode one token at the last position, plus a 3-token chunk ending there.
+  for (int32_t n : {1, 3}) {
+    in.positions.clear();
+    in.token_ids.assign(n, 0);
+    for (int32_t i = 0; i < n; ++i) in.positions.push_back(static_cast<int32_t>(ctx) - n + i);
+    in.query_start = {0, n};
+    in.seq_lens = {static_cast<int32_t>(ctx)};
+    auto q = RandomFloats(n * H * D, rng, -2.f, 2.f);
+    auto want = ref::Attention(q, k, v, in.positions, H, KVH, D, 1.0 / std::sqrt(double(D)));
+    for (cpu::SimdTarget target : targets.All()) {
+      cpu::SetSimdTarget(target);
+      std::vector<float> out(n * H * D);
+      cpu::PagedAttention(q.data(), cache, in, shape, out.data(), pool);
+      EXPECT_LT(RelErr(out, want), 1e-5) << cpu::SimdTargetName(target) << " n=" << n;
+    }
+  }
 }
 
 }  // namespace

@@ -58,8 +58,11 @@ void LoadRow(const WeightMatrix& w, int64_t r, float* out) {
     }
   }
   const uint32_t* words = w.data.data<uint32_t>() + r * w.words_per_row();
-  const float* s = w.scales.data<float>() + r * w.groups_per_row();
-  const float* b = w.biases.data<float>() + r * w.groups_per_row();
+  thread_local std::vector<float> params;
+  params.resize(2 * w.groups_per_row());
+  float* s = params.data();
+  float* b = s + w.groups_per_row();
+  GroupParams(w, r, s, b);
   switch (w.bits) {
     case 2: DequantRowT<2>(words, s, b, cols, w.group_size, out); return;
     case 3: DequantRowT<3>(words, s, b, cols, w.group_size, out); return;
@@ -71,14 +74,22 @@ void LoadRow(const WeightMatrix& w, int64_t r, float* out) {
   }
 }
 
-void MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y, ThreadPool& pool) {
+void MatMulShared(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool) {
+  for (int i = 1; i < n; ++i)
+    CHECK_EQ(jobs[i].w->cols, jobs[0].w->cols) << jobs[i].w->name << " vs " << jobs[0].w->name;
   switch (ActiveSimdTarget()) {
 #if defined(__x86_64__)
-    case SimdTarget::kAvx512: return MatMulAvx512(w, x, m, y, pool);
-    case SimdTarget::kAvx2: return MatMulAvx2(w, x, m, y, pool);
+    case SimdTarget::kAvx512: return MatMulSharedAvx512(jobs, n, x, m, pool);
+    case SimdTarget::kAvx2: return MatMulSharedAvx2(jobs, n, x, m, pool);
 #endif
-    default: return MatMulScalar(w, x, m, y, pool);
+    default:
+      for (int i = 0; i < n; ++i) MatMulScalar(*jobs[i].w, x, m, jobs[i].y, pool);
   }
+}
+
+void MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y, ThreadPool& pool) {
+  const MatMulJob job{&w, y};
+  MatMulShared(&job, 1, x, m, pool);
 }
 
 void MatMulScalar(const WeightMatrix& w, const float* x, int64_t m, float* y, ThreadPool& pool) {

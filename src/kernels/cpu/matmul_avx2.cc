@@ -5,8 +5,8 @@
 
 namespace vllm::cpu {
 
-void MatMulAvx2(const WeightMatrix& w, const float* x, int64_t m, float* y, ThreadPool& pool) {
-  simd::MatMul<Avx2>(w, x, m, y, pool);
+void MatMulSharedAvx2(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool) {
+  simd::MatMulShared<Avx2>(jobs, n, x, m, pool);
 }
 
 }  // namespace vllm::cpu

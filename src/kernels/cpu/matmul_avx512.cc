@@ -5,8 +5,8 @@
 
 namespace vllm::cpu {
 
-void MatMulAvx512(const WeightMatrix& w, const float* x, int64_t m, float* y, ThreadPool& pool) {
-  simd::MatMul<Avx512>(w, x, m, y, pool);
+void MatMulSharedAvx512(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool) {
+  simd::MatMulShared<Avx512>(jobs, n, x, m, pool);
 }
 
 }  // namespace vllm::cpu

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "kernels/cpu/dequant.h"
+#include "kernels/ops.h"
 #include "model/weight_matrix.h"
 #include "util/check.h"
 #include "util/half.h"
@@ -32,6 +33,7 @@ struct Args {
   const float* xgsum;  // [m, groups_per_row] sums of x per group (affine only)
   int64_t m;
   float* y;            // [m, rows]
+  float* params;       // per-thread scratch for one row's widened group params (set by Rows)
 };
 
 // ---- fused path -------------------------------------------------------------------------
@@ -80,10 +82,15 @@ void FusedAffineBlock(const Args& a, int64_t r, int64_t t0) {
   const int64_t cols = w.cols, G = w.groups_per_row(), gs = w.group_size;
   const int64_t row_bytes = cols * w.bits / 8;
   const uint8_t* rows[R];
+  // Group params widened per row into the caller's scratch: [R][scales G, biases G].
   const float* sc[R];
+  const float* bi[R];
   for (int i = 0; i < R; ++i) {
     rows[i] = w.data.data<uint8_t>() + (r + i) * row_bytes;
-    sc[i] = w.scales.data<float>() + (r + i) * G;
+    float* p = a.params + 2 * G * i;
+    GroupParams(w, r + i, p, p + G);
+    sc[i] = p;
+    bi[i] = p + G;
   }
   const float* xt[TM];
   for (int j = 0; j < TM; ++j) xt[j] = a.x + (t0 + j) * cols;
@@ -93,8 +100,6 @@ void FusedAffineBlock(const Args& a, int64_t r, int64_t t0) {
   // The bias term sum_g b_g * xsum_g rides along in scalar registers; out-of-order execution
   // overlaps it with the vector work (a separate reduction after the loop cost ~1/3 of the row).
   float bacc[R][TM] = {};
-  const float* bi[R];
-  for (int i = 0; i < R; ++i) bi[i] = w.biases.data<float>() + (r + i) * G;
   // With few tokens, P partial sums per group give the FMA pipes independent chains.
   constexpr int P = R * TM >= 4 ? 1 : 2;
   for (int64_t g = 0; g < G; ++g) {
@@ -228,8 +233,11 @@ void DequantRow(const WeightMatrix& w, int64_t r, float* out) {
     return;
   }
   const int64_t G = w.groups_per_row(), gs = w.group_size;
-  const float* sc = w.scales.data<float>() + r * G;
-  const float* bi = w.biases.data<float>() + r * G;
+  thread_local std::vector<float> params;
+  params.resize(static_cast<size_t>(2 * G));
+  const float* sc = params.data();
+  const float* bi = sc + G;
+  GroupParams(w, r, params.data(), params.data() + G);
   const uint8_t* bytes = w.data.data<uint8_t>() + r * (cols * w.bits / 8);
   for (int64_t g = 0; g < G; ++g) {
     const F s = S::Set1(sc[g]), b = S::Set1(bi[g]);
@@ -318,52 +326,90 @@ void TileRows(const Args& a, int64_t r0, int64_t r1) {
 template <class S>
 constexpr int64_t FusedMaxTokens() { return 2 * S::kFusedTokens; }
 
+// Prepares the per-call inputs of one weight matrix (x reordered for 4-bit, per-group sums
+// of x for affine) in scratch owned by the calling thread and reused across calls, so
+// steady-state decode allocates nothing.
 template <class S>
-void MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y, ThreadPool& pool) {
-  const int64_t rows = w.rows, cols = w.cols;
-  // Per-call scratch owned by the calling thread: reused across calls, so steady-state decode
-  // allocates nothing.
-  thread_local std::vector<float> xperm, xgsum;
-  Args a{.w = &w, .x = x, .xgsum = nullptr, .m = m, .y = y};
-  if (w.quantized) {
-    const int64_t G = w.groups_per_row(), gs = w.group_size;
-    xgsum.resize(static_cast<size_t>(m * G));
-    for (int64_t t = 0; t < m; ++t)
-      for (int64_t g = 0; g < G; ++g) {
-        float s = 0.f;
-        for (int64_t k = 0; k < gs; ++k) s += x[t * cols + g * gs + k];
-        xgsum[t * G + g] = s;
-      }
-    a.xgsum = xgsum.data();
-    if (w.bits == 4) {
-      constexpr int64_t kB = 2 * S::kLanes;
-      xperm.resize(static_cast<size_t>(m * cols));
-      for (int64_t t = 0; t < m; ++t)
-        for (int64_t b = 0; b < cols; b += kB)
-          for (int64_t k = 0; k < S::kLanes; ++k) {
-            xperm[t * cols + b + k] = x[t * cols + b + 2 * k];
-            xperm[t * cols + b + S::kLanes + k] = x[t * cols + b + 2 * k + 1];
-          }
-      a.x = xperm.data();
+Args Prepare(const WeightMatrix& w, const float* x, int64_t m, float* y, std::vector<float>& xperm,
+             std::vector<float>& xgsum) {
+  const int64_t cols = w.cols;
+  Args a{.w = &w, .x = x, .xgsum = nullptr, .m = m, .y = y, .params = nullptr};
+  if (!w.quantized) return a;
+  const int64_t G = w.groups_per_row(), gs = w.group_size;
+  xgsum.resize(static_cast<size_t>(m * G));
+  for (int64_t t = 0; t < m; ++t)
+    for (int64_t g = 0; g < G; ++g) {
+      float s = 0.f;
+      for (int64_t k = 0; k < gs; ++k) s += x[t * cols + g * gs + k];
+      xgsum[t * G + g] = s;
     }
+  a.xgsum = xgsum.data();
+  if (w.bits == 4) {
+    constexpr int64_t kB = 2 * S::kLanes;
+    xperm.resize(static_cast<size_t>(m * cols));
+    for (int64_t t = 0; t < m; ++t)
+      for (int64_t b = 0; b < cols; b += kB)
+        for (int64_t k = 0; k < S::kLanes; ++k) {
+          xperm[t * cols + b + k] = x[t * cols + b + 2 * k];
+          xperm[t * cols + b + S::kLanes + k] = x[t * cols + b + 2 * k + 1];
+        }
+    a.x = xperm.data();
   }
-  const bool fused = m <= FusedMaxTokens<S>() && (!w.quantized || w.bits == 4 || w.bits == 8);
+  return a;
+}
+
+// Output rows [r0, r1) of one matrix.
+template <class S>
+void Rows(const Args& shared, int64_t r0, int64_t r1) {
+  thread_local std::vector<float> params;
+  Args a = shared;
+  if (shared.w->quantized) {
+    params.resize(static_cast<size_t>(2 * shared.w->groups_per_row()));
+    a.params = params.data();
+  }
+  const WeightMatrix& w = *a.w;
+  const bool fused = a.m <= FusedMaxTokens<S>() && (!w.quantized || w.bits == 4 || w.bits == 8);
+  if (!fused) return TileRows<S>(a, r0, r1);
+  if (w.quantized) {
+    if (w.bits == 8) return FusedRows<S, AffineU8<S>, true>(a, r0, r1);
+    return FusedRows<S, AffineU4<S>, true>(a, r0, r1);
+  }
+  switch (w.dtype) {
+    case DType::kF32: return FusedRows<S, DenseF32<S>, false>(a, r0, r1);
+    case DType::kBF16: return FusedRows<S, DenseBf16<S>, false>(a, r0, r1);
+    case DType::kF16: return FusedRows<S, DenseF16<S>, false>(a, r0, r1);
+    default: CHECK(false) << "unsupported dense dtype for " << w.name;
+  }
+}
+
+// Several matrices that read the same x (q/k/v, gate/up) in one parallel pass: one wake-up
+// of the pool instead of one per matrix, and the row ranges split evenly over all of them.
+template <class S>
+void MatMulShared(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool) {
+  if (m == 0) return;  // e.g. a step where no row samples
+  thread_local std::vector<std::vector<float>> xperm, xgsum;
+  thread_local std::vector<Args> args;
+  thread_local std::vector<int64_t> row_start;
+  if (static_cast<int>(xperm.size()) < n) xperm.resize(n), xgsum.resize(n);
+  args.clear();
+  row_start.assign(1, 0);
+  int64_t max_cols = 1;
+  for (int i = 0; i < n; ++i) {
+    args.push_back(Prepare<S>(*jobs[i].w, x, m, jobs[i].y, xperm[i], xgsum[i]));
+    row_start.push_back(row_start.back() + jobs[i].w->rows);
+    max_cols = std::max(max_cols, jobs[i].w->cols);
+  }
   // Enough rows per chunk that waking a worker pays off; contiguous rows per thread so each
   // weight byte is read by one thread once.
-  const int64_t work_per_row = std::max<int64_t>(cols * m, 1);
-  const size_t grain = static_cast<size_t>(std::max<int64_t>(kBlockRows, 32768 / work_per_row));
-  pool.ParallelFor(static_cast<size_t>(rows), grain, [&](size_t b, size_t e) {
-    const int64_t r0 = static_cast<int64_t>(b), r1 = static_cast<int64_t>(e);
-    if (!fused) return TileRows<S>(a, r0, r1);
-    if (w.quantized) {
-      if (w.bits == 8) return FusedRows<S, AffineU8<S>, true>(a, r0, r1);
-      return FusedRows<S, AffineU4<S>, true>(a, r0, r1);
-    }
-    switch (w.dtype) {
-      case DType::kF32: return FusedRows<S, DenseF32<S>, false>(a, r0, r1);
-      case DType::kBF16: return FusedRows<S, DenseBf16<S>, false>(a, r0, r1);
-      case DType::kF16: return FusedRows<S, DenseF16<S>, false>(a, r0, r1);
-      default: CHECK(false) << "unsupported dense dtype for " << w.name;
+  const size_t grain = static_cast<size_t>(std::max<int64_t>(kBlockRows, 32768 / (max_cols * m)));
+  // Workers must see this thread's scratch, not their own thread_local instances.
+  const Args* job_args = args.data();
+  const int64_t* starts = row_start.data();
+  pool.ParallelFor(static_cast<size_t>(starts[n]), grain, [&](size_t b, size_t e) {
+    for (int i = 0; i < n; ++i) {
+      const int64_t lo = std::max<int64_t>(static_cast<int64_t>(b), starts[i]);
+      const int64_t hi = std::min<int64_t>(static_cast<int64_t>(e), starts[i + 1]);
+      if (lo < hi) Rows<S>(job_args[i], lo - starts[i], hi - starts[i]);
     }
   });
 }

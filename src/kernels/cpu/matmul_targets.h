@@ -1,9 +1,10 @@
-// One MatMul per SIMD target (dispatch.h); ops.h's cpu::MatMul picks among them at run time.
-// Same contract as cpu::MatMul.
+// One implementation per SIMD target (dispatch.h); ops.h's cpu::MatMul / MatMulShared pick
+// among them at run time. Same contracts as those.
 #pragma once
 
 #include <cstdint>
 
+#include "kernels/ops.h"
 #include "model/weight_matrix.h"
 #include "util/thread_pool.h"
 
@@ -11,8 +12,8 @@ namespace vllm::cpu {
 
 void MatMulScalar(const WeightMatrix& w, const float* x, int64_t m, float* y, ThreadPool& pool);
 #if defined(__x86_64__)
-void MatMulAvx2(const WeightMatrix& w, const float* x, int64_t m, float* y, ThreadPool& pool);
-void MatMulAvx512(const WeightMatrix& w, const float* x, int64_t m, float* y, ThreadPool& pool);
+void MatMulSharedAvx2(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool);
+void MatMulSharedAvx512(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool);
 #endif
 
 }  // namespace vllm::cpu

@@ -40,6 +40,28 @@ struct Avx512 {
   static F LoadF16(const uint16_t* p) {
     return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
   }
+  static F Mul(F a, F b) { return _mm512_mul_ps(a, b); }
+  static F Sub(F a, F b) { return _mm512_sub_ps(a, b); }
+  static F Max(F a, F b) { return _mm512_max_ps(a, b); }
+  static float ReduceMax(F v) { return _mm512_reduce_max_ps(v); }
+  // exp(x) for x <= 0 as attention needs it: Cody-Waite range reduction x = n ln2 + r, degree-6
+  // Taylor polynomial on |r| <= ln2/2 (relative error ~2e-7), then p * 2^n. Inputs below
+  // -87 (including -inf) give ~0, never NaN.
+  static F Exp(F x) {
+    x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
+    const F n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    F r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    F p = _mm512_set1_ps(1.f / 720);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.f / 120));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.f / 24));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.f / 6));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.f));
+    return _mm512_scalef_ps(p, n);
+  }
 };
 
 }  // namespace vllm::cpu

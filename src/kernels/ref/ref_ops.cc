@@ -20,14 +20,16 @@ std::vector<double> Row(const WeightMatrix& w, int64_t r) {
   }
   // The row is one little-endian bit stream: code j = bits [j*bits, (j+1)*bits).
   const uint8_t* bytes = w.data.data<uint8_t>() + r * w.words_per_row() * 4;
+  std::vector<float> scales(w.groups_per_row()), biases(w.groups_per_row());
+  GroupParams(w, r, scales.data(), biases.data());
   for (int64_t j = 0; j < w.cols; ++j) {
     uint32_t code = 0;
     for (int b = 0; b < w.bits; ++b) {
       const int64_t bit = j * w.bits + b;
       code |= static_cast<uint32_t>((bytes[bit / 8] >> (bit % 8)) & 1u) << b;
     }
-    const int64_t g = r * w.groups_per_row() + j / w.group_size;
-    out[j] = static_cast<double>(w.scales.data<float>()[g]) * code + w.biases.data<float>()[g];
+    const int64_t g = j / w.group_size;
+    out[j] = static_cast<double>(scales[g]) * code + biases[g];
   }
   return out;
 }
