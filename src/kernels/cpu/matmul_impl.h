@@ -6,8 +6,8 @@
 //    b * sum_k x_k, so the scale is applied once per group and the bias term comes from
 //    per-group sums of x computed once per call.
 //  - Tile (larger m, prefill and big batches): kBlockRows rows are dequantized once into an
-//    f32 tile, then a register-blocked kTileRows x kTileTokens microkernel reuses each tile
-//    row for every token.
+//    f32 tile, then a kTileRows x kLanes-token microkernel (x transposed once per call, so
+//    vectors run over tokens) reuses every tile element for kLanes tokens per load.
 // 4-bit codes come out of a byte as (even, odd) pairs, so for 4-bit weights x is reordered
 // once per call to match: within every 2*kLanes block, the even-index values then the odd ones.
 // Sums run in a different order than the scalar path; results agree to f32 rounding.
@@ -34,6 +34,8 @@ struct Args {
   int64_t m;
   float* y;            // [m, rows]
   float* params;       // per-thread scratch for one row's widened group params (set by Rows)
+  const float* xT;     // tile path: x transposed, [cols, mp] (tokens padded with zeros)
+  int64_t mp;          // m rounded up to the vector width
 };
 
 // ---- fused path -------------------------------------------------------------------------
@@ -216,7 +218,7 @@ constexpr int64_t kBlockRows = 16;
 
 // Row r of W as f32 into out[cols], in x's layout (reordered for 4-bit).
 template <class S>
-void DequantRow(const WeightMatrix& w, int64_t r, float* out) {
+void DequantRow(const WeightMatrix& w, int64_t r, float* out, float* params) {
   using F = typename S::F;
   const int64_t cols = w.cols;
   if (!w.quantized) {
@@ -233,11 +235,9 @@ void DequantRow(const WeightMatrix& w, int64_t r, float* out) {
     return;
   }
   const int64_t G = w.groups_per_row(), gs = w.group_size;
-  thread_local std::vector<float> params;
-  params.resize(static_cast<size_t>(2 * G));
-  const float* sc = params.data();
+  const float* sc = params;
   const float* bi = sc + G;
-  GroupParams(w, r, params.data(), params.data() + G);
+  GroupParams(w, r, params, params + G);
   const uint8_t* bytes = w.data.data<uint8_t>() + r * (cols * w.bits / 8);
   for (int64_t g = 0; g < G; ++g) {
     const F s = S::Set1(sc[g]), b = S::Set1(bi[g]);
@@ -268,54 +268,50 @@ void DequantRow(const WeightMatrix& w, int64_t r, float* out) {
   }
 }
 
-// y[t, r..r+R) for TM tokens from an f32 tile (row stride cols), dot products over cols.
-template <class S, int R, int TM>
-void TileMicro(const float* tile, int64_t cols, const float* x, int64_t t0, int64_t rows, int64_t r,
-               const float* bias, float* y) {
-  using F = typename S::F;
-  const int64_t full = cols / S::kLanes * S::kLanes;
-  F acc[R][TM];
-  for (auto& ai : acc)
-    for (auto& v : ai) v = S::Zero();
-  for (int64_t c = 0; c < full; c += S::kLanes) {
-    F wv[R];
-    for (int i = 0; i < R; ++i) wv[i] = S::Load(tile + i * cols + c);
-    for (int j = 0; j < TM; ++j) {
-      const F xv = S::Load(x + (t0 + j) * cols + c);
-      for (int i = 0; i < R; ++i) acc[i][j] = S::Fma(wv[i], xv, acc[i][j]);
-    }
-  }
-  for (int i = 0; i < R; ++i)
-    for (int j = 0; j < TM; ++j) {
-      float tail = 0.f;
-      for (int64_t c = full; c < cols; ++c) tail += tile[i * cols + c] * x[(t0 + j) * cols + c];
-      y[(t0 + j) * rows + r + i] = S::ReduceAdd(acc[i][j]) + tail + (bias ? bias[r + i] : 0.f);
-    }
-}
-
+// y[t0 .. t0+nt, r .. r+R) from R tile rows (`stride` apart) and x transposed (xT[k][mp]):
+// vectors run over tokens, so each step broadcasts one weight per row against kLanes tokens
+// of x. R accumulators cover R rows x kLanes tokens with no horizontal reductions; every
+// tile element is loaded once per token group.
 template <class S, int R>
-void TileRowsAllTokens(const float* tile, int64_t cols, const Args& a, int64_t r, const float* bias) {
-  constexpr int TM = S::kTileTokens;
-  const int64_t rows = a.w->rows;
-  int64_t t0 = 0;
-  for (; t0 + TM <= a.m; t0 += TM) TileMicro<S, R, TM>(tile, cols, a.x, t0, rows, r, bias, a.y);
-  for (; t0 < a.m; ++t0) TileMicro<S, R, 1>(tile, cols, a.x, t0, rows, r, bias, a.y);
+void TileMicro(const float* tile, int64_t stride, int64_t cols, const float* xT, int64_t mp, int64_t t0, int64_t nt,
+               int64_t rows, int64_t r, const float* bias, float* y) {
+  using F = typename S::F;
+  F acc[R];
+  for (auto& v : acc) v = S::Zero();
+  for (int64_t k = 0; k < cols; ++k) {
+    const F xv = S::Load(xT + k * mp + t0);
+    for (int i = 0; i < R; ++i) acc[i] = S::Fma(S::Set1(tile[i * stride + k]), xv, acc[i]);
+  }
+  alignas(64) float out[S::kLanes];
+  for (int i = 0; i < R; ++i) {
+    S::Store(out, acc[i]);
+    const float b = bias ? bias[r + i] : 0.f;
+    for (int64_t j = 0; j < nt; ++j) y[(t0 + j) * rows + r + i] = out[j] + b;
+  }
 }
 
 template <class S>
 void TileRows(const Args& a, int64_t r0, int64_t r1) {
   const WeightMatrix& w = *a.w;
-  const int64_t cols = w.cols;
+  const int64_t cols = w.cols, rows = w.rows;
+  // Tile rows are padded by one cache line: with power-of-two cols, rows 4 KiB apart all map
+  // to one L1 set and the microkernel's 16 row streams evict each other (measured: 2x slower).
+  const int64_t stride = cols + 16;
   thread_local std::vector<float> tile;
-  if (tile.size() < static_cast<size_t>(kBlockRows * cols)) tile.resize(kBlockRows * cols);
+  if (tile.size() < static_cast<size_t>(kBlockRows * stride)) tile.resize(kBlockRows * stride);
   const float* bias = w.has_bias() ? w.bias.data<float>() : nullptr;
   constexpr int R = S::kTileRows;
   for (int64_t rb = r0; rb < r1; rb += kBlockRows) {
     const int64_t nr = std::min(kBlockRows, r1 - rb);
-    for (int64_t i = 0; i < nr; ++i) DequantRow<S>(w, rb + i, tile.data() + i * cols);
-    int64_t i = 0;
-    for (; i + R <= nr; i += R) TileRowsAllTokens<S, R>(tile.data() + i * cols, cols, a, rb + i, bias);
-    for (; i < nr; ++i) TileRowsAllTokens<S, 1>(tile.data() + i * cols, cols, a, rb + i, bias);
+    for (int64_t i = 0; i < nr; ++i) DequantRow<S>(w, rb + i, tile.data() + i * stride, a.params);
+    for (int64_t t0 = 0; t0 < a.m; t0 += S::kLanes) {
+      const int64_t nt = std::min<int64_t>(S::kLanes, a.m - t0);
+      int64_t i = 0;
+      for (; i + R <= nr; i += R)
+        TileMicro<S, R>(tile.data() + i * stride, stride, cols, a.xT, a.mp, t0, nt, rows, rb + i, bias, a.y);
+      for (; i < nr; ++i)
+        TileMicro<S, 1>(tile.data() + i * stride, stride, cols, a.xT, a.mp, t0, nt, rows, rb + i, bias, a.y);
+    }
   }
 }
 
@@ -326,16 +322,16 @@ void TileRows(const Args& a, int64_t r0, int64_t r1) {
 template <class S>
 constexpr int64_t FusedMaxTokens() { return 2 * S::kFusedTokens; }
 
-// Prepares the per-call inputs of one weight matrix (x reordered for 4-bit, per-group sums
-// of x for affine) in scratch owned by the calling thread and reused across calls, so
-// steady-state decode allocates nothing.
 template <class S>
-Args Prepare(const WeightMatrix& w, const float* x, int64_t m, float* y, std::vector<float>& xperm,
-             std::vector<float>& xgsum) {
-  const int64_t cols = w.cols;
-  Args a{.w = &w, .x = x, .xgsum = nullptr, .m = m, .y = y, .params = nullptr};
-  if (!w.quantized) return a;
-  const int64_t G = w.groups_per_row(), gs = w.group_size;
+bool UsesTile(const WeightMatrix& w, int64_t m) {
+  return m > FusedMaxTokens<S>() || (w.quantized && w.bits != 4 && w.bits != 8);
+}
+
+// Per-group sums of x, and x reordered for 4-bit codes (see the top of this file).
+template <class S>
+void PrepareAffine(const WeightMatrix& w, int64_t m, std::vector<float>& xperm, std::vector<float>& xgsum, Args* a) {
+  const float* x = a->x;
+  const int64_t cols = w.cols, G = w.groups_per_row(), gs = w.group_size;
   xgsum.resize(static_cast<size_t>(m * G));
   for (int64_t t = 0; t < m; ++t)
     for (int64_t g = 0; g < G; ++g) {
@@ -343,7 +339,7 @@ Args Prepare(const WeightMatrix& w, const float* x, int64_t m, float* y, std::ve
       for (int64_t k = 0; k < gs; ++k) s += x[t * cols + g * gs + k];
       xgsum[t * G + g] = s;
     }
-  a.xgsum = xgsum.data();
+  a->xgsum = xgsum.data();
   if (w.bits == 4) {
     constexpr int64_t kB = 2 * S::kLanes;
     xperm.resize(static_cast<size_t>(m * cols));
@@ -353,7 +349,25 @@ Args Prepare(const WeightMatrix& w, const float* x, int64_t m, float* y, std::ve
           xperm[t * cols + b + k] = x[t * cols + b + 2 * k];
           xperm[t * cols + b + S::kLanes + k] = x[t * cols + b + 2 * k + 1];
         }
-    a.x = xperm.data();
+    a->x = xperm.data();
+  }
+}
+
+// Prepares the per-call inputs of one weight matrix in scratch owned by the calling thread
+// and reused across calls (steady-state decode allocates nothing): affine extras, and x
+// transposed for the tile path.
+template <class S>
+Args Prepare(const WeightMatrix& w, const float* x, int64_t m, float* y, std::vector<float>& xperm,
+             std::vector<float>& xgsum, std::vector<float>& xT) {
+  const int64_t cols = w.cols;
+  Args a{.w = &w, .x = x, .xgsum = nullptr, .m = m, .y = y, .params = nullptr, .xT = nullptr, .mp = 0};
+  if (w.quantized) PrepareAffine<S>(w, m, xperm, xgsum, &a);
+  if (UsesTile<S>(w, m)) {
+    a.mp = (m + S::kLanes - 1) / S::kLanes * S::kLanes;
+    xT.assign(static_cast<size_t>(cols * a.mp), 0.f);
+    for (int64_t t = 0; t < m; ++t)
+      for (int64_t k = 0; k < cols; ++k) xT[k * a.mp + t] = a.x[t * cols + k];
+    a.xT = xT.data();
   }
   return a;
 }
@@ -368,8 +382,7 @@ void Rows(const Args& shared, int64_t r0, int64_t r1) {
     a.params = params.data();
   }
   const WeightMatrix& w = *a.w;
-  const bool fused = a.m <= FusedMaxTokens<S>() && (!w.quantized || w.bits == 4 || w.bits == 8);
-  if (!fused) return TileRows<S>(a, r0, r1);
+  if (UsesTile<S>(w, a.m)) return TileRows<S>(a, r0, r1);
   if (w.quantized) {
     if (w.bits == 8) return FusedRows<S, AffineU8<S>, true>(a, r0, r1);
     return FusedRows<S, AffineU4<S>, true>(a, r0, r1);
@@ -387,15 +400,15 @@ void Rows(const Args& shared, int64_t r0, int64_t r1) {
 template <class S>
 void MatMulShared(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool) {
   if (m == 0) return;  // e.g. a step where no row samples
-  thread_local std::vector<std::vector<float>> xperm, xgsum;
+  thread_local std::vector<std::vector<float>> xperm, xgsum, xT;
   thread_local std::vector<Args> args;
   thread_local std::vector<int64_t> row_start;
-  if (static_cast<int>(xperm.size()) < n) xperm.resize(n), xgsum.resize(n);
+  if (static_cast<int>(xperm.size()) < n) xperm.resize(n), xgsum.resize(n), xT.resize(n);
   args.clear();
   row_start.assign(1, 0);
   int64_t max_cols = 1;
   for (int i = 0; i < n; ++i) {
-    args.push_back(Prepare<S>(*jobs[i].w, x, m, jobs[i].y, xperm[i], xgsum[i]));
+    args.push_back(Prepare<S>(*jobs[i].w, x, m, jobs[i].y, xperm[i], xgsum[i], xT[i]));
     row_start.push_back(row_start.back() + jobs[i].w->rows);
     max_cols = std::max(max_cols, jobs[i].w->cols);
   }

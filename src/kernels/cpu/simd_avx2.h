@@ -11,8 +11,9 @@ namespace vllm::cpu {
 
 struct Avx2 {
   static constexpr int kLanes = 8;
-  // Register budget (16 ymm): tile GEMM 2 rows x 4 tokens; fused GEMV up to 2 tokens per pass.
-  static constexpr int kTileRows = 2, kTileTokens = 4, kFusedTokens = 2;
+  // Register budget (16 ymm): tile GEMM 8 rows x 8 tokens (8 accumulators); fused GEMV up to
+  // 2 tokens per pass.
+  static constexpr int kTileRows = 8, kFusedTokens = 2;
   using F = __m256;
 
   static F Zero() { return _mm256_setzero_ps(); }

@@ -11,8 +11,9 @@ namespace vllm::cpu {
 
 struct Avx512 {
   static constexpr int kLanes = 16;
-  // Register budget (32 zmm): tile GEMM 4 rows x 4 tokens; fused GEMV up to 4 tokens per pass.
-  static constexpr int kTileRows = 4, kTileTokens = 4, kFusedTokens = 4;
+  // Register budget (32 zmm): tile GEMM 16 rows x 16 tokens (16 accumulators); fused GEMV up
+  // to 4 tokens per pass.
+  static constexpr int kTileRows = 16, kFusedTokens = 4;
   using F = __m512;
 
   static F Zero() { return _mm512_setzero_ps(); }
