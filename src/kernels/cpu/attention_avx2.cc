@@ -1,6 +1,11 @@
-// The Avx2 instantiation of attention_impl.h (compiled with the matching -m flags, see CMakeLists).
-#include "kernels/cpu/attention_impl.h"
+// The Avx2 instantiation of attention_impl.h. The shared headers come first, for the baseline
+// ISA (simd_prelude.h says why); the kernels after the target pragma.
+#include "kernels/cpu/simd_prelude.h"
 #include "kernels/cpu/attention_targets.h"
+
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,f16c")
+#include "kernels/cpu/attention_impl.h"
 #include "kernels/cpu/simd_avx2.h"
 
 namespace vllm::cpu {
@@ -11,3 +16,4 @@ bool PagedAttentionAvx2(const float* q, KvLayer cache, const BatchInputs& in, co
 }
 
 }  // namespace vllm::cpu
+#pragma GCC pop_options

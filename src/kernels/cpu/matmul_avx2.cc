@@ -1,6 +1,11 @@
-// The AVX2 instantiation of matmul_impl.h (compiled with -mavx2 -mfma -mf16c, see CMakeLists).
-#include "kernels/cpu/matmul_impl.h"
+// The Avx2 instantiation of matmul_impl.h. The shared headers come first, for the baseline
+// ISA (simd_prelude.h says why); the kernels after the target pragma.
+#include "kernels/cpu/simd_prelude.h"
 #include "kernels/cpu/matmul_targets.h"
+
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,f16c")
+#include "kernels/cpu/matmul_impl.h"
 #include "kernels/cpu/simd_avx2.h"
 
 namespace vllm::cpu {
@@ -10,3 +15,4 @@ void MatMulSharedAvx2(const MatMulJob* jobs, int n, const float* x, int64_t m, T
 }
 
 }  // namespace vllm::cpu
+#pragma GCC pop_options

@@ -1,6 +1,11 @@
-// The AVX-512 instantiation of matmul_impl.h (compiled with -mavx512f/bw/vl/dq, see CMakeLists).
-#include "kernels/cpu/matmul_impl.h"
+// The Avx512 instantiation of matmul_impl.h. The shared headers come first, for the baseline
+// ISA (simd_prelude.h says why); the kernels after the target pragma.
+#include "kernels/cpu/simd_prelude.h"
 #include "kernels/cpu/matmul_targets.h"
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c")
+#include "kernels/cpu/matmul_impl.h"
 #include "kernels/cpu/simd_avx512.h"
 
 namespace vllm::cpu {
@@ -10,3 +15,4 @@ void MatMulSharedAvx512(const MatMulJob* jobs, int n, const float* x, int64_t m,
 }
 
 }  // namespace vllm::cpu
+#pragma GCC pop_options

@@ -1,5 +1,5 @@
 // AVX2 + FMA + F16C vector traits for the templated kernels in *_impl.h. Included only by
-// *_avx2.cc, which CMake compiles with the matching -m flags (see simd_avx512.h).
+// *_avx2.cc after their target pragma (see simd_avx512.h).
 #pragma once
 
 #include <immintrin.h>

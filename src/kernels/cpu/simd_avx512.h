@@ -1,6 +1,6 @@
 // AVX-512 (F/BW/VL/DQ) vector traits for the templated kernels in *_impl.h. Included only by
-// *_avx512.cc, which CMake compiles with the matching -m flags (dispatch.h picks it at run
-// time), so no other translation unit ever sees these instructions.
+// *_avx512.cc after their target pragma (dispatch.h picks them at run time), so no other
+// code ever runs these instructions.
 #pragma once
 
 #include <immintrin.h>
