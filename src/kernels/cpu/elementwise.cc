@@ -2,6 +2,8 @@
 // (MLX_FORMAT.md §B0): no "+1" on the norm weight; non-traditional rotate-half pairs.
 #include <cmath>
 
+#include "kernels/cpu/dispatch.h"
+#include "kernels/cpu/elementwise_targets.h"
 #include "kernels/ops.h"
 
 namespace vllm::cpu {
@@ -36,6 +38,13 @@ void ApplyRope(float* x, const int32_t* positions, int64_t num_tokens, int64_t n
 }
 
 void SiluMul(const float* gate, const float* up, int64_t n, float* out) {
+#if defined(__x86_64__)
+  switch (ActiveSimdTarget()) {
+    case SimdTarget::kAvx512: return SiluMulAvx512(gate, up, n, out);
+    case SimdTarget::kAvx2: return SiluMulAvx2(gate, up, n, out);
+    default: break;
+  }
+#endif
   for (int64_t i = 0; i < n; ++i) {
     const float g = gate[i];
     out[i] = g / (1.0f + std::exp(-g)) * up[i];

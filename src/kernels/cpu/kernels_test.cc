@@ -231,6 +231,24 @@ TEST(KernelsTest, EmbeddingLookupGathersRows) {
   }
 }
 
+// Lengths around the vector widths; gates from -100 (exp(-g) overflows a float) to 30.
+TEST(KernelsTest, SiluMulEveryTarget) {
+  SimdTargets targets;
+  std::mt19937 rng(11);
+  for (int64_t n : {1, 7, 8, 15, 16, 17, 33, 1000}) {
+    auto gate = RandomFloats(n, rng, -100.f, 30.f), up = RandomFloats(n, rng);
+    gate[0] = -100.f;
+    const auto want = ref::SiluMul(gate, up);
+    for (cpu::SimdTarget target : targets.All()) {
+      cpu::SetSimdTarget(target);
+      std::vector<float> out(n);
+      cpu::SiluMul(gate.data(), up.data(), n, out.data());
+      for (int64_t i = 0; i < n; ++i)
+        ASSERT_NEAR(out[i], want[i], 1e-6 * (std::abs(want[i]) + 1e-3)) << cpu::SimdTargetName(target) << " n=" << n << " i=" << i;
+    }
+  }
+}
+
 TEST(KernelsTest, RmsNormAndRope) {
   std::mt19937 rng(5);
   for (int64_t dim : {2, 8, 62, 128}) {

@@ -46,6 +46,7 @@ struct Avx2 {
   static F LoadF16(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
   static F Mul(F a, F b) { return _mm256_mul_ps(a, b); }
   static F Sub(F a, F b) { return _mm256_sub_ps(a, b); }
+  static F Div(F a, F b) { return _mm256_div_ps(a, b); }
   static F Max(F a, F b) { return _mm256_max_ps(a, b); }
   static float ReduceMax(F v) {
     __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -53,10 +54,10 @@ struct Avx2 {
     m = _mm_max_ss(m, _mm_movehdup_ps(m));
     return _mm_cvtss_f32(m);
   }
-  // exp(x) for x <= 0; same method and accuracy as Avx512::Exp, with 2^n built from the
-  // exponent bits (n >= -126 after the clamp, so the result stays a normal float or ~0).
+  // exp(x); same method, clamp and accuracy as Avx512::Exp, with 2^n built from the exponent
+  // bits (-126 <= n <= 127 after the clamp).
   static F Exp(F x) {
-    x = _mm256_max_ps(x, _mm256_set1_ps(-87.0f));
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.0f)), _mm256_set1_ps(88.0f));
     const F n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
                                 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     F r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);

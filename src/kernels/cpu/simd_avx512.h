@@ -43,13 +43,14 @@ struct Avx512 {
   }
   static F Mul(F a, F b) { return _mm512_mul_ps(a, b); }
   static F Sub(F a, F b) { return _mm512_sub_ps(a, b); }
+  static F Div(F a, F b) { return _mm512_div_ps(a, b); }
   static F Max(F a, F b) { return _mm512_max_ps(a, b); }
   static float ReduceMax(F v) { return _mm512_reduce_max_ps(v); }
-  // exp(x) for x <= 0 as attention needs it: Cody-Waite range reduction x = n ln2 + r, degree-6
-  // Taylor polynomial on |r| <= ln2/2 (relative error ~2e-7), then p * 2^n. Inputs below
-  // -87 (including -inf) give ~0, never NaN.
+  // exp(x) with x clamped to [-87, 88], so no inf/NaN comes out and 2^n stays a normal float:
+  // Cody-Waite range reduction x = n ln2 + r, degree-6 Taylor polynomial on |r| <= ln2/2
+  // (relative error ~2e-7), then p * 2^n. -inf (attention's initial max) gives ~1e-38.
   static F Exp(F x) {
-    x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
+    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(88.0f));
     const F n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
                                      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     F r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);

@@ -60,6 +60,15 @@ std::vector<double> MatMulAbs(const WeightMatrix& w, const std::vector<float>& x
   return y;
 }
 
+std::vector<double> SiluMul(const std::vector<float>& gate, const std::vector<float>& up) {
+  std::vector<double> out(gate.size());
+  for (size_t i = 0; i < gate.size(); ++i) {
+    const double g = gate[i];
+    out[i] = g / (1.0 + std::exp(-g)) * up[i];
+  }
+  return out;
+}
+
 std::vector<double> RmsNorm(const std::vector<float>& x, const std::vector<float>& w, int64_t dim, double eps) {
   std::vector<double> y(x.size());
   for (size_t r = 0; r < x.size() / dim; ++r) {

@@ -18,6 +18,8 @@ std::vector<double> MatMul(const WeightMatrix& w, const std::vector<float>& x, i
 // Same product over |W| and |x|: the scale that f32 rounding error is proportional to.
 std::vector<double> MatMulAbs(const WeightMatrix& w, const std::vector<float>& x, int64_t m);
 
+// silu(gate) * up elementwise, in double.
+std::vector<double> SiluMul(const std::vector<float>& gate, const std::vector<float>& up);
 std::vector<double> RmsNorm(const std::vector<float>& x, const std::vector<float>& w, int64_t dim, double eps);
 
 // x[t, heads, head_dim] rotated by positions, rotate-half layout, angles in double.
