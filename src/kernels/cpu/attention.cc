@@ -117,6 +117,7 @@ void PagedAttention(const float* q, KvLayer cache, const BatchInputs& in, const 
 #if defined(__x86_64__)
   switch (ActiveSimdTarget()) {
     case SimdTarget::kAvx512:
+    case SimdTarget::kAvx512Vnni:
       if (PagedAttentionAvx512(q, cache, in, s, out, pool)) return;
       break;
     case SimdTarget::kAvx2:

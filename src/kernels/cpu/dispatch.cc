@@ -9,6 +9,9 @@ namespace vllm::cpu {
 
 namespace {
 
+constexpr SimdTarget kAllTargets[] = {SimdTarget::kScalar, SimdTarget::kAvx2, SimdTarget::kAvx512,
+                                      SimdTarget::kAvx512Vnni};
+
 bool Supports(SimdTarget t) {
   switch (t) {
     case SimdTarget::kScalar:
@@ -21,6 +24,8 @@ bool Supports(SimdTarget t) {
       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
              Supports(SimdTarget::kAvx2);
+    case SimdTarget::kAvx512Vnni:
+      return __builtin_cpu_supports("avx512vnni") && Supports(SimdTarget::kAvx512);
 #endif
     default:
       return false;
@@ -32,7 +37,7 @@ SimdTarget Best() {
   for (SimdTarget t : SupportedSimdTargets()) best = t;
   if (const char* env = std::getenv("VLLM_CPP_SIMD")) {
     SimdTarget forced;
-    CHECK(ParseSimdTarget(env, &forced)) << "VLLM_CPP_SIMD=" << env << ": expected scalar, avx2 or avx512";
+    CHECK(ParseSimdTarget(env, &forced)) << "VLLM_CPP_SIMD=" << env << ": expected scalar, avx2, avx512 or avx512vnni";
     CHECK(Supports(forced)) << "VLLM_CPP_SIMD=" << env << ": this CPU does not support it";
     best = forced;
   }
@@ -48,7 +53,7 @@ std::atomic<int>& Active() {
 
 std::vector<SimdTarget> SupportedSimdTargets() {
   std::vector<SimdTarget> out;
-  for (SimdTarget t : {SimdTarget::kScalar, SimdTarget::kAvx2, SimdTarget::kAvx512})
+  for (SimdTarget t : kAllTargets)
     if (Supports(t)) out.push_back(t);
   return out;
 }
@@ -65,12 +70,13 @@ std::string_view SimdTargetName(SimdTarget t) {
     case SimdTarget::kScalar: return "scalar";
     case SimdTarget::kAvx2: return "avx2";
     case SimdTarget::kAvx512: return "avx512";
+    case SimdTarget::kAvx512Vnni: return "avx512vnni";
   }
   return "unknown";
 }
 
 bool ParseSimdTarget(std::string_view name, SimdTarget* out) {
-  for (SimdTarget t : {SimdTarget::kScalar, SimdTarget::kAvx2, SimdTarget::kAvx512})
+  for (SimdTarget t : kAllTargets)
     if (name == SimdTargetName(t)) {
       *out = t;
       return true;

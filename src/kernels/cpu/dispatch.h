@@ -13,13 +13,14 @@ enum class SimdTarget {
   kScalar = 0,  // portable C++ (auto-vectorised by the compiler for the build's -march)
   kAvx2 = 1,    // AVX2 + FMA + F16C
   kAvx512 = 2,  // AVX-512 F/BW/VL/DQ
+  kAvx512Vnni = 3,  // + VNNI: prefill / batch GEMM on 16-bit activations (matmul_vnni_impl.h)
 };
 
 // What this CPU supports, best first order irrelevant; always contains kScalar.
 std::vector<SimdTarget> SupportedSimdTargets();
 
 // The target kernels use: the best supported one, or the one forced by SetSimdTarget or the
-// VLLM_CPP_SIMD environment variable (scalar|avx2|avx512; for tests and A/B benchmarks).
+// VLLM_CPP_SIMD environment variable (scalar|avx2|avx512|avx512vnni; for tests and A/B benchmarks).
 SimdTarget ActiveSimdTarget();
 
 // Forces a target (must be supported). Not thread-safe against running kernels: call between

@@ -40,7 +40,8 @@ void ApplyRope(float* x, const int32_t* positions, int64_t num_tokens, int64_t n
 void SiluMul(const float* gate, const float* up, int64_t n, float* out) {
 #if defined(__x86_64__)
   switch (ActiveSimdTarget()) {
-    case SimdTarget::kAvx512: return SiluMulAvx512(gate, up, n, out);
+    case SimdTarget::kAvx512:
+    case SimdTarget::kAvx512Vnni: return SiluMulAvx512(gate, up, n, out);
     case SimdTarget::kAvx2: return SiluMulAvx2(gate, up, n, out);
     default: break;
   }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "kernels/cpu/dequant.h"
+#include "kernels/cpu/matmul_vnni_impl.h"
 #include "kernels/ops.h"
 #include "model/weight_matrix.h"
 #include "util/check.h"
@@ -36,6 +37,7 @@ struct Args {
   float* params;       // per-thread scratch for one row's widened group params (set by Rows)
   const float* xT;     // tile path: x transposed, [cols, mp] (tokens padded with zeros)
   int64_t mp;          // m rounded up to the vector width
+  const VnniX* vx;     // VNNI tile path (S::kVnni, affine W): x as int16, see matmul_vnni_impl.h
 };
 
 // ---- fused path -------------------------------------------------------------------------
@@ -358,9 +360,18 @@ void PrepareAffine(const WeightMatrix& w, int64_t m, std::vector<float>& xperm, 
 // transposed for the tile path.
 template <class S>
 Args Prepare(const WeightMatrix& w, const float* x, int64_t m, float* y, std::vector<float>& xperm,
-             std::vector<float>& xgsum, std::vector<float>& xT) {
+             std::vector<float>& xgsum, std::vector<float>& xT, VnniX& vx) {
   const int64_t cols = w.cols;
-  Args a{.w = &w, .x = x, .xgsum = nullptr, .m = m, .y = y, .params = nullptr, .xT = nullptr, .mp = 0};
+  Args a{.w = &w, .x = x, .xgsum = nullptr, .m = m, .y = y, .params = nullptr, .xT = nullptr, .mp = 0,
+         .vx = nullptr};
+  if constexpr (S::kVnni) {
+    if (w.quantized && UsesTile<S>(w, m)) {
+      a.mp = (m + 15) / 16 * 16;
+      QuantizeX16<S>(x, m, a.mp, cols, w.group_size, &vx);
+      a.vx = &vx;
+      return a;
+    }
+  }
   if (w.quantized) PrepareAffine<S>(w, m, xperm, xgsum, &a);
   if (UsesTile<S>(w, m)) {
     a.mp = (m + S::kLanes - 1) / S::kLanes * S::kLanes;
@@ -382,6 +393,9 @@ void Rows(const Args& shared, int64_t r0, int64_t r1) {
     a.params = params.data();
   }
   const WeightMatrix& w = *a.w;
+  if constexpr (S::kVnni) {
+    if (a.vx) return VnniTileRows<S>(w, *a.vx, a.m, a.mp, a.y, r0, r1);
+  }
   if (UsesTile<S>(w, a.m)) return TileRows<S>(a, r0, r1);
   if (w.quantized) {
     if (w.bits == 8) return FusedRows<S, AffineU8<S>, true>(a, r0, r1);
@@ -401,14 +415,15 @@ template <class S>
 void MatMulShared(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool) {
   if (m == 0) return;  // e.g. a step where no row samples
   thread_local std::vector<std::vector<float>> xperm, xgsum, xT;
+  thread_local std::vector<VnniX> vx;
   thread_local std::vector<Args> args;
   thread_local std::vector<int64_t> row_start;
-  if (static_cast<int>(xperm.size()) < n) xperm.resize(n), xgsum.resize(n), xT.resize(n);
+  if (static_cast<int>(xperm.size()) < n) xperm.resize(n), xgsum.resize(n), xT.resize(n), vx.resize(n);
   args.clear();
   row_start.assign(1, 0);
   int64_t max_cols = 1;
   for (int i = 0; i < n; ++i) {
-    args.push_back(Prepare<S>(*jobs[i].w, x, m, jobs[i].y, xperm[i], xgsum[i], xT[i]));
+    args.push_back(Prepare<S>(*jobs[i].w, x, m, jobs[i].y, xperm[i], xgsum[i], xT[i], vx[i]));
     row_start.push_back(row_start.back() + jobs[i].w->rows);
     max_cols = std::max(max_cols, jobs[i].w->cols);
   }

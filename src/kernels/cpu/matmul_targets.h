@@ -14,6 +14,7 @@ void MatMulScalar(const WeightMatrix& w, const float* x, int64_t m, float* y, Th
 #if defined(__x86_64__)
 void MatMulSharedAvx2(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool);
 void MatMulSharedAvx512(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool);
+void MatMulSharedAvx512Vnni(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool);
 #endif
 
 }  // namespace vllm::cpu

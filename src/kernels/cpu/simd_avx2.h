@@ -13,6 +13,7 @@ struct Avx2 {
   static constexpr int kLanes = 8;
   // Register budget (16 ymm): tile GEMM 8 rows x 8 tokens (8 accumulators); fused GEMV up to
   // 2 tokens per pass.
+  static constexpr bool kVnni = false;  // 16-bit-activation tile GEMM (matmul_vnni_impl.h)
   static constexpr int kTileRows = 8, kFusedTokens = 2;
   using F = __m256;
 

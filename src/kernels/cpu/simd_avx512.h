@@ -13,6 +13,7 @@ struct Avx512 {
   static constexpr int kLanes = 16;
   // Register budget (32 zmm): tile GEMM 16 rows x 16 tokens (16 accumulators); fused GEMV up
   // to 4 tokens per pass.
+  static constexpr bool kVnni = false;  // 16-bit-activation tile GEMM (matmul_vnni_impl.h)
   static constexpr int kTileRows = 16, kFusedTokens = 4;
   using F = __m512;
 
@@ -64,6 +65,12 @@ struct Avx512 {
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.f));
     return _mm512_scalef_ps(p, n);
   }
+};
+
+// AVX-512 plus VNNI: the same kernels, except that the tile GEMM of affine weights runs on
+// 16-bit activations with vpdpwssd (matmul_vnni_impl.h). Used only by *_avx512vnni.cc.
+struct Avx512Vnni : Avx512 {
+  static constexpr bool kVnni = true;
 };
 
 }  // namespace vllm::cpu

@@ -1,0 +1,19 @@
+// The AVX-512 VNNI instantiation of matmul_impl.h: the AVX-512 kernels, with the tile GEMM of
+// affine weights on 16-bit activations (matmul_vnni_impl.h). Shared headers first, for the
+// baseline ISA (simd_prelude.h says why); the kernels after the target pragma.
+#include "kernels/cpu/simd_prelude.h"
+#include "kernels/cpu/matmul_targets.h"
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")
+#include "kernels/cpu/matmul_impl.h"
+#include "kernels/cpu/simd_avx512.h"
+
+namespace vllm::cpu {
+
+void MatMulSharedAvx512Vnni(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool) {
+  simd::MatMulShared<Avx512Vnni>(jobs, n, x, m, pool);
+}
+
+}  // namespace vllm::cpu
+#pragma GCC pop_options
