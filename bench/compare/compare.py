@@ -211,8 +211,9 @@ def render(report: dict) -> str:
     hw = report["hardware"]
     lines = [
         f"Hardware: {hw['cpu']}, {hw['physical_cores']} physical cores ({hw['logical_cpus']} logical), "
-        f"read bandwidth {hw['read_bw_1t_gbs']:.1f} GB/s (1 thread) / {hw['read_bw_gbs']:.1f} GB/s "
-        f"({hw['threads']} threads) [numpy sum over 1 GiB f32, best of 5]; "
+        f"read bandwidth {hw['read_bw_1t_gbs']:.1f} GB/s (1 thread)"
+        + (f" / {hw['read_bw_gbs']:.1f} GB/s ({hw['threads']} threads)" if hw["threads"] > 1 else "")
+        + " [numpy sum over 1 GiB f32, best of 5]; "
         f"load average before/after: {hw['loadavg_before']} / {hw['loadavg_after']}",
         f"Run: {report['threads']} threads for every engine, greedy, EOS ignored, {report['workload']} "
         f"(TTFT/prefill/decode picked independently); decode floor = weight bytes per token / "
