@@ -31,7 +31,7 @@ int RunBenchOverhead(int argc, char** argv) {
   app.add_option("--running", running, "Concurrent decoding sequences")->capture_default_str();
   app.add_option("--steps", steps, "Bookkeeping steps to time")->capture_default_str();
   app.add_option("--prompt-len", prompt_len, "Prompt tokens per sequence")->capture_default_str();
-  app.add_option("--threads", threads, "Model threads (0: all cores)")->capture_default_str();
+  app.add_option("--threads", threads, "Model threads (0: one per physical core)")->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

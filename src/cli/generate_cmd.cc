@@ -162,7 +162,7 @@ int RunGenerate(int argc, char** argv) {
   app.add_flag("--ignore-eos", a.ignore_eos, "Keep generating past EOS");
   app.add_flag("--json", a.json, "Print one JSON object instead of streaming text");
   app.add_option("--load-format", a.load_format, "auto | safetensors | dummy")->capture_default_str();
-  app.add_option("--threads", a.threads, "Worker threads (0: all cores)")->capture_default_str();
+  app.add_option("--threads", a.threads, "Worker threads (0: one per physical core)")->capture_default_str();
   app.add_option("--block-size", a.block_size, "KV cache block size")->capture_default_str();
   app.add_option("--kv-cache-dtype", a.kv_cache_dtype, "auto (bf16) | bf16 | f16 | f32")->capture_default_str();
   app.add_option("--dump-logits", a.dump_logits, "Write prompt logits at --dump-positions to this .npy");

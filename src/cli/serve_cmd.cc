@@ -237,7 +237,7 @@ int RunServe(int argc, char** argv) {
   app.add_option("--default-top-k", a.default_top_k, "top_k of requests that give none");
   app.add_option("--default-chat-template-kwargs", a.default_chat_template_kwargs,
                  "JSON object of chat-template variables, e.g. '{\"enable_thinking\": false}'");
-  app.add_option("--threads", a.threads, "Compute threads (0: all cores)")->capture_default_str();
+  app.add_option("--threads", a.threads, "Compute threads (0: one per physical core)")->capture_default_str();
   app.add_option("--load-format", a.load_format, "auto | safetensors | dummy (random weights)")->capture_default_str();
   app.add_option("--max-body-size", c.max_body_bytes, "Largest request body in bytes (413 beyond)")->capture_default_str();
   app.add_option("--max-waiting-requests", c.max_waiting_requests, "Waiting-queue depth beyond which requests get 503")
