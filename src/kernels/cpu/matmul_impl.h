@@ -42,6 +42,8 @@ struct Args {
 
 // ---- fused path -------------------------------------------------------------------------
 
+constexpr int64_t kPrefetchRows = 4;
+
 // Chunk loaders: kChunk codes of one row starting at code c, as kChunk/kLanes vectors in the
 // order x is laid out.
 template <class S>
@@ -77,6 +79,25 @@ struct DenseF16 {
   static float Scalar(const void* row, int64_t c) { return F16ToF32(static_cast<const uint16_t*>(row)[c]); }
 };
 
+// Row r's scales and biases as f32, kLanes at a time (GroupParams in weight_matrix.h is the
+// scalar equivalent).
+template <class S>
+void WidenGroupParams(const WeightMatrix& w, int64_t r, float* scales, float* biases) {
+  const int64_t G = w.groups_per_row(), off = r * G, full = G / S::kLanes * S::kLanes;
+  if (w.scale_dtype == DType::kF32 || full == 0) return GroupParams(w, r, scales, biases);
+  const uint16_t* s16 = w.scales.data<uint16_t>() + off;
+  const uint16_t* b16 = w.biases.data<uint16_t>() + off;
+  const bool bf16 = w.scale_dtype == DType::kBF16;
+  for (int64_t g = 0; g < full; g += S::kLanes) {
+    S::Store(scales + g, bf16 ? S::LoadBf16(s16 + g) : S::LoadF16(s16 + g));
+    S::Store(biases + g, bf16 ? S::LoadBf16(b16 + g) : S::LoadF16(b16 + g));
+  }
+  for (int64_t g = full; g < G; ++g) {
+    scales[g] = bf16 ? Bf16ToF32(s16[g]) : F16ToF32(s16[g]);
+    biases[g] = bf16 ? Bf16ToF32(b16[g]) : F16ToF32(b16[g]);
+  }
+}
+
 // R rows starting at r, TM tokens starting at t0, affine weights.
 template <class S, class L, int R, int TM>
 void FusedAffineBlock(const Args& a, int64_t r, int64_t t0) {
@@ -86,13 +107,15 @@ void FusedAffineBlock(const Args& a, int64_t r, int64_t t0) {
   const int64_t cols = w.cols, G = w.groups_per_row(), gs = w.group_size;
   const int64_t row_bytes = cols * w.bits / 8;
   const uint8_t* rows[R];
-  // Group params widened per row into the caller's scratch: [R][scales G, biases G].
+  // Group params widened per row into the caller's scratch ([R][scales G, biases G]) with
+  // vector conversions: with 1024-column rows a scalar widening pass, a scalar bias sum and a
+  // horizontal reduction per row cost about as much as the row's own FMAs.
   const float* sc[R];
   const float* bi[R];
   for (int i = 0; i < R; ++i) {
     rows[i] = w.data.data<uint8_t>() + (r + i) * row_bytes;
     float* p = a.params + 2 * G * i;
-    GroupParams(w, r + i, p, p + G);
+    WidenGroupParams<S>(w, r + i, p, p + G);
     sc[i] = p;
     bi[i] = p + G;
   }
@@ -101,9 +124,6 @@ void FusedAffineBlock(const Args& a, int64_t r, int64_t t0) {
   F acc[R][TM];
   for (auto& ai : acc)
     for (auto& v : ai) v = S::Zero();
-  // The bias term sum_g b_g * xsum_g rides along in scalar registers; out-of-order execution
-  // overlaps it with the vector work (a separate reduction after the loop cost ~1/3 of the row).
-  float bacc[R][TM] = {};
   // With few tokens, P partial sums per group give the FMA pipes independent chains.
   constexpr int P = R * TM >= 4 ? 1 : 2;
   for (int64_t g = 0; g < G; ++g) {
@@ -131,14 +151,21 @@ void FusedAffineBlock(const Args& a, int64_t r, int64_t t0) {
         F sum = gacc[i][j][0];
         for (int q = 1; q < P; ++q) sum = S::Add(sum, gacc[i][j][q]);
         acc[i][j] = S::Fma(s, sum, acc[i][j]);
-        bacc[i][j] += bi[i][g] * a.xgsum[(t0 + j) * G + g];
       }
     }
   }
+  // The bias term sum_g b_g * xsum_g as a vector dot over groups, folded into the same
+  // accumulator so each output needs one horizontal reduction.
+  const int64_t gfull = G / S::kLanes * S::kLanes;
   const float* bias = w.has_bias() ? w.bias.data<float>() : nullptr;
   for (int i = 0; i < R; ++i)
-    for (int j = 0; j < TM; ++j)
-      a.y[(t0 + j) * w.rows + r + i] = S::ReduceAdd(acc[i][j]) + bacc[i][j] + (bias ? bias[r + i] : 0.f);
+    for (int j = 0; j < TM; ++j) {
+      const float* xs = a.xgsum + (t0 + j) * G;
+      for (int64_t g = 0; g < gfull; g += S::kLanes) acc[i][j] = S::Fma(S::Load(bi[i] + g), S::Load(xs + g), acc[i][j]);
+      float tail = 0.f;
+      for (int64_t g = gfull; g < G; ++g) tail += bi[i][g] * xs[g];
+      a.y[(t0 + j) * w.rows + r + i] = S::ReduceAdd(acc[i][j]) + tail + (bias ? bias[r + i] : 0.f);
+    }
 }
 
 template <class S, class L, int R, int TM>
@@ -211,7 +238,18 @@ void FusedRowsAllTokens(const Args& a, int64_t r) {
 // by defeating the hardware prefetchers.
 template <class S, class L, bool kAffine>
 void FusedRows(const Args& a, int64_t r0, int64_t r1) {
-  for (int64_t r = r0; r < r1; ++r) FusedRowsAllTokens<S, L, kAffine, 1>(a, r);
+  const WeightMatrix& w = *a.w;
+  const int64_t row_bytes = w.quantized ? w.cols * w.bits / 8 : w.cols * static_cast<int64_t>(DTypeSize(w.dtype));
+  const char* base = w.data.data<char>();
+  for (int64_t r = r0; r < r1; ++r) {
+    // Software prefetch kPrefetchRows ahead: short rows end before the hardware prefetcher
+    // has ramped up on the next one.
+    if (r + kPrefetchRows < r1) {
+      const char* next = base + (r + kPrefetchRows) * row_bytes;
+      for (int64_t off = 0; off < row_bytes; off += 64) _mm_prefetch(next + off, _MM_HINT_T0);
+    }
+    FusedRowsAllTokens<S, L, kAffine, 1>(a, r);
+  }
 }
 
 // ---- tile path ---------------------------------------------------------------------------
