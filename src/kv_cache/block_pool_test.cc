@@ -92,6 +92,9 @@ TEST(BlockPoolTest, AllocationAndReferenceCounters) {
   ASSERT_TRUE(pool.Allocate(3, &a));
   EXPECT_FALSE(pool.Allocate(2, &b));
   EXPECT_EQ(pool.stats().allocations, 3);
+  const std::vector<int32_t> t0 = {1, 2}, t1 = {3, 4};
+  pool.Cache(a[0], 11, 0, 0, t0);
+  pool.Cache(a[1], 12, 0, 0, t1);
   pool.Touch(a[0]);
   pool.Touch(a[0]);
   pool.Touch(a[1]);
