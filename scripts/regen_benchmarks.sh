@@ -41,7 +41,7 @@ if (( FULL )); then
 else
   BENCH=(--prompts 3 --max-tokens 8)
   BATCH=(--requests 5 --max-tokens 8)
-  PAGED=(--requests 2 --max-tokens 8 --scenario-scale 0.2)
+  PAGED=(--requests 4 --max-tokens 4 --scenario-scale 0.2)
 fi
 
 LOG="$OUT/commands.log"

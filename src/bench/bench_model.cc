@@ -60,6 +60,11 @@ Result<BenchModel> BenchModel::Load(const ModelArgs& args, int64_t max_num_token
   bm.max_num_tokens_ = max_num_tokens;
   ASSIGN_OR_RETURN(bm.kv_dtype_, ParseKvCacheDtype(args.kv_cache_dtype));
   ASSIGN_OR_RETURN(bm.source_, ResolveModelSource(args.model, args.load_format));
+  // Before the tokenizer: a preset of an unimplemented architecture may ship none, and "not
+  // supported yet" is the error that matters.
+  if (!IsArchitectureSupported(bm.source_.config.model_type))
+    return Unimplemented("model '" + args.model + "': architecture '" + bm.source_.config.model_type +
+                         "' is not supported yet (`vllm-cpp models` lists what runs)");
   if (bm.source_.tokenizer_dir.empty())
     return NotFound("model '" + args.model + "' has no tokenizer.json: the benchmarks encode fixed prompt texts");
   ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tok, Tokenizer::FromDirectory(bm.source_.tokenizer_dir));
