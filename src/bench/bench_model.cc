@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "util/cpu_info.h"
+
 namespace vllm::bench {
 
 namespace {
@@ -69,7 +71,7 @@ Result<BenchModel> BenchModel::Load(const ModelArgs& args, int64_t max_num_token
     return NotFound("model '" + args.model + "' has no tokenizer.json: the benchmarks encode fixed prompt texts");
   ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tok, Tokenizer::FromDirectory(bm.source_.tokenizer_dir));
   bm.tokenizer_ = std::move(tok);
-  const int threads = args.threads > 0 ? args.threads : DefaultComputeThreads();
+  const int threads = args.threads > 0 ? args.threads : std::max(1, PhysicalCoreCount());
   bm.hardware_ = DetectHardware(threads);
   const auto t0 = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(std::unique_ptr<Model> model,
