@@ -7,9 +7,8 @@
 #   scripts/regen_benchmarks.sh [--full] [OUT_DIR]     (default OUT_DIR: bench-results/<date>)
 #
 # Default ("quick") settings are cut down so the whole run stays under ~15 minutes on a 2-core
-# CPU with today's kernels; --full uses the seed's settings (5 prompts x 256 tokens, batches
-# of 64 tokens, 20 paged-cache requests of 50 tokens, full-size scenarios): about an hour on
-# such a machine. Environment: VLLM_CPP_BIN (default build/vllm-cpp), VLLM_CPP_THREADS
+# CPU with today's kernels (~10 min measured); --full uses the seed's settings (5 prompts x 256
+# tokens, batches of 64 tokens, 20 paged-cache requests of 50 tokens, full-size scenarios). Environment: VLLM_CPP_BIN (default build/vllm-cpp), VLLM_CPP_THREADS
 # (default: the binary's default, the physical cores).
 set -uo pipefail
 
@@ -39,9 +38,9 @@ if (( FULL )); then
   BATCH=(--requests 5 --max-tokens 64)
   PAGED=()
 else
-  BENCH=(--prompts 3 --max-tokens 8)
-  BATCH=(--requests 5 --max-tokens 8)
-  PAGED=(--requests 4 --max-tokens 4 --scenario-scale 0.2)
+  BENCH=(--prompts 5 --max-tokens 32)
+  BATCH=(--requests 5 --max-tokens 32)
+  PAGED=(--requests 10 --max-tokens 8 --scenario-scale 0.5)
 fi
 
 LOG="$OUT/commands.log"
