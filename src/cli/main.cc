@@ -20,19 +20,30 @@ const Command kCommands[] = {
     {"serve", vllm::cli::RunServe, "OpenAI- and Anthropic-compatible HTTP server"},
     {"models", vllm::cli::RunModels, "list the built-in model presets"},
     {"tokenize", vllm::cli::RunTokenizeCommand, "encode / decode / chat-render through a tokenizer"},
+    {"bench", vllm::cli::RunBench, "single-stream generation benchmark (also installed as vllm-cpp-bench)"},
+    {"bench-batching", vllm::cli::RunBenchBatching, "one request vs N concurrent requests (continuous batching)"},
+    {"bench-prefix-cache", vllm::cli::RunBenchPrefixCache, "prefix-cache hits and misses, steps 1a-1d"},
+    {"bench-paged-cache", vllm::cli::RunBenchPagedCache, "shared system prompt with and without prefix sharing"},
     {"bench-overhead", vllm::cli::RunBenchOverhead, "per-step scheduler bookkeeping vs the decode step"},
     {"bench-detok", vllm::cli::RunBenchDetokCommand, "streaming vs naive detokenizer benchmark"},
 };
 
 void Usage(FILE* f) {
   std::fprintf(f, "usage: vllm-cpp <command> [options]\n\ncommands:\n");
-  for (const auto& c : kCommands) std::fprintf(f, "  %-12s %s\n", c.name, c.help);
+  for (const auto& c : kCommands) std::fprintf(f, "  %-18s %s\n", c.name, c.help);
   std::fprintf(f, "\n`vllm-cpp <command> --help` for a command's options.\n");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Installed under a second name (a symlink made by the build): `vllm-cpp-bench --model M`
+  // is `vllm-cpp bench --model M`, so the seed's `vllm-mlx-bench` command line carries over.
+  if (argc >= 1) {
+    const char* base = std::strrchr(argv[0], '/');
+    base = base ? base + 1 : argv[0];
+    if (!std::strcmp(base, "vllm-cpp-bench")) return vllm::cli::RunBench(argc, argv);
+  }
   if (argc < 2) {
     Usage(stderr);
     return 2;

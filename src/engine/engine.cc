@@ -335,6 +335,8 @@ void Engine::PublishStats() {
   s.kv_blocks_used = pool.NumUsedBlocks();
   s.kv_blocks_cached = pool.NumCachedBlocks();
   s.kv_blocks_shared = pool.NumSharedBlocks();
+  s.kv_block_refs = pool.NumBlockRefs();
+  s.kv_blocks_allocated = pool.stats().allocations;
   s.block_size = pool.block_size();
   s.prefix = kv_.stats();
   s.evictions = pool.stats().evictions;

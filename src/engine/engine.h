@@ -59,6 +59,8 @@ struct EngineStats {
   int32_t kv_blocks_used = 0;
   int32_t kv_blocks_cached = 0;
   int32_t kv_blocks_shared = 0;
+  int64_t kv_block_refs = 0;        // block-table entries of live sequences (no sharing: = used)
+  int64_t kv_blocks_allocated = 0;  // cumulative fresh blocks handed out (prefix hits excluded)
   int32_t block_size = 0;
   PrefixCacheStats prefix;
   int64_t evictions = 0;

@@ -63,6 +63,7 @@ bool BlockPool::Allocate(int32_t n, std::vector<int32_t>* out) {
     blocks_[id].ref_count = 1;
     out->push_back(id);
   }
+  stats_.allocations += n;
   return true;
 }
 
@@ -127,6 +128,12 @@ int32_t BlockPool::NumCachedBlocks() const {
 int32_t BlockPool::NumSharedBlocks() const {
   int32_t n = 0;
   for (const auto& b : blocks_) n += b.ref_count > 1;
+  return n;
+}
+
+int64_t BlockPool::NumBlockRefs() const {
+  int64_t n = 0;
+  for (const auto& b : blocks_) n += b.ref_count;
   return n;
 }
 

@@ -23,7 +23,8 @@
 namespace vllm {
 
 struct BlockPoolStats {
-  int64_t evictions = 0;  // cached blocks reclaimed for new allocations
+  int64_t evictions = 0;   // cached blocks reclaimed for new allocations
+  int64_t allocations = 0; // blocks handed out by Allocate (fresh KV to write; hits not counted)
 };
 
 class BlockPool {
@@ -37,6 +38,9 @@ class BlockPool {
   int32_t NumUsedBlocks() const { return num_blocks_ - NumFreeBlocks(); }
   int32_t NumCachedBlocks() const;  // blocks (free or in use) currently holding a cache entry
   int32_t NumSharedBlocks() const;  // blocks with ref_count > 1
+  // Sum of ref counts = entries in all block tables: the blocks the live sequences would hold
+  // without prefix sharing (benchmarks compare it with NumUsedBlocks).
+  int64_t NumBlockRefs() const;
   int32_t RefCount(int32_t id) const { return blocks_[id].ref_count; }
   bool IsCached(int32_t id) const { return blocks_[id].generation != 0; }
   uint64_t Generation(int32_t id) const { return blocks_[id].generation; }
