@@ -7,5 +7,6 @@ int RunGenerate(int argc, char** argv);
 int RunModels(int argc, char** argv);
 int RunServe(int argc, char** argv);
 int RunBenchOverhead(int argc, char** argv);
+int RunBenchServe(int argc, char** argv);
 
 }  // namespace vllm::cli

@@ -21,6 +21,7 @@ const Command kCommands[] = {
     {"models", vllm::cli::RunModels, "list the built-in model presets"},
     {"tokenize", vllm::cli::RunTokenizeCommand, "encode / decode / chat-render through a tokenizer"},
     {"bench-overhead", vllm::cli::RunBenchOverhead, "per-step scheduler bookkeeping vs the decode step"},
+    {"bench-serve", vllm::cli::RunBenchServe, "HTTP load generator over the OpenAI streaming API"},
     {"bench-detok", vllm::cli::RunBenchDetokCommand, "streaming vs naive detokenizer benchmark"},
 };
 
