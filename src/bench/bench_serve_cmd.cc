@@ -2,9 +2,9 @@
 //  [--max-tokens 256] [--repetitions 3] [--format table|json|csv] [--output F]`:
 // an HTTP load generator over the OpenAI streaming chat API, for any OpenAI-compatible
 // server (issue #6 item 5). Per configuration (concurrency x prompt set) it sends
-// repetitions x max(concurrency, prompts in the set) requests through `concurrency` closed-
-// loop workers and reports latency percentiles, throughput, errors and the prefix-cache
-// counters' deltas from the server's /metrics. docs/bench_serve.md has the definitions.
+// RequestsPerConfiguration() requests through `concurrency` closed-loop workers and reports
+// latency percentiles, throughput, errors and the prefix-cache counters' deltas from the
+// server's /metrics. docs/bench_serve.md has the definitions.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
@@ -47,6 +47,14 @@ Result<std::vector<int>> ParseConcurrency(const std::string& arg) {
   }
 }
 
+// Whole waves of `concurrency` requests that cover every prompt at least once, per repetition:
+// a partial last wave would leave a few requests running alone at the end and understate the
+// throughput of the concurrency asked for. E.g. 5 prompts at concurrency 4: 2 waves, 8 requests.
+int RequestsPerConfiguration(int concurrency, int num_prompts, int repetitions) {
+  const int waves = (num_prompts + concurrency - 1) / concurrency;
+  return repetitions * waves * concurrency;
+}
+
 // The prefix-cache counters now, or nullopt when the server exports none ("n/a").
 std::optional<PrefixCacheCounters> ScrapePrefixCache(const ServerUrl& url, const ClientOptions& opts) {
   auto text = FetchMetricsText(url, opts);
@@ -82,7 +90,7 @@ int RunBenchServe(int argc, char** argv) {
   app.add_option("--max-tokens", max_tokens, "max_tokens of every request")->capture_default_str()
       ->check(CLI::Range(1, 1 << 20));
   app.add_option("--repetitions", repetitions,
-                 "Rounds per configuration: it sends repetitions x max(concurrency, prompts) requests")
+                 "Rounds per configuration; each round sends whole waves of --concurrency requests that cover every prompt")
       ->capture_default_str()->check(CLI::Range(1, 100000));
   app.add_option("--temperature", temperature, "Sampling temperature")->capture_default_str()
       ->check(CLI::Range(0.0, 2.0));
@@ -138,7 +146,7 @@ int RunBenchServe(int argc, char** argv) {
   }
   for (const int c : concurrency.value()) {
     for (const PromptSet& set : sets.value()) {
-      const int n = repetitions * std::max<int>(c, static_cast<int>(set.prompts.size()));
+      const int n = RequestsPerConfiguration(c, static_cast<int>(set.prompts.size()), repetitions);
       Progress progress(Fmt("bench-serve: concurrency %d, %s prompts", c, set.name.c_str()), n);
       const auto before = ScrapePrefixCache(url.value(), opts);
       LoadRun run = RunLoad(url.value(), opts, {.concurrency = c, .num_requests = n, .prompts = set.prompts,

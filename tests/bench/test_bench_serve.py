@@ -91,7 +91,8 @@ def test_zero_errors_at_1_4_16(real_run):
     assert [c["concurrency"] for c in configs] == [1, 4, 16]
     for c in configs:
         assert c["prompt_set"] == "short"
-        assert c["num_requests"] == max(c["concurrency"], NUM_SHORT_PROMPTS)
+        waves = -(-NUM_SHORT_PROMPTS // c["concurrency"])  # whole waves covering every prompt
+        assert c["num_requests"] == waves * c["concurrency"]
         assert c["num_errors"] == 0 and c["num_ok"] == c["num_requests"], c["errors"]
         assert sum(c["errors"].values()) == 0
         assert len(c["requests"]) == c["num_requests"]
