@@ -68,6 +68,39 @@ std::string Render(const ServeReport& r, const std::string& format) {
   return ReportToTables(r);
 }
 
+// One configuration: the load itself between two /metrics scrapes.
+ConfigResult RunConfiguration(const ServerUrl& url, const ClientOptions& opts, int concurrency, const PromptSet& set,
+                              const ChatStreamRequest& base, int repetitions) {
+  const int num_prompts = static_cast<int>(set.prompts.size());
+  const int n = RequestsPerConfiguration(concurrency, num_prompts, repetitions);
+  Progress progress(Fmt("bench-serve: concurrency %d, %s prompts", concurrency, set.name.c_str()), n);
+  const auto before = ScrapePrefixCache(url, opts);
+  LoadRun run = RunLoad(url, opts, {.concurrency = concurrency, .num_requests = n, .prompts = set.prompts,
+                                    .request = base},
+                        [&](int done) { progress.Update(done); });
+  const auto after = ScrapePrefixCache(url, opts);
+  progress.Done();
+  ConfigResult cr{.concurrency = concurrency,
+                  .prompt_set = set.name,
+                  .num_prompts = num_prompts,
+                  .stats = Summarize(run.records, run.wall_s),
+                  .records = std::move(run.records)};
+  if (before && after) cr.prefix_cache = Delta(*before, *after);
+  return cr;
+}
+
+int WriteReport(const ServeReport& report, const std::string& format, const std::string& output) {
+  if (output.empty()) {
+    std::fputs(Render(report, format).c_str(), stdout);
+    return 0;
+  }
+  std::ofstream f(output, std::ios::trunc);
+  f << Render(report, format);
+  if (!f.flush()) return Fail("write to '" + output + "' failed");
+  std::fputs(ReportToTables(report).c_str(), stdout);
+  return 0;
+}
+
 }  // namespace
 
 int RunBenchServe(int argc, char** argv) {
@@ -144,35 +177,10 @@ int RunBenchServe(int argc, char** argv) {
     for (const RequestRecord& r : w.records)
       if (!r.ok()) std::fprintf(stderr, "warning: warm-up request failed: %s\n", r.error_message.c_str());
   }
-  for (const int c : concurrency.value()) {
-    for (const PromptSet& set : sets.value()) {
-      const int n = RequestsPerConfiguration(c, static_cast<int>(set.prompts.size()), repetitions);
-      Progress progress(Fmt("bench-serve: concurrency %d, %s prompts", c, set.name.c_str()), n);
-      const auto before = ScrapePrefixCache(url.value(), opts);
-      LoadRun run = RunLoad(url.value(), opts, {.concurrency = c, .num_requests = n, .prompts = set.prompts,
-                                                .request = base},
-                            [&](int done) { progress.Update(done); });
-      const auto after = ScrapePrefixCache(url.value(), opts);
-      progress.Done();
-      ConfigResult cr{.concurrency = c,
-                      .prompt_set = set.name,
-                      .num_prompts = static_cast<int>(set.prompts.size()),
-                      .stats = Summarize(run.records, run.wall_s),
-                      .records = std::move(run.records)};
-      if (before && after) cr.prefix_cache = Delta(*before, *after);
-      report.configs.push_back(std::move(cr));
-    }
-  }
-
-  if (output.empty()) {
-    std::fputs(Render(report, format).c_str(), stdout);
-    return 0;
-  }
-  std::ofstream f(output, std::ios::trunc);
-  f << Render(report, format);
-  if (!f.flush()) return Fail("write to '" + output + "' failed");
-  std::fputs(ReportToTables(report).c_str(), stdout);
-  return 0;
+  for (const int c : concurrency.value())
+    for (const PromptSet& set : sets.value())
+      report.configs.push_back(RunConfiguration(url.value(), opts, c, set, base, repetitions));
+  return WriteReport(report, format, output);
 }
 
 }  // namespace vllm::cli
