@@ -11,5 +11,6 @@ int RunBench(int argc, char** argv);
 int RunBenchBatching(int argc, char** argv);
 int RunBenchPrefixCache(int argc, char** argv);
 int RunBenchPagedCache(int argc, char** argv);
+int RunBenchServe(int argc, char** argv);
 
 }  // namespace vllm::cli

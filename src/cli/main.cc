@@ -25,6 +25,7 @@ const Command kCommands[] = {
     {"bench-prefix-cache", vllm::cli::RunBenchPrefixCache, "prefix-cache hits and misses, steps 1a-1d"},
     {"bench-paged-cache", vllm::cli::RunBenchPagedCache, "shared system prompt with and without prefix sharing"},
     {"bench-overhead", vllm::cli::RunBenchOverhead, "per-step scheduler bookkeeping vs the decode step"},
+    {"bench-serve", vllm::cli::RunBenchServe, "HTTP load generator over the OpenAI streaming API"},
     {"bench-detok", vllm::cli::RunBenchDetokCommand, "streaming vs naive detokenizer benchmark"},
 };
 

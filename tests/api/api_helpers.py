@@ -1,6 +1,8 @@
-"""Helpers shared by the API tests and the HTTP benchmark: a `vllm-cpp serve` process on a
-free port with raw-HTTP helpers, and a strict SSE splitter. (A module of its own, not
-conftest.py, so `from api_helpers import ...` never meets tests/conformance's conftest.)"""
+"""Helpers shared by the API tests, the HTTP benchmark and tests/bench: a `vllm-cpp serve`
+process on a free port with raw-HTTP helpers, the fixtures that start it (vllm_bin,
+tiny_model, start_server: import them into a conftest or test module to use them), and a
+strict SSE splitter. (A module of its own, not conftest.py, so `from api_helpers import ...`
+never meets tests/conformance's conftest.)"""
 
 from __future__ import annotations
 
@@ -112,3 +114,35 @@ def sse_events(raw: bytes) -> list:
                 raise AssertionError(f"unexpected SSE line {line!r}")
         frames.append((event, data))
     return frames
+
+
+@pytest.fixture(scope="session")
+def vllm_bin() -> Path:
+    env = os.environ.get("VLLM_CPP_BIN")
+    if not env:
+        pytest.fail("VLLM_CPP_BIN is not set: point it at the vllm-cpp binary under test", pytrace=False)
+    p = Path(env)
+    if not p.is_file() or not os.access(p, os.X_OK):
+        pytest.fail(f"VLLM_CPP_BIN={env} is not an executable file", pytrace=False)
+    return p.resolve()
+
+
+@pytest.fixture(scope="session")
+def tiny_model() -> Path:
+    return tiny_models.ModelCache().path(MODEL_VARIANT)
+
+
+@pytest.fixture(scope="module")
+def start_server(vllm_bin, tiny_model):
+    """start_server(*extra_args) -> Server; the module's servers are stopped (and must exit 0) after it."""
+    servers = []
+
+    def _start(*extra_args) -> Server:
+        s = Server(vllm_bin, tiny_model, list(extra_args))
+        servers.append(s)
+        return s
+
+    yield _start
+    for s in servers:
+        rc = s.stop()
+        assert rc == 0, f"server exited with {rc} after SIGTERM\n{s.log_text()}"

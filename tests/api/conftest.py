@@ -11,41 +11,7 @@ Environment:
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-import pytest
-
-from api_helpers import MODEL_VARIANT, Server, tiny_models
+# The fixtures live in api_helpers so other suites (tests/bench) share them.
+from api_helpers import start_server, tiny_model, vllm_bin  # noqa: F401
 
 
-@pytest.fixture(scope="session")
-def vllm_bin() -> Path:
-    env = os.environ.get("VLLM_CPP_BIN")
-    if not env:
-        pytest.fail("VLLM_CPP_BIN is not set: point it at the vllm-cpp binary under test", pytrace=False)
-    p = Path(env)
-    if not p.is_file() or not os.access(p, os.X_OK):
-        pytest.fail(f"VLLM_CPP_BIN={env} is not an executable file", pytrace=False)
-    return p.resolve()
-
-
-@pytest.fixture(scope="session")
-def tiny_model() -> Path:
-    return tiny_models.ModelCache().path(MODEL_VARIANT)
-
-
-@pytest.fixture(scope="module")
-def start_server(vllm_bin, tiny_model):
-    """start_server(*extra_args) -> Server; the module's servers are stopped (and must exit 0) after it."""
-    servers = []
-
-    def _start(*extra_args) -> Server:
-        s = Server(vllm_bin, tiny_model, list(extra_args))
-        servers.append(s)
-        return s
-
-    yield _start
-    for s in servers:
-        rc = s.stop()
-        assert rc == 0, f"server exited with {rc} after SIGTERM\n{s.log_text()}"
