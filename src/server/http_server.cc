@@ -92,6 +92,13 @@ HttpServer::HttpServer(ServerContext* ctx) : ctx_(ctx) {
   http_.set_keep_alive_max_count(1000);
   http_.set_read_timeout(30);
   http_.set_write_timeout(30);
+  // cpp-httplib's default sets SO_REUSEPORT, which lets a second server bind a port that is
+  // in use and silently split the connections with the first. SO_REUSEADDR only (restart
+  // over TIME_WAIT sockets); a busy port is then an error at startup.
+  http_.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   auto dispatch = [this](const httplib::Request& req, httplib::Response& res) { Dispatch(req, res); };
   http_.Get(".*", dispatch);
   http_.Post(".*", dispatch);

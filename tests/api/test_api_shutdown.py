@@ -34,3 +34,16 @@ def test_sigterm_ends_streams_and_exits_0(start_server):
     except OSError:
         refused = True
     assert refused
+
+
+def test_busy_port_is_an_error_at_startup(start_server, vllm_bin, tiny_model):
+    """A second server on a port in use must fail, not share the port (SO_REUSEPORT would let
+    it bind and split the first server's connections)."""
+    import subprocess
+    first = start_server()
+    second = subprocess.run([str(vllm_bin), "serve", str(tiny_model), "--port", str(first.port),
+                             "--kv-cache-memory", "64MiB", "--max-model-len", "2048"],
+                            capture_output=True, text=True, timeout=120)
+    assert second.returncode != 0
+    assert "cannot bind" in second.stdout + second.stderr
+    assert first.request("GET", "/health")[0] == 200
