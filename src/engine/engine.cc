@@ -146,6 +146,14 @@ void Engine::DrainInputs() {
     adds.swap(pending_);
     aborts.swap(pending_aborts_);
     std::swap(reset, pending_reset_);
+    // Drained requests leave pending_ now but reach the published stats only when this step
+    // ends; count them as waiting meanwhile, so that Stats() (the server's admission control
+    // for --max-waiting-requests) never finds them in neither place. PublishStats() then
+    // replaces the figure with the scheduler's exact count.
+    int64_t drained = 0;
+    for (const auto& p : adds) drained += static_cast<int64_t>(p->seqs.size());
+    std::lock_guard<std::mutex> stats_lock(stats_mu_);
+    stats_.num_waiting += drained;
   }
   for (auto& p : adds) {
     // With prefix caching, siblings wait for the first one's prompt to be cached.

@@ -1,5 +1,7 @@
 #include "server/http_util.h"
 
+#include <algorithm>
+
 #include <chrono>
 
 #include "api/chat_prompt.h"
@@ -27,9 +29,14 @@ int64_t UnixNow() {
 
 std::optional<api::ApiError> Submit(ServerContext& ctx, EngineRequest req, int32_t index_offset, OutputPump* pump) {
   if (ctx.draining) return api::Overloaded("the server is shutting down");
-  const int64_t waiting = ctx.engine->Stats().num_waiting;
-  if (waiting >= ctx.config.max_waiting_requests)
-    return api::Overloaded("the server is overloaded: " + std::to_string(waiting) +
+  // Admission counts every sequence the engine holds against running capacity + queue depth.
+  // Counting only "waiting" raced with the engine thread: a request it has just taken from its
+  // input queue is scheduled (running or waiting) only when that step ends.
+  const EngineStats st = ctx.engine->Stats();
+  const int64_t in_engine = st.num_running + st.num_waiting;
+  const int64_t capacity = static_cast<int64_t>(ctx.engine->config().max_num_seqs);
+  if (in_engine >= capacity + ctx.config.max_waiting_requests)
+    return api::Overloaded("the server is overloaded: " + std::to_string(std::max<int64_t>(in_engine - capacity, 0)) +
                            " requests are already waiting (limit " + std::to_string(ctx.config.max_waiting_requests) + ")");
   const std::string id = req.request_id;
   const int64_t prompt_len = static_cast<int64_t>(req.prompt_token_ids.size());
