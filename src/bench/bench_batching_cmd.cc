@@ -110,10 +110,7 @@ int Batching(BatchingArgs& a) {
   j["single"] = RunToJson(single.value());
   j["batch"] = RunToJson(batch.value());
   j["speedup"] = TokS(single.value()) > 0 ? TokS(batch.value()) / TokS(single.value()) : 0;
-  j["memory"] = {{"weight_bytes", bm->model().WeightBytes()},
-                 {"kv_cache_blocks", kv_blocks},
-                 {"kv_cache_bytes", bm->KvCacheBytes(kv_blocks)},
-                 {"peak_rss_bytes", peak_rss}};
+  j["memory"] = bm->MemoryJson(kv_blocks, peak_rss);
   Status st = WriteJsonFile(a.model.output, j);
   return st.ok() ? 0 : Fail(st);
 }

@@ -113,7 +113,7 @@ void PrintReport(const BenchModel& bm, const BenchArgs& a, const std::vector<Bat
 }
 
 nlohmann::json ToJson(const BenchModel& bm, const BenchArgs& a, const std::vector<BatchRun>& runs,
-                      const Summary& s, int64_t kv_blocks, int64_t kv_bytes, int64_t peak_rss) {
+                      const Summary& s, int64_t kv_blocks, int64_t peak_rss) {
   nlohmann::json j = bm.JsonHeader("bench");
   j["settings"] = {{"prompts", a.prompts}, {"max_tokens", a.max_tokens}, {"temperature", a.temperature},
                    {"warmup", a.warmup}, {"warmup_tokens", kWarmupTokens}, {"prefix_caching", false}};
@@ -136,10 +136,7 @@ nlohmann::json ToJson(const BenchModel& bm, const BenchArgs& a, const std::vecto
                   {"prompt_tokens_per_s", s.PromptTokS()},
                   {"total_throughput_tokens_per_s", s.TotalThroughput()},
                   {"requests_per_s", s.RequestsPerS()}};
-  j["memory"] = {{"weight_bytes", bm.model().WeightBytes()},
-                 {"kv_cache_blocks", kv_blocks},
-                 {"kv_cache_bytes", kv_bytes},
-                 {"peak_rss_bytes", peak_rss}};
+  j["memory"] = bm.MemoryJson(kv_blocks, peak_rss);
   return j;
 }
 
@@ -185,7 +182,7 @@ int Bench(BenchArgs& a) {
   const Summary s = Summarize(runs);
   PrintReport(bm.value(), a, runs, s, kv_bytes, peak_rss);
   if (!a.model.output.empty()) {
-    Status st = WriteJsonFile(a.model.output, ToJson(bm.value(), a, runs, s, kv_blocks, kv_bytes, peak_rss));
+    Status st = WriteJsonFile(a.model.output, ToJson(bm.value(), a, runs, s, kv_blocks, peak_rss));
     if (!st.ok()) return Fail(st);
   }
   return 0;

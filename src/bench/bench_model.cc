@@ -130,6 +130,13 @@ nlohmann::json BenchModel::JsonHeader(const std::string& command) const {
                       {"seed", args_.seed}}}};
 }
 
+nlohmann::json BenchModel::MemoryJson(int64_t kv_blocks, int64_t peak_rss_bytes) const {
+  return {{"weight_bytes", model().WeightBytes()},
+          {"kv_cache_blocks", kv_blocks},
+          {"kv_cache_bytes", KvCacheBytes(kv_blocks)},
+          {"peak_rss_bytes", peak_rss_bytes}};
+}
+
 int Fail(const Status& st) {
   std::fprintf(stderr, "error: %s\n", st.message().c_str());
   return 1;

@@ -66,6 +66,8 @@ class BenchModel {
   std::string Header() const;
   // Fields shared by every --output JSON: model, load format, hardware, engine settings.
   nlohmann::json JsonHeader(const std::string& command) const;
+  // The "memory" object of every --output JSON: weights, KV cache (blocks, bytes), peak RSS.
+  nlohmann::json MemoryJson(int64_t kv_blocks, int64_t peak_rss_bytes) const;
 
  private:
   ModelArgs args_;

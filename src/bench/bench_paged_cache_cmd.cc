@@ -212,10 +212,7 @@ int PagedCache(PagedArgs& a) {
   nlohmann::json sc = nlohmann::json::array();
   for (const auto& s : scenarios.value()) sc.push_back(ScenarioToJson(s));
   j["scenarios"] = sc;
-  j["memory"] = {{"weight_bytes", bm->model().WeightBytes()},
-                 {"kv_cache_blocks", kv_blocks},
-                 {"kv_cache_bytes", bm->KvCacheBytes(kv_blocks)},
-                 {"peak_rss_bytes", peak_rss}};
+  j["memory"] = bm->MemoryJson(kv_blocks, peak_rss);
   Status st = WriteJsonFile(a.model.output, j);
   return st.ok() ? 0 : Fail(st);
 }
