@@ -18,6 +18,7 @@ import time
 import llama_cpp
 import numpy as np
 from llama_cpp import Llama
+from timing import run_record
 
 
 def one_run(llm, ids, max_tokens):
@@ -39,18 +40,9 @@ def one_run(llm, ids, max_tokens):
         tokens.append(int(np.argmax(logits())))
     t_last = time.perf_counter()
     perf = llama_cpp.llama_perf_context(llm.ctx)
-    n = len(tokens)
-    ttft = t_first - t0
-    decode_s = t_last - t_first
-    return {
-        "ttft_ms": 1e3 * ttft,
-        "prefill_tps": len(ids) / ttft,
-        "decode_tps": (n - 1) / decode_s if n > 1 and decode_s > 0 else 0.0,
-        "generated": n,
-        "token_ids": tokens,
-        "perf": {"t_p_eval_ms": perf.t_p_eval_ms, "n_p_eval": perf.n_p_eval,
-                 "t_eval_ms": perf.t_eval_ms, "n_eval": perf.n_eval},
-    }, first_logits
+    return dict(run_record(len(ids), tokens, t0, t_first, t_last),
+                perf={"t_p_eval_ms": perf.t_p_eval_ms, "n_p_eval": perf.n_p_eval,
+                      "t_eval_ms": perf.t_eval_ms, "n_eval": perf.n_eval}), first_logits
 
 
 def main():

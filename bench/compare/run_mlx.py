@@ -25,6 +25,7 @@ mx.set_default_device(mx.cpu)  # before mlx_lm creates its generation stream
 import mlx_lm  # noqa: E402
 import numpy as np  # noqa: E402
 from mlx_lm.generate import generate_step  # noqa: E402
+from timing import run_record  # noqa: E402
 
 
 def one_run(model, ids, max_tokens):
@@ -38,17 +39,7 @@ def one_run(model, ids, max_tokens):
             t_first, first_logprobs = t_last, logprobs
         tokens.append(int(tok))
     mx.synchronize()  # the step generate_step scheduled past the last token: outside the timing
-    n = len(tokens)
-    ttft = t_first - t0
-    decode_s = t_last - t_first
-    return {
-        "ttft_ms": 1e3 * ttft,
-        "prefill_tps": len(ids) / ttft,
-        "decode_tps": (n - 1) / decode_s if n > 1 and decode_s > 0 else 0.0,
-        "generated": n,
-        "token_ids": tokens,
-        "prompt_tokens": int(prompt.size),
-    }, first_logprobs
+    return dict(run_record(len(ids), tokens, t0, t_first, t_last), prompt_tokens=int(prompt.size)), first_logprobs
 
 
 def main():
