@@ -148,7 +148,7 @@ void Engine::DrainInputs() {
     std::swap(reset, pending_reset_);
     // Drained requests leave pending_ now but reach the published stats only when this step
     // ends; count them as waiting meanwhile, so that Stats() (the server's admission control
-    // for --max-waiting-requests) never finds them in neither place. PublishStats() then
+    // for --max-waiting-requests) always finds them in one of the two. PublishStats() then
     // replaces the figure with the scheduler's exact count.
     int64_t drained = 0;
     for (const auto& p : adds) drained += static_cast<int64_t>(p->seqs.size());

@@ -277,7 +277,7 @@ void DequantRow(const WeightMatrix& w, int64_t r, float* out, float* params) {
   const int64_t G = w.groups_per_row(), gs = w.group_size;
   const float* sc = params;
   const float* bi = sc + G;
-  GroupParams(w, r, params, params + G);
+  WidenGroupParams<S>(w, r, params, params + G);
   const uint8_t* bytes = w.data.data<uint8_t>() + r * (cols * w.bits / 8);
   for (int64_t g = 0; g < G; ++g) {
     const F s = S::Set1(sc[g]), b = S::Set1(bi[g]);
