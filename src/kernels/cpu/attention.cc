@@ -118,6 +118,7 @@ void PagedAttention(const float* q, KvLayer cache, const BatchInputs& in, const 
   switch (ActiveSimdTarget()) {
     case SimdTarget::kAvx512:
     case SimdTarget::kAvx512Vnni:
+    case SimdTarget::kAvx512VnniInt8:
       if (PagedAttentionAvx512(q, cache, in, s, out, pool)) return;
       break;
     case SimdTarget::kAvx2:

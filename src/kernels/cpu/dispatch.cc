@@ -10,7 +10,7 @@ namespace vllm::cpu {
 namespace {
 
 constexpr SimdTarget kAllTargets[] = {SimdTarget::kScalar, SimdTarget::kAvx2, SimdTarget::kAvx512,
-                                      SimdTarget::kAvx512Vnni};
+                                      SimdTarget::kAvx512Vnni, SimdTarget::kAvx512VnniInt8};
 
 bool Supports(SimdTarget t) {
   switch (t) {
@@ -25,6 +25,7 @@ bool Supports(SimdTarget t) {
              __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
              Supports(SimdTarget::kAvx2);
     case SimdTarget::kAvx512Vnni:
+    case SimdTarget::kAvx512VnniInt8:
       return __builtin_cpu_supports("avx512vnni") && Supports(SimdTarget::kAvx512);
 #endif
     default:
@@ -35,13 +36,14 @@ bool Supports(SimdTarget t) {
 SimdTarget Best() {
   // The best f32-exact target. avx512vnni rounds activations to 16 bits in the prefill GEMM,
   // which moves logits by up to ~1e-3 relative on the conformance models (over mlx-lm's
-  // f32 tolerance, and enough to flip greedy near-ties), so it is opt-in only.
+  // f32 tolerance, and enough to flip greedy near-ties), so it is opt-in only; so is
+  // avx512vnni-int8 (int8 activations, ~10x that error).
   SimdTarget best = SimdTarget::kScalar;
   for (SimdTarget t : SupportedSimdTargets())
-    if (t != SimdTarget::kAvx512Vnni) best = t;
+    if (t < SimdTarget::kAvx512Vnni) best = t;
   if (const char* env = std::getenv("VLLM_CPP_SIMD")) {
     SimdTarget forced;
-    CHECK(ParseSimdTarget(env, &forced)) << "VLLM_CPP_SIMD=" << env << ": expected scalar, avx2, avx512 or avx512vnni";
+    CHECK(ParseSimdTarget(env, &forced)) << "VLLM_CPP_SIMD=" << env << ": expected scalar, avx2, avx512, avx512vnni or avx512vnni-int8";
     CHECK(Supports(forced)) << "VLLM_CPP_SIMD=" << env << ": this CPU does not support it";
     best = forced;
   }
@@ -75,6 +77,7 @@ std::string_view SimdTargetName(SimdTarget t) {
     case SimdTarget::kAvx2: return "avx2";
     case SimdTarget::kAvx512: return "avx512";
     case SimdTarget::kAvx512Vnni: return "avx512vnni";
+    case SimdTarget::kAvx512VnniInt8: return "avx512vnni-int8";
   }
   return "unknown";
 }

@@ -16,13 +16,17 @@ enum class SimdTarget {
   // + VNNI: prefill / batch GEMM on 16-bit activations (matmul_vnni_impl.h). Faster but not
   // f32-exact, so never chosen automatically: VLLM_CPP_SIMD=avx512vnni opts in.
   kAvx512Vnni = 3,
+  // + int8 activations for 8-bit and 4-bit affine weights at every m (matmul_int8_impl.h):
+  // llama.cpp's precision class (~1e-2 relative logits), several times the f32 rate on 4-bit
+  // weights. Opt-in: VLLM_CPP_SIMD=avx512vnni-int8.
+  kAvx512VnniInt8 = 4,
 };
 
 // What this CPU supports, best first order irrelevant; always contains kScalar.
 std::vector<SimdTarget> SupportedSimdTargets();
 
-// The target kernels use: the best supported f32-exact one (not avx512vnni), or the one forced
-// by SetSimdTarget or the VLLM_CPP_SIMD environment variable (scalar|avx2|avx512|avx512vnni; for tests and A/B benchmarks).
+// The target kernels use: the best supported f32-exact one (not avx512vnni*), or the one forced
+// by SetSimdTarget or the VLLM_CPP_SIMD environment variable (scalar|avx2|avx512|avx512vnni|avx512vnni-int8; for tests and A/B benchmarks).
 SimdTarget ActiveSimdTarget();
 
 // Forces a target (must be supported). Not thread-safe against running kernels: call between

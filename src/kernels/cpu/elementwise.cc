@@ -41,7 +41,8 @@ void SiluMul(const float* gate, const float* up, int64_t n, float* out) {
 #if defined(__x86_64__)
   switch (ActiveSimdTarget()) {
     case SimdTarget::kAvx512:
-    case SimdTarget::kAvx512Vnni: return SiluMulAvx512(gate, up, n, out);
+    case SimdTarget::kAvx512Vnni:
+    case SimdTarget::kAvx512VnniInt8: return SiluMulAvx512(gate, up, n, out);
     case SimdTarget::kAvx2: return SiluMulAvx2(gate, up, n, out);
     default: break;
   }

@@ -44,30 +44,47 @@ double MatMulErr(const WeightMatrix& w, const std::vector<float>& x, int64_t m, 
 // The avx512vnni target runs the tile GEMM of affine weights (m > 8, or any m for the bit
 // widths without a fused kernel: 2/3/5/6) on 16-bit activations
 // (matmul_vnni_impl.h): x is rounded per token and group to dx = max|x_group| / 32767, so each
-// output may differ from the exact sum by at most sum_k |w_k| * dx_g / 2, plus f32 rounding.
-// Everywhere else the kernels are f32 and the relative bound is 1e-6.
+// output may differ from the exact sum by at most sum_k |s_g q_k| * dx_g / 2, plus f32 rounding.
+// avx512vnni-int8 rounds x to dx = max|x_group| / 127 for 8-bit weights and 4-bit weights with
+// groups of a multiple of 64, at every m (matmul_int8_impl.h), and is avx512vnni otherwise.
+// The bias term uses the unrounded x in both. Everywhere else the kernels are f32 and the
+// relative bound is 1e-6.
 void ExpectMatMulClose(cpu::SimdTarget target, const WeightMatrix& w, const std::vector<float>& x, int64_t m,
                        const std::vector<float>& y, const std::string& label) {
   const bool tile = m > 8 || (w.bits != 4 && w.bits != 8);
-  if (!(target == cpu::SimdTarget::kAvx512Vnni && w.quantized && tile)) {
+  const bool int8 = target == cpu::SimdTarget::kAvx512VnniInt8 && w.quantized &&
+                    (w.bits == 8 || (w.bits == 4 && w.group_size % 64 == 0));
+  const bool int16 = !int8 && target >= cpu::SimdTarget::kAvx512Vnni && w.quantized && tile;
+  if (!int8 && !int16) {
     EXPECT_LT(MatMulErr(w, x, m, y), 1e-6) << label;
     return;
   }
+  const double levels = int8 ? 127 : 32767;
   const std::vector<double> want = ref::MatMul(w, x, m), scale = ref::MatMulAbs(w, x, m);
   const int64_t G = w.groups_per_row(), gs = w.group_size;
+  std::vector<float> s(G), b(G);
+  double worst = 0;  // largest error as a fraction of its bound: proves the bound is not slack
   for (int64_t r = 0; r < w.rows; ++r) {
     const std::vector<double> row = ref::Row(w, r);
+    GroupParams(w, r, s.data(), b.data());
     for (int64_t t = 0; t < m; ++t) {
       double bound = 0;
       for (int64_t g = 0; g < G; ++g) {
-        double amax = 0, wabs = 0;
+        double amax = 0, sq = 0;  // sum_k |s_g q_k| = sum_k |w_k - b_g|
         for (int64_t k = g * gs; k < (g + 1) * gs; ++k)
-          amax = std::max(amax, std::abs(static_cast<double>(x[t * w.cols + k]))), wabs += std::abs(row[k]);
-        bound += wabs * amax / 32767 / 2;
+          amax = std::max(amax, std::abs(static_cast<double>(x[t * w.cols + k]))), sq += std::abs(row[k] - b[g]);
+        bound += sq * amax / levels / 2;
       }
       const size_t i = t * w.rows + r;
-      ASSERT_LE(std::abs(y[i] - want[i]), bound + 1e-6 * scale[i]) << label << " row " << r << " token " << t;
+      const double err = std::abs(y[i] - want[i]), limit = bound + 1e-6 * scale[i];
+      ASSERT_LE(err, limit) << label << " row " << r << " token " << t;
+      worst = std::max(worst, err / limit);
     }
+  }
+  // Rounding errors of ~rows*m independent sums stay well below the worst-case bound but not
+  // far below it; a result of exactly the f32 path would come out near 0 here.
+  if (int8 && w.rows * m >= 64) {
+    EXPECT_GT(worst, 1e-3) << label << ": int8 path not taken?";
   }
 }
 

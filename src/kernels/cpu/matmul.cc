@@ -79,6 +79,7 @@ void MatMulShared(const MatMulJob* jobs, int n, const float* x, int64_t m, Threa
     CHECK_EQ(jobs[i].w->cols, jobs[0].w->cols) << jobs[i].w->name << " vs " << jobs[0].w->name;
   switch (ActiveSimdTarget()) {
 #if defined(__x86_64__)
+    case SimdTarget::kAvx512VnniInt8: return MatMulSharedAvx512VnniInt8(jobs, n, x, m, pool);
     case SimdTarget::kAvx512Vnni: return MatMulSharedAvx512Vnni(jobs, n, x, m, pool);
     case SimdTarget::kAvx512: return MatMulSharedAvx512(jobs, n, x, m, pool);
     case SimdTarget::kAvx2: return MatMulSharedAvx2(jobs, n, x, m, pool);

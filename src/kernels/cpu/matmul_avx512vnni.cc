@@ -1,5 +1,6 @@
-// The AVX-512 VNNI instantiation of matmul_impl.h: the AVX-512 kernels, with the tile GEMM of
-// affine weights on 16-bit activations (matmul_vnni_impl.h). Shared headers first, for the
+// The AVX-512 VNNI instantiations of matmul_impl.h: the AVX-512 kernels, with the tile GEMM of
+// affine weights on 16-bit activations (matmul_vnni_impl.h), and with int8 activations for
+// 8/4-bit weights (matmul_int8_impl.h). Shared headers first, for the
 // baseline ISA (simd_prelude.h says why); the kernels after the target pragma.
 #include "kernels/cpu/simd_prelude.h"
 #include "kernels/cpu/matmul_targets.h"
@@ -13,6 +14,10 @@ namespace vllm::cpu {
 
 void MatMulSharedAvx512Vnni(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool) {
   simd::MatMulShared<Avx512Vnni>(jobs, n, x, m, pool);
+}
+
+void MatMulSharedAvx512VnniInt8(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool) {
+  simd::MatMulShared<Avx512VnniInt8>(jobs, n, x, m, pool);
 }
 
 }  // namespace vllm::cpu

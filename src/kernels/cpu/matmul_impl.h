@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "kernels/cpu/dequant.h"
+#include "kernels/cpu/matmul_int8_impl.h"
 #include "kernels/cpu/matmul_vnni_impl.h"
 #include "kernels/ops.h"
 #include "model/weight_matrix.h"
@@ -38,6 +39,7 @@ struct Args {
   const float* xT;     // tile path: x transposed, [cols, mp] (tokens padded with zeros)
   int64_t mp;          // m rounded up to the vector width
   const VnniX* vx;     // VNNI tile path (S::kVnni, affine W): x as int16, see matmul_vnni_impl.h
+  const Int8X* x8;     // int8-activation path (S::kInt8, Int8Eligible W): matmul_int8_impl.h
 };
 
 // ---- fused path -------------------------------------------------------------------------
@@ -398,10 +400,17 @@ void PrepareAffine(const WeightMatrix& w, int64_t m, std::vector<float>& xperm, 
 // transposed for the tile path.
 template <class S>
 Args Prepare(const WeightMatrix& w, const float* x, int64_t m, float* y, std::vector<float>& xperm,
-             std::vector<float>& xgsum, std::vector<float>& xT, VnniX& vx) {
+             std::vector<float>& xgsum, std::vector<float>& xT, VnniX& vx, Int8X& x8) {
   const int64_t cols = w.cols;
   Args a{.w = &w, .x = x, .xgsum = nullptr, .m = m, .y = y, .params = nullptr, .xT = nullptr, .mp = 0,
-         .vx = nullptr};
+         .vx = nullptr, .x8 = nullptr};
+  if constexpr (S::kInt8) {
+    if (Int8Eligible<S>(w)) {
+      QuantizeX8<S>(x, m, cols, w.group_size, w.bits, &x8);
+      a.x8 = &x8;
+      return a;
+    }
+  }
   if constexpr (S::kVnni) {
     if (w.quantized && UsesTile<S>(w, m)) {
       a.mp = (m + 15) / 16 * 16;
@@ -427,10 +436,16 @@ void Rows(const Args& shared, int64_t r0, int64_t r1) {
   thread_local std::vector<float> params;
   Args a = shared;
   if (shared.w->quantized) {
-    params.resize(static_cast<size_t>(2 * shared.w->groups_per_row()));
+    params.resize(static_cast<size_t>(6 * shared.w->groups_per_row()));  // Int8Rows needs 6 G
     a.params = params.data();
   }
   const WeightMatrix& w = *a.w;
+  if constexpr (S::kInt8) {
+    if (a.x8) {
+      if (w.bits == 8) return Int8Rows<S, 8>(w, *a.x8, a.m, a.y, r0, r1, a.params);
+      return Int8Rows<S, 4>(w, *a.x8, a.m, a.y, r0, r1, a.params);
+    }
+  }
   if constexpr (S::kVnni) {
     if (a.vx) return VnniTileRows<S>(w, *a.vx, a.m, a.mp, a.y, r0, r1);
   }
@@ -454,14 +469,15 @@ void MatMulShared(const MatMulJob* jobs, int n, const float* x, int64_t m, Threa
   if (m == 0) return;  // e.g. a step where no row samples
   thread_local std::vector<std::vector<float>> xperm, xgsum, xT;
   thread_local std::vector<VnniX> vx;
+  thread_local std::vector<Int8X> x8;
   thread_local std::vector<Args> args;
   thread_local std::vector<int64_t> row_start;
-  if (static_cast<int>(xperm.size()) < n) xperm.resize(n), xgsum.resize(n), xT.resize(n), vx.resize(n);
+  if (static_cast<int>(xperm.size()) < n) xperm.resize(n), xgsum.resize(n), xT.resize(n), vx.resize(n), x8.resize(n);
   args.clear();
   row_start.assign(1, 0);
   int64_t max_cols = 1;
   for (int i = 0; i < n; ++i) {
-    args.push_back(Prepare<S>(*jobs[i].w, x, m, jobs[i].y, xperm[i], xgsum[i], xT[i], vx[i]));
+    args.push_back(Prepare<S>(*jobs[i].w, x, m, jobs[i].y, xperm[i], xgsum[i], xT[i], vx[i], x8[i]));
     row_start.push_back(row_start.back() + jobs[i].w->rows);
     max_cols = std::max(max_cols, jobs[i].w->cols);
   }

@@ -15,6 +15,7 @@ void MatMulScalar(const WeightMatrix& w, const float* x, int64_t m, float* y, Th
 void MatMulSharedAvx2(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool);
 void MatMulSharedAvx512(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool);
 void MatMulSharedAvx512Vnni(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool);
+void MatMulSharedAvx512VnniInt8(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool);
 #endif
 
 }  // namespace vllm::cpu

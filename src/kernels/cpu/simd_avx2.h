@@ -14,6 +14,7 @@ struct Avx2 {
   // Register budget (16 ymm): tile GEMM 8 rows x 8 tokens (8 accumulators); fused GEMV up to
   // 2 tokens per pass.
   static constexpr bool kVnni = false;  // 16-bit-activation tile GEMM (matmul_vnni_impl.h)
+  static constexpr bool kInt8 = false;  // int8-activation matmul (matmul_int8_impl.h)
   static constexpr int kTileRows = 8, kFusedTokens = 2;
   using F = __m256;
 

@@ -14,6 +14,7 @@ struct Avx512 {
   // Register budget (32 zmm): tile GEMM 16 rows x 16 tokens (16 accumulators); fused GEMV up
   // to 4 tokens per pass.
   static constexpr bool kVnni = false;  // 16-bit-activation tile GEMM (matmul_vnni_impl.h)
+  static constexpr bool kInt8 = false;  // int8-activation matmul (matmul_int8_impl.h)
   static constexpr int kTileRows = 16, kFusedTokens = 4;
   using F = __m512;
 
@@ -71,6 +72,12 @@ struct Avx512 {
 // 16-bit activations with vpdpwssd (matmul_vnni_impl.h). Used only by *_avx512vnni.cc.
 struct Avx512Vnni : Avx512 {
   static constexpr bool kVnni = true;
+};
+
+// AVX-512 VNNI with int8 activations for 8-bit and 4-bit affine weights at every m
+// (matmul_int8_impl.h; llama.cpp's precision class), the Avx512Vnni kernels for the rest.
+struct Avx512VnniInt8 : Avx512Vnni {
+  static constexpr bool kInt8 = true;
 };
 
 }  // namespace vllm::cpu

@@ -1,0 +1,221 @@
+// Matmul of MLX affine 8-bit and 4-bit weights on int8 activations with AVX-512 VNNI
+// (vpdpbusd: unsigned 8-bit codes x signed 8-bit activations, 32 multiply-adds per 256-bit
+// instruction), for the opt-in avx512vnni-int8 target (dispatch.h). This is the precision class
+// of llama.cpp's CPU kernels (Q8_0 activations): the f32 path widens every code to a float and
+// is compute-bound on 4-bit weights (docs/PERFORMANCE.md); here a code is never widened.
+//
+// Rounding: per token and weight group, x ~ dx * xq with xq = round(x / dx) in [-127, 127] and
+// dx = max|x_group| / 127, an absolute error <= dx / 2 per element. Then for row r, token t,
+// group g:
+//   sum_k w_k x_k ~= s_g * dx_tg * sum_k q_k xq_k  +  b_g * sum_k x_k
+// with the integer sum exact in int32 (|q xq| <= 255 * 127; 4 products per lane and
+// instruction, <= 128 codes per group) and sum_k x_k the f32 sum of the unrounded x, so only
+// the scale term carries the rounding: |error| <= sum_g |s_g| * sum_k q_k * dx_tg / 2.
+//
+// 256-bit vectors on purpose: Zen 4 splits 512-bit integer ops into two 256-bit halves, so
+// ymm loses nothing there and keeps the group bookkeeping simple (one 4-bit group of 64 codes
+// = one 32-byte load). Used for 8-bit weights and for 4-bit weights whose group size is a
+// multiple of 64; other weights take the Avx512Vnni kernels.
+//
+// Templated on the traits type only so that it is compiled inside the VNNI translation unit
+// (matmul_avx512vnni.cc), under its target pragma.
+#pragma once
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "model/weight_matrix.h"
+
+namespace vllm::cpu::simd {
+
+template <class S>
+void WidenGroupParams(const WeightMatrix& w, int64_t r, float* scales, float* biases);  // matmul_impl.h
+
+struct Int8X {
+  std::vector<int8_t> xq;   // [m][cols]; for 4-bit weights, each 64-code block as its 32
+                            // even-index values then its 32 odd-index ones (nibble order)
+  std::vector<float> dx;    // [m][G]
+  std::vector<float> xsum;  // [m][G]
+};
+
+template <class S>
+bool Int8Eligible(const WeightMatrix& w) {
+  return w.quantized && (w.bits == 8 || (w.bits == 4 && w.group_size % 64 == 0));
+}
+
+// One group of x: amax, sum, and the int8 codes in the weights' code order.
+template <class S>
+void QuantizeGroup8(const float* xg, int64_t gs, int bits, int8_t* q, float* dx, float* sum) {
+  __m512 vmax = _mm512_setzero_ps(), vsum = _mm512_setzero_ps();
+  for (int64_t k = 0; k < gs; k += 16) {
+    const __m512 v = _mm512_loadu_ps(xg + k);
+    vmax = _mm512_max_ps(vmax, _mm512_abs_ps(v));
+    vsum = _mm512_add_ps(vsum, v);
+  }
+  const float amax = _mm512_reduce_max_ps(vmax);
+  *sum = _mm512_reduce_add_ps(vsum);
+  *dx = amax / 127.f;
+  const __m512 inv = _mm512_set1_ps(amax > 0.f ? 127.f / amax : 0.f);
+  // |x * inv| <= 127 up to rounding; the conversion rounds to nearest even (MXCSR default) and
+  // the narrowing saturates, so no code leaves [-127, 127].
+  auto codes = [&](__m512 v) { return _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(_mm512_mul_ps(v, inv))); };
+  if (bits != 4) {
+    for (int64_t k = 0; k < gs; k += 16) _mm_storeu_si128(reinterpret_cast<__m128i*>(q + k), codes(_mm512_loadu_ps(xg + k)));
+    return;
+  }
+  // Nibble order: per 64-code block, the 32 even-index values, then the 32 odd-index ones.
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  for (int64_t k = 0; k < gs; k += 64) {
+    for (int h = 0; h < 2; ++h) {
+      const __m512 a = _mm512_loadu_ps(xg + k + 32 * h), b = _mm512_loadu_ps(xg + k + 32 * h + 16);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(q + k + 16 * h), codes(_mm512_permutex2var_ps(a, even, b)));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(q + k + 32 + 16 * h), codes(_mm512_permutex2var_ps(a, odd, b)));
+    }
+  }
+}
+
+template <class S>
+void QuantizeX8(const float* x, int64_t m, int64_t cols, int64_t gs, int bits, Int8X* out) {
+  const int64_t G = cols / gs;
+  out->xq.resize(static_cast<size_t>(m * cols));
+  out->dx.resize(static_cast<size_t>(m * G));
+  out->xsum.resize(static_cast<size_t>(m * G));
+  for (int64_t t = 0; t < m; ++t)
+    for (int64_t g = 0; g < G; ++g)
+      QuantizeGroup8<S>(x + t * cols + g * gs, gs, bits, out->xq.data() + t * cols + g * gs, &out->dx[t * G + g],
+                        &out->xsum[t * G + g]);
+}
+
+// Output rows r for tokens [t0, t0 + TM): cs[j*G + g] = s_g * dx_tg (combined scale), bi the
+// row's biases, xsum/xq/dx from Int8X.
+// GS: the group size as a compile-time constant (fully unrolled groups), 0 for any.
+template <int Bits, int TM, int GS>
+void Int8RowTokens(const uint8_t* row, const WeightMatrix& w, const Int8X& x, const float* cs, const float* bi,
+                   int64_t r, int64_t t0, const float* bias, float* y) {
+  const int64_t cols = w.cols, G = w.groups_per_row(), gs = GS ? GS : w.group_size;
+  const __m256i mask = _mm256_set1_epi8(0x0F);
+  const int8_t* xq[TM];
+  for (int j = 0; j < TM; ++j) xq[j] = x.xq.data() + (t0 + j) * cols;
+  // Integer dot products of group g for every token into dot[j]; two chains per token (one
+  // per nibble / per alternate load) so that dpbusd's latency overlaps even for one token.
+  auto group = [&](int64_t g, __m256i* dot) __attribute__((always_inline)) {
+    __m256i ia[TM], ib[TM];
+    for (int j = 0; j < TM; ++j) ia[j] = _mm256_setzero_si256(), ib[j] = _mm256_setzero_si256();
+    const uint8_t* rg = row + g * gs * Bits / 8;
+    if constexpr (Bits == 4) {  // gs % 64 == 0 (Int8Eligible): 64 codes per 32-byte load
+      for (int64_t c = 0; c < gs; c += 64) {
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rg + c / 2));
+        const __m256i lo = _mm256_and_si256(v, mask);
+        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), mask);
+        for (int j = 0; j < TM; ++j) {
+          const int8_t* xg = xq[j] + g * gs + c;
+          ia[j] = _mm256_dpbusd_epi32(ia[j], lo, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xg)));
+          ib[j] = _mm256_dpbusd_epi32(ib[j], hi, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xg + 32)));
+        }
+      }
+    } else {
+      int64_t c = 0;
+      for (; c + 64 <= gs; c += 64) {
+        const __m256i v0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rg + c));
+        const __m256i v1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rg + c + 32));
+        for (int j = 0; j < TM; ++j) {
+          const int8_t* xg = xq[j] + g * gs + c;
+          ia[j] = _mm256_dpbusd_epi32(ia[j], v0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xg)));
+          ib[j] = _mm256_dpbusd_epi32(ib[j], v1, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xg + 32)));
+        }
+      }
+      if (c < gs) {  // gs == 32
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rg + c));
+        for (int j = 0; j < TM; ++j)
+          ia[j] = _mm256_dpbusd_epi32(ia[j], v, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[j] + g * gs + c)));
+      }
+    }
+    for (int j = 0; j < TM; ++j) dot[j] = _mm256_add_epi32(ia[j], ib[j]);
+  };
+  // Even and odd groups accumulate separately: one chain of FMAs (4-cycle latency each) would
+  // bound a group of 64 codes to 4 cycles.
+  __m256 acc[TM], acc2[TM];
+  for (int j = 0; j < TM; ++j) acc[j] = _mm256_setzero_ps(), acc2[j] = _mm256_setzero_ps();
+  __m256i dot[TM];
+  int64_t g = 0;
+  for (; g + 2 <= G; g += 2) {
+    group(g, dot);
+    for (int j = 0; j < TM; ++j)
+      acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[j]), _mm256_set1_ps(cs[j * G + g]), acc[j]);
+    group(g + 1, dot);
+    for (int j = 0; j < TM; ++j)
+      acc2[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[j]), _mm256_set1_ps(cs[j * G + g + 1]), acc2[j]);
+  }
+  if (g < G) {
+    group(g, dot);
+    for (int j = 0; j < TM; ++j)
+      acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[j]), _mm256_set1_ps(cs[j * G + g]), acc[j]);
+  }
+  for (int j = 0; j < TM; ++j) acc[j] = _mm256_add_ps(acc[j], acc2[j]);
+  // The bias term sum_g b_g * xsum_tg, folded into the same accumulator.
+  const int64_t gfull = G / 8 * 8;
+  for (int j = 0; j < TM; ++j) {
+    const float* xs = x.xsum.data() + (t0 + j) * G;
+    for (int64_t g = 0; g < gfull; g += 8)
+      acc[j] = _mm256_fmadd_ps(_mm256_loadu_ps(bi + g), _mm256_loadu_ps(xs + g), acc[j]);
+    float tail = 0.f;
+    for (int64_t g = gfull; g < G; ++g) tail += bi[g] * xs[g];
+    const __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc[j]), _mm256_extractf128_ps(acc[j], 1));
+    const __m128 q = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    const float sum = _mm_cvtss_f32(_mm_add_ss(q, _mm_movehdup_ps(q)));
+    y[(t0 + j) * w.rows + r] = sum + tail + (bias ? bias[r] : 0.f);
+  }
+}
+
+// Rows [r0, r1) of W for all m tokens, 4 tokens per pass over a row (the row stays in L1
+// between passes). params: per-thread scratch of >= (4 + 2) * G floats.
+template <class S, int Bits, int GS>
+void Int8Rows(const WeightMatrix& w, const Int8X& x, int64_t m, float* y, int64_t r0, int64_t r1, float* params) {
+  constexpr int TM = 4;
+  constexpr int64_t kPrefetchRows = 4;
+  const int64_t G = w.groups_per_row(), row_bytes = w.cols * Bits / 8;
+  const uint8_t* base = w.data.data<uint8_t>();
+  const float* bias = w.has_bias() ? w.bias.data<float>() : nullptr;
+  float* sc = params;
+  float* bi = sc + G;
+  float* cs = bi + G;  // [TM][G]
+  for (int64_t r = r0; r < r1; ++r) {
+    if (r + kPrefetchRows < r1) {
+      const uint8_t* next = base + (r + kPrefetchRows) * row_bytes;
+      for (int64_t off = 0; off < row_bytes; off += 64) _mm_prefetch(reinterpret_cast<const char*>(next + off), _MM_HINT_T0);
+    }
+    WidenGroupParams<S>(w, r, sc, bi);
+    const uint8_t* row = base + r * row_bytes;
+    for (int64_t t0 = 0; t0 < m; t0 += TM) {
+      const int nt = static_cast<int>(std::min<int64_t>(TM, m - t0));
+      for (int j = 0; j < nt; ++j) {
+        const float* dx = x.dx.data() + (t0 + j) * G;
+        for (int64_t g = 0; g < G; ++g) cs[j * G + g] = sc[g] * dx[g];
+      }
+      switch (nt) {
+        case 4: Int8RowTokens<Bits, 4, GS>(row, w, x, cs, bi, r, t0, bias, y); break;
+        case 3: Int8RowTokens<Bits, 3, GS>(row, w, x, cs, bi, r, t0, bias, y); break;
+        case 2: Int8RowTokens<Bits, 2, GS>(row, w, x, cs, bi, r, t0, bias, y); break;
+        default: Int8RowTokens<Bits, 1, GS>(row, w, x, cs, bi, r, t0, bias, y); break;
+      }
+    }
+  }
+}
+
+// MLX's group sizes get unrolled kernels.
+template <class S, int Bits>
+void Int8Rows(const WeightMatrix& w, const Int8X& x, int64_t m, float* y, int64_t r0, int64_t r1, float* params) {
+  switch (w.group_size) {
+    case 32: if constexpr (Bits == 8) return Int8Rows<S, Bits, 32>(w, x, m, y, r0, r1, params); break;
+    case 64: return Int8Rows<S, Bits, 64>(w, x, m, y, r0, r1, params);
+    case 128: return Int8Rows<S, Bits, 128>(w, x, m, y, r0, r1, params);
+  }
+  Int8Rows<S, Bits, 0>(w, x, m, y, r0, r1, params);
+}
+
+}  // namespace vllm::cpu::simd
