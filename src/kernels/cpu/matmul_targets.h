@@ -16,5 +16,8 @@ void MatMulSharedAvx2(const MatMulJob* jobs, int n, const float* x, int64_t m, T
 void MatMulSharedAvx512(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool);
 void MatMulSharedAvx512Vnni(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool);
 #endif
+#if defined(__aarch64__)
+void MatMulSharedNeon(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool);
+#endif
 
 }  // namespace vllm::cpu
