@@ -2,9 +2,10 @@
 BUILD ?= build
 JOBS ?= 2
 ASAN_BUILD ?= build-asan
+NEON_BUILD ?= build-neon
 SETUP_STAMP := .venv/.requirements.sha
 
-.PHONY: setup build test unit conformance test-asan run clean
+.PHONY: setup build test unit conformance test-asan test-neon run clean
 
 setup:
 	./scripts/setup.sh
@@ -32,7 +33,16 @@ test-asan: $(SETUP_STAMP)
 	cmake --build $(ASAN_BUILD) -j $(JOBS) --target vllm_tests
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
 
-test: unit conformance test-asan
+# The CPU kernel tests cross-compiled for AArch64 and run under qemu-user: the only way the
+# NEON target (src/kernels/cpu/simd_neon.h) gets exercised on an x86 machine. Its own small
+# CMake project (tests/neon/), so none of the server's dependencies are needed for AArch64.
+test-neon: $(SETUP_STAMP)
+	cmake -S tests/neon -B $(NEON_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	  -DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/tests/neon/aarch64-linux-gnu.cmake >/dev/null
+	cmake --build $(NEON_BUILD) -j $(JOBS)
+	qemu-aarch64 -L /usr/aarch64-linux-gnu $(NEON_BUILD)/kernels_test
+
+test: unit conformance test-asan test-neon
 
 # The server on the embedded default model (mlx-community/Qwen3-0.6B-8bit shapes, random
 # weights, real Qwen3 tokenizer): http://127.0.0.1:8000/v1 (OpenAI) and /v1/messages (Anthropic).
@@ -40,4 +50,4 @@ run: build
 	./$(BUILD)/vllm-cpp serve
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(NEON_BUILD)

@@ -127,6 +127,9 @@ void PagedAttention(const float* q, KvLayer cache, const BatchInputs& in, const 
     default: break;
   }
 #endif
+#if defined(__aarch64__)
+  if (ActiveSimdTarget() == SimdTarget::kNeon && PagedAttentionNeon(q, cache, in, s, out, pool)) return;
+#endif
   switch (cache.dtype) {
     case DType::kF32: return Attend<F32>(q, cache, in, s, out, pool);
     case DType::kBF16: return Attend<BF16>(q, cache, in, s, out, pool);

@@ -12,5 +12,9 @@ bool PagedAttentionAvx2(const float* q, KvLayer cache, const BatchInputs& in, co
 bool PagedAttentionAvx512(const float* q, KvLayer cache, const BatchInputs& in, const AttentionShape& s, float* out,
                           ThreadPool& pool);
 #endif
+#if defined(__aarch64__)
+bool PagedAttentionNeon(const float* q, KvLayer cache, const BatchInputs& in, const AttentionShape& s, float* out,
+                        ThreadPool& pool);
+#endif
 
 }  // namespace vllm::cpu

@@ -9,8 +9,10 @@ namespace vllm::cpu {
 
 namespace {
 
+// Best() takes the last supported f32-exact entry, so each architecture's best target comes last
+// among its own.
 constexpr SimdTarget kAllTargets[] = {SimdTarget::kScalar, SimdTarget::kAvx2, SimdTarget::kAvx512,
-                                      SimdTarget::kAvx512Vnni, SimdTarget::kAvx512VnniInt8};
+                                      SimdTarget::kAvx512Vnni, SimdTarget::kAvx512VnniInt8, SimdTarget::kNeon};
 
 bool Supports(SimdTarget t) {
   switch (t) {
@@ -28,6 +30,10 @@ bool Supports(SimdTarget t) {
     case SimdTarget::kAvx512VnniInt8:
       return __builtin_cpu_supports("avx512vnni") && Supports(SimdTarget::kAvx512);
 #endif
+#if defined(__aarch64__)
+    case SimdTarget::kNeon:
+      return true;  // part of the AArch64 baseline
+#endif
     default:
       return false;
   }
@@ -40,10 +46,11 @@ SimdTarget Best() {
   // avx512vnni-int8 (int8 activations, ~10x that error).
   SimdTarget best = SimdTarget::kScalar;
   for (SimdTarget t : SupportedSimdTargets())
-    if (t < SimdTarget::kAvx512Vnni) best = t;
+    if (t != SimdTarget::kAvx512Vnni && t != SimdTarget::kAvx512VnniInt8) best = t;
   if (const char* env = std::getenv("VLLM_CPP_SIMD")) {
     SimdTarget forced;
-    CHECK(ParseSimdTarget(env, &forced)) << "VLLM_CPP_SIMD=" << env << ": expected scalar, avx2, avx512, avx512vnni or avx512vnni-int8";
+    CHECK(ParseSimdTarget(env, &forced))
+        << "VLLM_CPP_SIMD=" << env << ": expected scalar, avx2, avx512, avx512vnni, avx512vnni-int8 or neon";
     CHECK(Supports(forced)) << "VLLM_CPP_SIMD=" << env << ": this CPU does not support it";
     best = forced;
   }
@@ -78,6 +85,7 @@ std::string_view SimdTargetName(SimdTarget t) {
     case SimdTarget::kAvx512: return "avx512";
     case SimdTarget::kAvx512Vnni: return "avx512vnni";
     case SimdTarget::kAvx512VnniInt8: return "avx512vnni-int8";
+    case SimdTarget::kNeon: return "neon";
   }
   return "unknown";
 }

@@ -8,7 +8,7 @@
 
 namespace vllm::cpu {
 
-// Ordered: a higher target may use everything a lower one does.
+// Ordered within an architecture: a higher x86 target may use everything a lower one does.
 enum class SimdTarget {
   kScalar = 0,  // portable C++ (auto-vectorised by the compiler for the build's -march)
   kAvx2 = 1,    // AVX2 + FMA + F16C
@@ -20,13 +20,16 @@ enum class SimdTarget {
   // llama.cpp's precision class (~1e-2 relative logits), several times the f32 rate on 4-bit
   // weights. Opt-in: VLLM_CPP_SIMD=avx512vnni-int8.
   kAvx512VnniInt8 = 4,
+  // AArch64 Advanced SIMD (baseline there, so always supported and the default on AArch64).
+  kNeon = 5,
 };
 
 // What this CPU supports, best first order irrelevant; always contains kScalar.
 std::vector<SimdTarget> SupportedSimdTargets();
 
 // The target kernels use: the best supported f32-exact one (not avx512vnni*), or the one forced
-// by SetSimdTarget or the VLLM_CPP_SIMD environment variable (scalar|avx2|avx512|avx512vnni|avx512vnni-int8; for tests and A/B benchmarks).
+// by SetSimdTarget or the VLLM_CPP_SIMD environment variable
+// (scalar|avx2|avx512|avx512vnni|avx512vnni-int8|neon; for tests and A/B benchmarks).
 SimdTarget ActiveSimdTarget();
 
 // Forces a target (must be supported). Not thread-safe against running kernels: call between

@@ -47,6 +47,9 @@ void SiluMul(const float* gate, const float* up, int64_t n, float* out) {
     default: break;
   }
 #endif
+#if defined(__aarch64__)
+  if (ActiveSimdTarget() == SimdTarget::kNeon) return SiluMulNeon(gate, up, n, out);
+#endif
   for (int64_t i = 0; i < n; ++i) {
     const float g = gate[i];
     out[i] = g / (1.0f + std::exp(-g)) * up[i];

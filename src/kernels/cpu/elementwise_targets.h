@@ -9,5 +9,8 @@ namespace vllm::cpu {
 void SiluMulAvx2(const float* gate, const float* up, int64_t n, float* out);
 void SiluMulAvx512(const float* gate, const float* up, int64_t n, float* out);
 #endif
+#if defined(__aarch64__)
+void SiluMulNeon(const float* gate, const float* up, int64_t n, float* out);
+#endif
 
 }  // namespace vllm::cpu

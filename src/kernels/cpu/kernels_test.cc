@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <numeric>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "kernels/cpu/dispatch.h"
 #include "kernels/ops.h"
@@ -173,6 +175,25 @@ class SimdTargets {
  private:
   cpu::SimdTarget saved_;
 };
+
+// The sweeps below cover only what SupportedSimdTargets() lists, so a target that silently
+// dropped out of it would pass untested. On AArch64 (make test-neon runs this file under
+// qemu) neon must be listed and be the default; elsewhere it must not be offered.
+TEST(KernelsTest, NeonTargetIsSupportedExactlyOnAarch64) {
+  const std::vector<cpu::SimdTarget> all = cpu::SupportedSimdTargets();
+  const bool listed = std::find(all.begin(), all.end(), cpu::SimdTarget::kNeon) != all.end();
+  cpu::SimdTarget parsed;
+  ASSERT_TRUE(cpu::ParseSimdTarget("neon", &parsed));
+  EXPECT_EQ(parsed, cpu::SimdTarget::kNeon);
+#if defined(__aarch64__)
+  EXPECT_TRUE(listed);
+  if (!std::getenv("VLLM_CPP_SIMD")) {
+    EXPECT_EQ(cpu::ActiveSimdTarget(), cpu::SimdTarget::kNeon);
+  }
+#else
+  EXPECT_FALSE(listed);
+#endif
+}
 
 // m crosses the fused/tile switch of every target (fused up to 4 or 8 tokens), rows cross the
 // 16-row dequant block and the 2/4-row register tiles with odd tails.

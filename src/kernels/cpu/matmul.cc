@@ -84,6 +84,9 @@ void MatMulShared(const MatMulJob* jobs, int n, const float* x, int64_t m, Threa
     case SimdTarget::kAvx512: return MatMulSharedAvx512(jobs, n, x, m, pool);
     case SimdTarget::kAvx2: return MatMulSharedAvx2(jobs, n, x, m, pool);
 #endif
+#if defined(__aarch64__)
+    case SimdTarget::kNeon: return MatMulSharedNeon(jobs, n, x, m, pool);
+#endif
     default:
       for (int i = 0; i < n; ++i) MatMulScalar(*jobs[i].w, x, m, jobs[i].y, pool);
   }

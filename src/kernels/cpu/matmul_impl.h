@@ -18,8 +18,12 @@
 #include <vector>
 
 #include "kernels/cpu/dequant.h"
+#if defined(__x86_64__)
 #include "kernels/cpu/matmul_int8_impl.h"
 #include "kernels/cpu/matmul_vnni_impl.h"
+#else
+#include "kernels/cpu/matmul_vnni_none.h"
+#endif
 #include "kernels/ops.h"
 #include "model/weight_matrix.h"
 #include "util/check.h"
@@ -245,10 +249,10 @@ void FusedRows(const Args& a, int64_t r0, int64_t r1) {
   const char* base = w.data.data<char>();
   for (int64_t r = r0; r < r1; ++r) {
     // Software prefetch kPrefetchRows ahead: short rows end before the hardware prefetcher
-    // has ramped up on the next one.
+    // has ramped up on the next one. (The builtin is prefetcht0 on x86, prfm pldl1keep on ARM.)
     if (r + kPrefetchRows < r1) {
       const char* next = base + (r + kPrefetchRows) * row_bytes;
-      for (int64_t off = 0; off < row_bytes; off += 64) _mm_prefetch(next + off, _MM_HINT_T0);
+      for (int64_t off = 0; off < row_bytes; off += 64) __builtin_prefetch(next + off, 0, 3);
     }
     FusedRowsAllTokens<S, L, kAffine, 1>(a, r);
   }

@@ -17,5 +17,8 @@ void MatMulSharedAvx512(const MatMulJob* jobs, int n, const float* x, int64_t m,
 void MatMulSharedAvx512Vnni(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool);
 void MatMulSharedAvx512VnniInt8(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool);
 #endif
+#if defined(__aarch64__)
+void MatMulSharedNeon(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool);
+#endif
 
 }  // namespace vllm::cpu

@@ -1,0 +1,29 @@
+// Off x86 there are no VNNI kernels (matmul_vnni_impl.h and matmul_int8_impl.h are AVX-512
+// intrinsics throughout), but matmul_impl.h still names them in `if constexpr (S::kVnni)` /
+// `(S::kInt8)` branches. Those are discarded for every non-x86 traits type (both false), so
+// declarations suffice: nothing here is ever instantiated or defined.
+#pragma once
+
+#include <cstdint>
+
+#include "model/weight_matrix.h"
+
+namespace vllm::cpu::simd {
+
+struct VnniX {};
+
+template <class S>
+void QuantizeX16(const float* x, int64_t m, int64_t mp, int64_t cols, int64_t gs, VnniX* out);
+template <class S>
+void VnniTileRows(const WeightMatrix& w, const VnniX& vx, int64_t m, int64_t mp, float* y, int64_t r0, int64_t r1);
+
+struct Int8X {};
+
+template <class S>
+bool Int8Eligible(const WeightMatrix& w);
+template <class S>
+void QuantizeX8(const float* x, int64_t m, int64_t cols, int64_t gs, int bits, Int8X* out);
+template <class S, int Bits>
+void Int8Rows(const WeightMatrix& w, const Int8X& x, int64_t m, float* y, int64_t r0, int64_t r1, float* params);
+
+}  // namespace vllm::cpu::simd
