@@ -97,7 +97,7 @@ void BM_GemvHot(benchmark::State& state) { RunGemv(state, true); }
 
 void GemvArgs(benchmark::internal::Benchmark* b) {
   // Qwen3-0.6B decode shapes (q/o 2048x1024 / 1024x2048, gate/up 3072x1024, down 1024x3072),
-  // the lm_head (151936x1024), Llama-3.2-1B's MLP (8192x2048).
+  // the lm_head (151936x1024), Llama-3.2-1B's MLP (gate/up 8192x2048, down 2048x8192).
   for (int bits : {8, 4, 0, -1, -2})
     for (int threads : {1, 2}) {
       b->Args({3072, 1024, bits, 1, threads});
@@ -106,6 +106,7 @@ void GemvArgs(benchmark::internal::Benchmark* b) {
   for (int threads : {1, 2}) {
     b->Args({151936, 1024, 8, 1, threads});
     b->Args({8192, 2048, 4, 1, threads});
+    b->Args({2048, 8192, 4, 1, threads});
   }
   // Batched decode / prefill: tokens per call.
   for (int bits : {8, 4})

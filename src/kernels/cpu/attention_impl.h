@@ -1,8 +1,8 @@
-// SIMD paged attention over a vector-traits type S (simd_avx512.h, simd_avx2.h), instantiated
-// by attention_avx512.cc / attention_avx2.cc. A work item is (token, range of KV heads): the K
-// and V rows are read once for all the query heads that share them (GQA), instead of once per
-// query head. Positions go in cache-block chunks: scores for the chunk, one online-softmax
-// rescale per chunk (not per key), then the V accumulation.
+// SIMD paged attention over a vector-traits type S (simd_avx512.h, simd_avx2.h, simd_neon.h),
+// instantiated by attention_<target>.cc. A work item is (token, range of positions), all heads:
+// the K and V rows are read once for all the query heads that share them (GQA). Positions go in
+// cache-block chunks: scores for the chunk, one online-softmax rescale per chunk (not per key),
+// then the V accumulation; the ranges' states are combined at the end.
 #pragma once
 
 #include <algorithm>
@@ -32,48 +32,45 @@ struct KvF16 {
 // Most vectors a head may span (head_dim / kLanes); 512 / 8.
 constexpr int kMaxHeadVecs = 64;
 
-// Token t against KV heads [h0, h1). Heads are taken together so each position's K and V
-// rows ([num_kv_heads, head_dim], contiguous in the slot) stream sequentially: one head at a
-// time read 256 bytes every 2 KiB and ran at ~1.7 GB/s from DRAM at 8K context.
+// Token t, every head, over the positions [p_begin, p_end) (p_begin a multiple of the block
+// size): leaves the unnormalised online-softmax state in acc [H, D], m [H] (running max; -inf
+// when the range is empty) and l [H] (sum of exp). K and V rows are read once for all the query
+// heads that share them (GQA), and all KV heads are taken together so each position's rows
+// ([num_kv_heads, head_dim], contiguous in the slot) stream sequentially.
 template <class S, class KV>
-void AttendItem(const float* q, KvLayer cache, const BatchInputs& in, const AttentionShape& s, float* out,
-                int64_t t, int64_t h0, int64_t h1, std::vector<float>& scratch) {
+void AttendRange(const float* q, KvLayer cache, const BatchInputs& in, const AttentionShape& s, int64_t t,
+                 int64_t p_begin, int64_t p_end, float* acc, float* m, float* l, std::vector<float>& scratch) {
   using F = typename S::F;
   const int64_t H = s.num_heads, D = s.head_dim, bs = s.block_size;
   const int64_t group = H / s.num_kv_heads, nv = D / S::kLanes;
-  const int64_t nq = (h1 - h0) * group;  // query heads handled here
+  const int64_t nq = H, KVH = s.num_kv_heads;
   const int64_t kv_stride = s.num_kv_heads * D;
   const size_t elem = cache.dtype == DType::kF32 ? 4 : 2;
   const int32_t seq = static_cast<int32_t>(
       std::upper_bound(in.query_start.begin(), in.query_start.end(), static_cast<int32_t>(t)) -
       in.query_start.begin() - 1);
   const int32_t* table = in.block_table(seq);
-  const int64_t last = in.positions[t];
-  // scratch: acc [nq, D], scores [nq, bs], running max and sum [nq] each.
-  scratch.resize(static_cast<size_t>(nq * (D + bs + 2)));
-  float* acc = scratch.data();
-  float* score = acc + nq * D;
-  float* m = score + nq * bs;
-  float* l = m + nq;
+  scratch.resize(static_cast<size_t>(nq * bs));  // scores [nq, bs]
+  float* score = scratch.data();
   std::fill(acc, acc + nq * D, 0.f);
   std::fill(m, m + nq, -std::numeric_limits<float>::infinity());
   std::fill(l, l + nq, 0.f);
-  const float* qg = q + (t * H + h0 * group) * D;  // the nq query heads, contiguous
+  const float* qg = q + t * H * D;
   const auto* kbase = static_cast<const uint8_t*>(cache.k);
   const auto* vbase = static_cast<const uint8_t*>(cache.v);
-  for (int64_t p0 = 0; p0 <= last; p0 += bs) {
-    const int64_t n = std::min(bs, last + 1 - p0);
+  for (int64_t p0 = p_begin; p0 < p_end; p0 += bs) {
+    const int64_t n = std::min(bs, p_end - p0);
     const int64_t block = table[p0 / bs];
     auto row = [&](const uint8_t* base, int64_t j, int64_t kvh) {
       return base + ((block * bs + j) * kv_stride + kvh * D) * elem;
     };
     for (int64_t j = 0; j < n; ++j)
-      for (int64_t kvh = h0; kvh < h1; ++kvh) {
+      for (int64_t kvh = 0; kvh < KVH; ++kvh) {
         F kv[kMaxHeadVecs];
         const uint8_t* kr = row(kbase, j, kvh);
         for (int64_t d = 0; d < nv; ++d) kv[d] = KV::Load(kr, d * S::kLanes);
         for (int64_t g = 0; g < group; ++g) {
-          const int64_t h = (kvh - h0) * group + g;
+          const int64_t h = kvh * group + g;
           F dot = S::Zero();
           for (int64_t d = 0; d < nv; ++d) dot = S::Fma(S::Load(qg + h * D + d * S::kLanes), kv[d], dot);
           score[h * bs + j] = S::ReduceAdd(dot) * s.scale;
@@ -100,51 +97,99 @@ void AttendItem(const float* q, KvLayer cache, const BatchInputs& in, const Atte
       }
     }
     for (int64_t j = 0; j < n; ++j)
-      for (int64_t kvh = h0; kvh < h1; ++kvh) {
+      for (int64_t kvh = 0; kvh < KVH; ++kvh) {
         F vv[kMaxHeadVecs];
         const uint8_t* vr = row(vbase, j, kvh);
         for (int64_t d = 0; d < nv; ++d) vv[d] = KV::Load(vr, d * S::kLanes);
         for (int64_t g = 0; g < group; ++g) {
-          const int64_t h = (kvh - h0) * group + g;
+          const int64_t h = kvh * group + g;
           const F w = S::Set1(score[h * bs + j]);
           float* ah = acc + h * D;
           for (int64_t d = 0; d < nv; ++d) S::Store(ah + d * S::kLanes, S::Fma(w, vv[d], S::Load(ah + d * S::kLanes)));
         }
       }
   }
+}
+
+// out [nq, D] from the states of `parts` ranges of the same heads (part i at acc + i*stride_acc,
+// m/l + i*stride_ml): the softmax over the union of the ranges.
+template <class S>
+void CombineRanges(int64_t parts, int64_t nq, int64_t D, const float* acc, int64_t stride_acc, const float* m,
+                   const float* l, int64_t stride_ml, float* out) {
+  using F = typename S::F;
+  const int64_t nv = D / S::kLanes;
   for (int64_t h = 0; h < nq; ++h) {
-    const F inv = S::Set1(1.f / l[h]);
-    float* oh = out + (t * H + h0 * group + h) * D;
-    for (int64_t d = 0; d < nv; ++d) S::Store(oh + d * S::kLanes, S::Mul(S::Load(acc + h * D + d * S::kLanes), inv));
+    float mx = -std::numeric_limits<float>::infinity();
+    for (int64_t i = 0; i < parts; ++i) mx = std::max(mx, m[i * stride_ml + h]);
+    float total = 0.f;
+    F o[kMaxHeadVecs];
+    for (int64_t d = 0; d < nv; ++d) o[d] = S::Zero();
+    for (int64_t i = 0; i < parts; ++i) {
+      const float mi = m[i * stride_ml + h];
+      if (mi == -std::numeric_limits<float>::infinity()) continue;  // empty range
+      const float w = std::exp(mi - mx);
+      total += w * l[i * stride_ml + h];
+      const F wv = S::Set1(w);
+      const float* ai = acc + i * stride_acc + h * D;
+      for (int64_t d = 0; d < nv; ++d) o[d] = S::Fma(wv, S::Load(ai + d * S::kLanes), o[d]);
+    }
+    const F inv = S::Set1(1.f / total);
+    for (int64_t d = 0; d < nv; ++d) S::Store(out + h * D + d * S::kLanes, S::Mul(o[d], inv));
   }
 }
 
 // False when the shape needs the scalar kernel (head_dim not a multiple of the vector width,
 // or wider than kMaxHeadVecs vectors).
+//
+// Work items: with enough tokens to keep every thread busy (prefill), one per token, all heads,
+// all positions. With fewer (decode), each token's positions are split into block-aligned
+// ranges, all KV heads per range (flash-decoding): every item then streams whole cache blocks,
+// contiguous in memory, and the per-range softmax states are combined at the end. Splitting
+// the heads instead left each thread reading a few heads' 256-byte slices out of every
+// position's row, which the hardware prefetchers follow poorly (4.5 GB/s at 8K context).
 template <class S>
 bool PagedAttention(const float* q, KvLayer cache, const BatchInputs& in, const AttentionShape& s, float* out,
                     ThreadPool& pool) {
   if (s.head_dim % S::kLanes != 0 || s.head_dim / S::kLanes > kMaxHeadVecs) return false;
-  const int64_t T = in.num_tokens(), KVH = s.num_kv_heads;
-  // KV heads per work item: all of them when there are enough tokens to keep every thread
-  // busy (prefill), else split so that ~2 items per thread exist (decode).
+  const int64_t T = in.num_tokens(), H = s.num_heads, D = s.head_dim, bs = s.block_size;
   const int64_t want_items = 2 * static_cast<int64_t>(pool.num_threads());
-  const int64_t per_token = std::clamp<int64_t>((want_items + T - 1) / T, 1, KVH);
-  const int64_t heads_per_item = (KVH + per_token - 1) / per_token;
-  const int64_t chunks = (KVH + heads_per_item - 1) / heads_per_item;
-  pool.ParallelFor(static_cast<size_t>(T * chunks), 1, [&](size_t b, size_t e) {
-    thread_local std::vector<float> scratch;
+  const int64_t parts = std::max<int64_t>(1, (want_items + T - 1) / T);  // position ranges per token
+  // Per-item softmax states: acc [H, D], m [H], l [H] for every (token, range).
+  thread_local std::vector<float> states;
+  const int64_t state_size = H * (D + 2);
+  if (parts > 1) states.resize(static_cast<size_t>(T * parts * state_size));
+  float* st = states.data();
+  pool.ParallelFor(static_cast<size_t>(T * parts), 1, [&](size_t b, size_t e) {
+    thread_local std::vector<float> scratch, own;
     for (size_t it = b; it < e; ++it) {
-      const int64_t t = static_cast<int64_t>(it) / chunks, c = static_cast<int64_t>(it) % chunks;
-      const int64_t h0 = c * heads_per_item, h1 = std::min(KVH, h0 + heads_per_item);
+      const int64_t t = static_cast<int64_t>(it) / parts, part = static_cast<int64_t>(it) % parts;
+      const int64_t len = in.positions[t] + 1;
+      // Block-aligned ranges of about len / parts positions.
+      const int64_t blocks = (len + bs - 1) / bs, per = (blocks + parts - 1) / parts;
+      const int64_t p_begin = std::min(len, part * per * bs), p_end = std::min(len, (part + 1) * per * bs);
+      float *acc, *m, *l;
+      if (parts > 1) {
+        acc = st + static_cast<int64_t>(it) * state_size;
+      } else {
+        own.resize(static_cast<size_t>(state_size));
+        acc = own.data();
+      }
+      m = acc + H * D;
+      l = m + H;
       switch (cache.dtype) {
-        case DType::kF32: AttendItem<S, KvF32<S>>(q, cache, in, s, out, t, h0, h1, scratch); break;
-        case DType::kBF16: AttendItem<S, KvBf16<S>>(q, cache, in, s, out, t, h0, h1, scratch); break;
-        case DType::kF16: AttendItem<S, KvF16<S>>(q, cache, in, s, out, t, h0, h1, scratch); break;
+        case DType::kF32: AttendRange<S, KvF32<S>>(q, cache, in, s, t, p_begin, p_end, acc, m, l, scratch); break;
+        case DType::kBF16: AttendRange<S, KvBf16<S>>(q, cache, in, s, t, p_begin, p_end, acc, m, l, scratch); break;
+        case DType::kF16: AttendRange<S, KvF16<S>>(q, cache, in, s, t, p_begin, p_end, acc, m, l, scratch); break;
         default: CHECK(false) << "unsupported KV dtype";
       }
+      if (parts == 1) CombineRanges<S>(1, H, D, acc, 0, m, l, 0, out + t * H * D);
     }
   });
+  if (parts > 1)
+    for (int64_t t = 0; t < T; ++t) {
+      const float* base = st + t * parts * state_size;
+      CombineRanges<S>(parts, H, D, base, state_size, base + H * D, base + H * D + H, state_size, out + t * H * D);
+    }
   return true;
 }
 
