@@ -128,24 +128,30 @@ def git_rev() -> str:
     return rev + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
-def run_vllm(spec, ids, args, out_dir: Path) -> dict:
+def run_vllm(spec, ids, args, out_dir: Path, name: str = "vllm-cpp") -> dict:
+    """name "vllm-cpp" runs the default kernels; "vllm-cpp:<target>" forces a SIMD target
+    (VLLM_CPP_SIMD, e.g. the opt-in avx512vnni-int8) so that its row sits in the same run."""
+    env = dict(os.environ)
+    env.pop("VLLM_CPP_SIMD", None)
+    if ":" in name:
+        env["VLLM_CPP_SIMD"] = name.split(":", 1)[1]
     base = [str(args.vllm_bin), "generate", str(spec.mlx_dir), "--prompt-ids", ",".join(map(str, ids)),
             "--max-tokens", str(args.max_tokens), "--json", "--ignore-eos", "--threads", str(args.threads)]
 
     def one(extra=()):
-        j = run_json(base + list(extra))
+        j = run_json(base + list(extra), env=env)
         ttft = j["ttft_ms"]
         return {"ttft_ms": ttft, "prefill_tps": len(j["prompt_token_ids"]) / (ttft / 1e3),
                 "decode_tps": j["tokens_per_s"], "generated": len(j["token_ids"]),
                 "token_ids": j["token_ids"], "prompt_tokens": len(j["prompt_token_ids"])}
 
     # The warmup also dumps the logits at the last prompt position (the ones the first token comes from).
-    warm = one(["--dump-logits", str(out_dir / "vllm-cpp.logits.npy"), "--dump-positions", "-1"])
+    warm = one(["--dump-logits", str(out_dir / f"{name}.logits.npy"), "--dump-positions", "-1"])
     runs = []
     for r in range(args.repeats):
         runs.append(one())
-        log(f"vllm-cpp run {r + 1}: TTFT {runs[-1]['ttft_ms']:.0f} ms, decode {runs[-1]['decode_tps']:.2f} tok/s")
-    return {"engine": "vllm-cpp", "version": f"vllm-cpp {git_rev()}", "prompt_tokens": runs[-1]["prompt_tokens"],
+        log(f"{name} run {r + 1}: TTFT {runs[-1]['ttft_ms']:.0f} ms, decode {runs[-1]['decode_tps']:.2f} tok/s")
+    return {"engine": name, "version": f"vllm-cpp {git_rev()}", "prompt_tokens": runs[-1]["prompt_tokens"],
             "warmup": warm, "runs": runs}
 
 
@@ -225,10 +231,7 @@ def render(report: dict) -> str:
     ]
     for m in report["models"]:
         ref = m["engines"].get("vllm-cpp", {}).get("summary")
-        for e in ENGINES:
-            if e not in m["engines"]:
-                continue
-            r = m["engines"][e]
+        for e, r in m["engines"].items():
             if "error" in r:
                 lines.append(f"| {m['short']} | {e} | - | - | failed: {r['error']} |  |  |  |  |  |  |  |  |")
                 continue
@@ -269,7 +272,9 @@ def main() -> int:
     ap.add_argument("--stat", choices=("best", "median"), default="best", help="which run each figure reports")
     ap.add_argument("--models", default=",".join(m.short for m in MODELS),
                     help="comma-separated: " + ", ".join(m.short for m in MODELS) + " (or the preset names)")
-    ap.add_argument("--engines", default=",".join(ENGINES), help="comma-separated subset of " + ", ".join(ENGINES))
+    ap.add_argument("--engines", default=",".join(ENGINES),
+                    help="comma-separated subset of " + ", ".join(ENGINES)
+                    + "; vllm-cpp:<simd target> adds a vllm-cpp row with VLLM_CPP_SIMD=<target>")
     ap.add_argument("--mlx-prompt-tokens", type=int, default=4,
                     help="mlx-lm's prompt length (a prefix of the common prompt); it is ~100x slower on CPU")
     ap.add_argument("--mlx-max-tokens", type=int, default=4, help="mlx-lm's generated tokens")
@@ -287,7 +292,7 @@ def main() -> int:
     mlx_workload = (f"{args.mlx_prompt_tokens}-token prompt, {args.mlx_max_tokens} generated, "
                     f"warmup {args.mlx_warmups}, {args.stat} of {args.mlx_repeats}")
     engines = [e for e in args.engines.split(",") if e]
-    assert all(e in ENGINES for e in engines), engines
+    assert all(e in ENGINES or e.startswith("vllm-cpp:") for e in engines), engines
     specs = [BY_NAME[m] for m in args.models.split(",") if m]
 
     # 1-2. Cached artifacts: the MLX checkpoint (mlx-lm) and the GGUF of the same weights (gguf).
@@ -325,8 +330,8 @@ def main() -> int:
             log(f"{spec.short}: {e}")
             (out_dir / f"{e}.logits.npy").unlink(missing_ok=True)
             try:
-                if e == "vllm-cpp":
-                    r = run_vllm(spec, ids, args, out_dir)
+                if e.startswith("vllm-cpp"):
+                    r = run_vllm(spec, ids, args, out_dir, e)
                 elif e == "llama.cpp":
                     r = run_llama(spec, ids_path, args, out_dir)
                 else:
