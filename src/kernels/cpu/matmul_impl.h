@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "kernels/cpu/dequant.h"
+#include "kernels/cpu/row_prefetch.h"
 #if defined(__x86_64__)
 #include "kernels/cpu/matmul_int8_impl.h"
 #include "kernels/cpu/matmul_vnni_impl.h"
@@ -47,8 +48,6 @@ struct Args {
 };
 
 // ---- fused path -------------------------------------------------------------------------
-
-constexpr int64_t kPrefetchRows = 4;
 
 // Chunk loaders: kChunk codes of one row starting at code c, as kChunk/kLanes vectors in the
 // order x is laid out.
@@ -248,12 +247,7 @@ void FusedRows(const Args& a, int64_t r0, int64_t r1) {
   const int64_t row_bytes = w.quantized ? w.cols * w.bits / 8 : w.cols * static_cast<int64_t>(DTypeSize(w.dtype));
   const char* base = w.data.data<char>();
   for (int64_t r = r0; r < r1; ++r) {
-    // Software prefetch kPrefetchRows ahead: short rows end before the hardware prefetcher
-    // has ramped up on the next one. (The builtin is prefetcht0 on x86, prfm pldl1keep on ARM.)
-    if (r + kPrefetchRows < r1) {
-      const char* next = base + (r + kPrefetchRows) * row_bytes;
-      for (int64_t off = 0; off < row_bytes; off += 64) __builtin_prefetch(next + off, 0, 3);
-    }
+    PrefetchRowAhead(base, row_bytes, r, r1);
     FusedRowsAllTokens<S, L, kAffine, 1>(a, r);
   }
 }

@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/cpu/row_prefetch.h"
 #include "model/weight_matrix.h"
 
 namespace vllm::cpu::simd {
@@ -177,7 +178,6 @@ void Int8RowTokens(const uint8_t* row, const WeightMatrix& w, const Int8X& x, co
 template <class S, int Bits, int GS>
 void Int8Rows(const WeightMatrix& w, const Int8X& x, int64_t m, float* y, int64_t r0, int64_t r1, float* params) {
   constexpr int TM = 4;
-  constexpr int64_t kPrefetchRows = 4;
   const int64_t G = w.groups_per_row(), row_bytes = w.cols * Bits / 8;
   const uint8_t* base = w.data.data<uint8_t>();
   const float* bias = w.has_bias() ? w.bias.data<float>() : nullptr;
@@ -185,10 +185,7 @@ void Int8Rows(const WeightMatrix& w, const Int8X& x, int64_t m, float* y, int64_
   float* bi = sc + G;
   float* cs = bi + G;  // [TM][G]
   for (int64_t r = r0; r < r1; ++r) {
-    if (r + kPrefetchRows < r1) {
-      const uint8_t* next = base + (r + kPrefetchRows) * row_bytes;
-      for (int64_t off = 0; off < row_bytes; off += 64) _mm_prefetch(reinterpret_cast<const char*>(next + off), _MM_HINT_T0);
-    }
+    PrefetchRowAhead(base, row_bytes, r, r1);
     WidenGroupParams<S>(w, r, sc, bi);
     const uint8_t* row = base + r * row_bytes;
     for (int64_t t0 = 0; t0 < m; t0 += TM) {

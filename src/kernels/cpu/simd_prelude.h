@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "kernels/cpu/dequant.h"
+#include "kernels/cpu/row_prefetch.h"
 #include "kernels/ops.h"
 #include "model/weight_matrix.h"
 #include "util/check.h"
