@@ -434,7 +434,7 @@ void Rows(const Args& shared, int64_t r0, int64_t r1) {
   thread_local std::vector<float> params;
   Args a = shared;
   if (shared.w->quantized) {
-    params.resize(static_cast<size_t>(6 * shared.w->groups_per_row()));  // Int8Rows needs 6 G
+    params.resize(static_cast<size_t>(12 * shared.w->groups_per_row()));  // the most any path needs (Int8Rows)
     a.params = params.data();
   }
   const WeightMatrix& w = *a.w;

@@ -92,10 +92,23 @@ void QuantizeX8(const float* x, int64_t m, int64_t cols, int64_t gs, int bits, I
                         &out->xsum[t * G + g]);
 }
 
-// Output rows r for tokens [t0, t0 + TM): cs[j*G + g] = s_g * dx_tg (combined scale), bi the
+// One output from its scale-term accumulator: + the bias term sum_g b_g * xsum_tg (bi: the
+// row's biases, xs: the token's x group sums), reduced to a float.
+template <class S>
+float FinishInt8Output(__m256 acc, const float* bi, const float* xs, int64_t G) {
+  const int64_t gfull = G / 8 * 8;
+  for (int64_t g = 0; g < gfull; g += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(bi + g), _mm256_loadu_ps(xs + g), acc);
+  float tail = 0.f;
+  for (int64_t g = gfull; g < G; ++g) tail += bi[g] * xs[g];
+  const __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+  const __m128 q = _mm_add_ps(h, _mm_movehl_ps(h, h));
+  return _mm_cvtss_f32(_mm_add_ss(q, _mm_movehdup_ps(q))) + tail;
+}
+
+// Output row r for tokens [t0, t0 + TM): cs[j*G + g] = s_g * dx_tg (combined scale), bi the
 // row's biases, xsum/xq/dx from Int8X.
 // GS: the group size as a compile-time constant (fully unrolled groups), 0 for any.
-template <int Bits, int TM, int GS>
+template <class S, int Bits, int TM, int GS>
 void Int8RowTokens(const uint8_t* row, const WeightMatrix& w, const Int8X& x, const float* cs, const float* bi,
                    int64_t r, int64_t t0, const float* bias, float* y) {
   const int64_t cols = w.cols, G = w.groups_per_row(), gs = GS ? GS : w.group_size;
@@ -157,48 +170,116 @@ void Int8RowTokens(const uint8_t* row, const WeightMatrix& w, const Int8X& x, co
     for (int j = 0; j < TM; ++j)
       acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[j]), _mm256_set1_ps(cs[j * G + g]), acc[j]);
   }
-  for (int j = 0; j < TM; ++j) acc[j] = _mm256_add_ps(acc[j], acc2[j]);
-  // The bias term sum_g b_g * xsum_tg, folded into the same accumulator.
-  const int64_t gfull = G / 8 * 8;
+  for (int j = 0; j < TM; ++j)
+    y[(t0 + j) * w.rows + r] = FinishInt8Output<S>(_mm256_add_ps(acc[j], acc2[j]), bi, x.xsum.data() + (t0 + j) * G, G) +
+                               (bias ? bias[r] : 0.f);
+}
+
+// Rows r and r + 1 for tokens [t0, t0 + TM), for many tokens (prefill, batches): each x load
+// and each decoded weight vector serves two dot products, and 2 * TM independent chains keep
+// the dpbusd pipes busy without the split chains of Int8RowTokens. cs0/cs1: the rows' combined
+// scales as in Int8RowTokens; bi: both rows' biases, [2][G]. Groups of a multiple of 64.
+template <class S, int Bits, int TM, int GS>
+void Int8PairTokens(const uint8_t* row0, int64_t row_bytes, const WeightMatrix& w, const Int8X& x, const float* cs0,
+                    const float* cs1, const float* bi, int64_t r, int64_t t0, const float* bias, float* y) {
+  const int64_t cols = w.cols, G = w.groups_per_row(), gs = GS ? GS : w.group_size;
+  const __m256i mask = _mm256_set1_epi8(0x0F);
+  const uint8_t* row1 = row0 + row_bytes;
+  const int8_t* xq[TM];
+  for (int j = 0; j < TM; ++j) xq[j] = x.xq.data() + (t0 + j) * cols;
+  auto xload = [&](int j, int64_t k) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[j] + k)); };
+  auto wload = [](const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); };
+  __m256 acc0[TM], acc1[TM];
+  for (int j = 0; j < TM; ++j) acc0[j] = _mm256_setzero_ps(), acc1[j] = _mm256_setzero_ps();
+  for (int64_t g = 0; g < G; ++g) {
+    __m256i i0[TM], i1[TM];
+    for (int j = 0; j < TM; ++j) i0[j] = _mm256_setzero_si256(), i1[j] = _mm256_setzero_si256();
+    const int64_t k0 = g * gs, b0 = k0 * Bits / 8;
+    // Per step: two 32-byte weight vectors per row (4-bit: the low and high nibbles of one
+    // load; 8-bit: two loads) against the same two x vectors.
+    for (int64_t c = 0; c < gs; c += 64) {
+      __m256i a0, a1, b0v, b1v;
+      if constexpr (Bits == 4) {
+        const __m256i v0 = wload(row0 + b0 + c / 2), v1 = wload(row1 + b0 + c / 2);
+        a0 = _mm256_and_si256(v0, mask), b0v = _mm256_and_si256(_mm256_srli_epi16(v0, 4), mask);
+        a1 = _mm256_and_si256(v1, mask), b1v = _mm256_and_si256(_mm256_srli_epi16(v1, 4), mask);
+      } else {
+        a0 = wload(row0 + b0 + c), b0v = wload(row0 + b0 + c + 32);
+        a1 = wload(row1 + b0 + c), b1v = wload(row1 + b0 + c + 32);
+      }
+      for (int j = 0; j < TM; ++j) {
+        const __m256i xa = xload(j, k0 + c), xb = xload(j, k0 + c + 32);
+        i0[j] = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(i0[j], a0, xa), b0v, xb);
+        i1[j] = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(i1[j], a1, xa), b1v, xb);
+      }
+    }
+    for (int j = 0; j < TM; ++j) {
+      acc0[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i0[j]), _mm256_set1_ps(cs0[j * G + g]), acc0[j]);
+      acc1[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i1[j]), _mm256_set1_ps(cs1[j * G + g]), acc1[j]);
+    }
+  }
   for (int j = 0; j < TM; ++j) {
     const float* xs = x.xsum.data() + (t0 + j) * G;
-    for (int64_t g = 0; g < gfull; g += 8)
-      acc[j] = _mm256_fmadd_ps(_mm256_loadu_ps(bi + g), _mm256_loadu_ps(xs + g), acc[j]);
-    float tail = 0.f;
-    for (int64_t g = gfull; g < G; ++g) tail += bi[g] * xs[g];
-    const __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc[j]), _mm256_extractf128_ps(acc[j], 1));
-    const __m128 q = _mm_add_ps(h, _mm_movehl_ps(h, h));
-    const float sum = _mm_cvtss_f32(_mm_add_ss(q, _mm_movehdup_ps(q)));
-    y[(t0 + j) * w.rows + r] = sum + tail + (bias ? bias[r] : 0.f);
+    float* yt = y + (t0 + j) * w.rows;
+    yt[r] = FinishInt8Output<S>(acc0[j], bi, xs, G) + (bias ? bias[r] : 0.f);
+    yt[r + 1] = FinishInt8Output<S>(acc1[j], bi + G, xs, G) + (bias ? bias[r + 1] : 0.f);
   }
 }
 
-// Rows [r0, r1) of W for all m tokens, 4 tokens per pass over a row (the row stays in L1
-// between passes). params: per-thread scratch of >= (4 + 2) * G floats.
+// Combined scales cs[j*G + g] = s_g * dx_(t0+j),g of one row for tokens t0 .. t0+nt.
+template <class S>
+void CombinedScales(const Int8X& x, const float* sc, int64_t G, int64_t t0, int nt, float* cs) {
+  for (int j = 0; j < nt; ++j) {
+    const float* dx = x.dx.data() + (t0 + j) * G;
+    for (int64_t g = 0; g < G; ++g) cs[j * G + g] = sc[g] * dx[g];
+  }
+}
+
+// Rows [r0, r1) of W for all m tokens, TM tokens per pass over a row (the row stays in L1
+// between passes); rows in pairs (Int8PairTokens) when there are many tokens. params:
+// per-thread scratch of >= 12 * G floats.
 template <class S, int Bits, int GS>
 void Int8Rows(const WeightMatrix& w, const Int8X& x, int64_t m, float* y, int64_t r0, int64_t r1, float* params) {
   constexpr int TM = 4;
   const int64_t G = w.groups_per_row(), row_bytes = w.cols * Bits / 8;
   const uint8_t* base = w.data.data<uint8_t>();
   const float* bias = w.has_bias() ? w.bias.data<float>() : nullptr;
-  float* sc = params;
-  float* bi = sc + G;
-  float* cs = bi + G;  // [TM][G]
-  for (int64_t r = r0; r < r1; ++r) {
+  float* sc = params;         // [2][G] scales of a row pair
+  float* bi = sc + 2 * G;     // [2][G] biases
+  float* cs = bi + 2 * G;     // [2][TM][G] combined scales
+  const bool pairs = m >= 2 * TM && w.group_size % 64 == 0;
+  int64_t r = r0;
+  for (; pairs && r + 2 <= r1; r += 2) {
+    PrefetchRowAhead(base, row_bytes, r, r1);
+    PrefetchRowAhead(base, row_bytes, r + 1, r1);
+    WidenGroupParams<S>(w, r, sc, bi);
+    WidenGroupParams<S>(w, r + 1, sc + G, bi + G);
+    const uint8_t* row = base + r * row_bytes;
+    for (int64_t t0 = 0; t0 < m; t0 += TM) {
+      const int nt = static_cast<int>(std::min<int64_t>(TM, m - t0));
+      CombinedScales<S>(x, sc, G, t0, nt, cs);
+      CombinedScales<S>(x, sc + G, G, t0, nt, cs + TM * G);
+      const float* cs1 = cs + TM * G;
+      switch (nt) {
+        case 4: Int8PairTokens<S, Bits, 4, GS>(row, row_bytes, w, x, cs, cs1, bi, r, t0, bias, y); break;
+        case 3: Int8PairTokens<S, Bits, 3, GS>(row, row_bytes, w, x, cs, cs1, bi, r, t0, bias, y); break;
+        case 2: Int8PairTokens<S, Bits, 2, GS>(row, row_bytes, w, x, cs, cs1, bi, r, t0, bias, y); break;
+        default: Int8PairTokens<S, Bits, 1, GS>(row, row_bytes, w, x, cs, cs1, bi, r, t0, bias, y); break;
+      }
+    }
+  }
+  for (; r < r1; ++r) {
     PrefetchRowAhead(base, row_bytes, r, r1);
     WidenGroupParams<S>(w, r, sc, bi);
     const uint8_t* row = base + r * row_bytes;
     for (int64_t t0 = 0; t0 < m; t0 += TM) {
       const int nt = static_cast<int>(std::min<int64_t>(TM, m - t0));
-      for (int j = 0; j < nt; ++j) {
-        const float* dx = x.dx.data() + (t0 + j) * G;
-        for (int64_t g = 0; g < G; ++g) cs[j * G + g] = sc[g] * dx[g];
-      }
+      CombinedScales<S>(x, sc, G, t0, nt, cs);
       switch (nt) {
-        case 4: Int8RowTokens<Bits, 4, GS>(row, w, x, cs, bi, r, t0, bias, y); break;
-        case 3: Int8RowTokens<Bits, 3, GS>(row, w, x, cs, bi, r, t0, bias, y); break;
-        case 2: Int8RowTokens<Bits, 2, GS>(row, w, x, cs, bi, r, t0, bias, y); break;
-        default: Int8RowTokens<Bits, 1, GS>(row, w, x, cs, bi, r, t0, bias, y); break;
+        case 4: Int8RowTokens<S, Bits, 4, GS>(row, w, x, cs, bi, r, t0, bias, y); break;
+        case 3: Int8RowTokens<S, Bits, 3, GS>(row, w, x, cs, bi, r, t0, bias, y); break;
+        case 2: Int8RowTokens<S, Bits, 2, GS>(row, w, x, cs, bi, r, t0, bias, y); break;
+        default: Int8RowTokens<S, Bits, 1, GS>(row, w, x, cs, bi, r, t0, bias, y); break;
       }
     }
   }
