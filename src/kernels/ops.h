@@ -32,6 +32,12 @@ void LoadRow(const WeightMatrix& w, int64_t r, float* out);
 // y = x * rsqrt(mean(x^2) + eps) * weight, per row of `dim` values; in place allowed.
 void RmsNorm(const float* x, const float* weight, int64_t rows, int64_t dim, float eps, float* y);
 
+// Residual add fused with the RMSNorm after it: x += y (x keeps the sum), then
+// out = RmsNorm(x, weight), per row of `dim` values. The same result as AddInPlace then RmsNorm
+// with one read of x fewer. out overlaps neither x nor y.
+void AddRmsNorm(float* x, const float* y, const float* weight, int64_t rows, int64_t dim, float eps,
+                float* out);
+
 // Rotates each head of x[t, num_heads, head_dim] by positions[t] (non-traditional layout:
 // pairs (i, i + head_dim/2)). inv_freq has head_dim/2 entries.
 void ApplyRope(float* x, const int32_t* positions, int64_t num_tokens, int64_t num_heads,

@@ -14,5 +14,22 @@ void SiluMulAvx512(const float* gate, const float* up, int64_t n, float* out) {
   simd::SiluMul<Avx512>(gate, up, n, out);
 }
 
+void RmsNormAvx512(const float* x, const float* weight, int64_t rows, int64_t dim, float eps, float* y) {
+  simd::RmsNorm<Avx512>(x, weight, rows, dim, eps, y);
+}
+
+void AddRmsNormAvx512(float* x, const float* y, const float* weight, int64_t rows, int64_t dim, float eps, float* out) {
+  simd::AddRmsNorm<Avx512>(x, y, weight, rows, dim, eps, out);
+}
+
+void ApplyRopeAvx512(float* x, const int32_t* positions, int64_t num_tokens, int64_t num_heads, int64_t head_dim,
+                     const float* inv_freq) {
+  simd::ApplyRope<Avx512>(x, positions, num_tokens, num_heads, head_dim, inv_freq);
+}
+
+void AddInPlaceAvx512(float* x, const float* y, int64_t n) {
+  simd::AddInPlace<Avx512>(x, y, n);
+}
+
 }  // namespace vllm::cpu
 #pragma GCC pop_options

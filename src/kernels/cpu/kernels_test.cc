@@ -324,21 +324,96 @@ TEST(KernelsTest, SiluMulEveryTarget) {
   }
 }
 
-TEST(KernelsTest, RmsNormAndRope) {
+// Row lengths for the row-wise ops: 1, below one vector, one vector (8 or 16), odd lengths
+// that leave a scalar tail on every width (7, 17, 33, 100, 129), and long rows that run the
+// four-chain sum of squares (4096; 4133 = 4096 + 32 + 5 also runs the single-vector loop).
+constexpr int64_t kRowDims[] = {1, 2, 7, 8, 16, 17, 33, 100, 129, 4096, 4133};
+
+TEST(KernelsTest, RmsNormEveryTarget) {
+  SimdTargets targets;
   std::mt19937 rng(5);
-  for (int64_t dim : {2, 8, 62, 128}) {
-    auto x = RandomFloats(3 * dim, rng), w = RandomFloats(dim, rng, 0.5f, 1.5f);
-    std::vector<float> y(x.size());
-    cpu::RmsNorm(x.data(), w.data(), 3, dim, 1e-6f, y.data());
-    EXPECT_LT(RelErr(y, ref::RmsNorm(x, w, dim, 1e-6)), 1e-6) << dim;
-    const int64_t heads = 3;
-    auto q = RandomFloats(4 * heads * dim, rng);
-    std::vector<int32_t> pos = {0, 1, 17, 4095};
-    auto inv = RandomFloats(dim / 2, rng, 0.f, 1.f);
-    auto want = ref::Rope(q, pos, heads, dim, inv);
-    cpu::ApplyRope(q.data(), pos.data(), 4, heads, dim, inv.data());
-    // Angles are f32 (as in MLX): at position 4095 an angle is off by ~4095 * 2^-24 rad.
-    EXPECT_LT(RelErr(q, want), 1e-4) << dim;
+  for (int64_t dim : kRowDims) {
+    const int64_t rows = 3;
+    const auto x = RandomFloats(rows * dim, rng), w = RandomFloats(dim, rng, 0.5f, 1.5f);
+    const auto want = ref::RmsNorm(x, w, dim, 1e-6);
+    for (cpu::SimdTarget target : targets.All()) {
+      cpu::SetSimdTarget(target);
+      std::vector<float> y(x.size());
+      cpu::RmsNorm(x.data(), w.data(), rows, dim, 1e-6f, y.data());
+      EXPECT_LT(RelErr(y, want), 1e-6) << cpu::SimdTargetName(target) << " dim=" << dim;
+      std::vector<float> in_place = x;
+      cpu::RmsNorm(in_place.data(), w.data(), rows, dim, 1e-6f, in_place.data());
+      EXPECT_EQ(in_place, y) << cpu::SimdTargetName(target) << " dim=" << dim << " in place";
+    }
+  }
+}
+
+// The fused op against the double reference, and bit for bit against the two ops it replaces
+// in the model (so fusing them there changes no output).
+TEST(KernelsTest, AddRmsNormEveryTarget) {
+  SimdTargets targets;
+  std::mt19937 rng(6);
+  for (int64_t dim : kRowDims) {
+    const int64_t rows = 3;
+    const auto x = RandomFloats(rows * dim, rng), res = RandomFloats(rows * dim, rng);
+    const auto w = RandomFloats(dim, rng, 0.5f, 1.5f);
+    const ref::AddRmsNormResult want = ref::AddRmsNorm(x, res, w, dim, 1e-6);
+    for (cpu::SimdTarget target : targets.All()) {
+      cpu::SetSimdTarget(target);
+      const std::string label = std::string(cpu::SimdTargetName(target)) + " dim=" + std::to_string(dim);
+      std::vector<float> sum = x, out(x.size());
+      cpu::AddRmsNorm(sum.data(), res.data(), w.data(), rows, dim, 1e-6f, out.data());
+      EXPECT_LT(RelErr(sum, want.sum), 1e-6) << label;
+      EXPECT_LT(RelErr(out, want.out), 1e-6) << label;
+      std::vector<float> sum2 = x, out2(x.size());
+      cpu::AddInPlace(sum2.data(), res.data(), rows * dim);
+      cpu::RmsNorm(sum2.data(), w.data(), rows, dim, 1e-6f, out2.data());
+      EXPECT_EQ(sum, sum2) << label;
+      EXPECT_EQ(out, out2) << label;
+    }
+  }
+}
+
+TEST(KernelsTest, AddInPlaceEveryTarget) {
+  SimdTargets targets;
+  std::mt19937 rng(7);
+  for (int64_t n : {1, 7, 8, 15, 16, 17, 33, 100, 4096, 4133}) {
+    const auto x = RandomFloats(n, rng), y = RandomFloats(n, rng);
+    const auto want = ref::Add(x, y);
+    for (cpu::SimdTarget target : targets.All()) {
+      cpu::SetSimdTarget(target);
+      std::vector<float> got = x;
+      cpu::AddInPlace(got.data(), y.data(), n);
+      EXPECT_LT(RelErr(got, want), 1e-6) << cpu::SimdTargetName(target) << " n=" << n;
+    }
+  }
+}
+
+// head_dim / 2 below a vector (1, 4, 7), at a vector (8, 16), with a tail (31, 33, 100) and a
+// model's (64, 128). Angles are f32 (as in MLX): at position 4095 an angle is off by
+// ~4095 * 2^-24 rad, hence the 1e-4 bound against the double reference. Every target
+// computes the same f32 angles with std::cos/std::sin, so the SIMD targets also match the
+// scalar path to 1e-6, which catches a wrong lane or tail that 1e-4 might not.
+TEST(KernelsTest, ApplyRopeEveryTarget) {
+  SimdTargets targets;
+  std::mt19937 rng(8);
+  const std::vector<int32_t> pos = {0, 1, 17, 4095};
+  const int64_t tokens = static_cast<int64_t>(pos.size()), heads = 3;
+  for (int64_t head_dim : {2, 8, 14, 16, 32, 62, 66, 128, 200, 256}) {
+    const auto q = RandomFloats(tokens * heads * head_dim, rng);
+    const auto inv = RandomFloats(head_dim / 2, rng, 0.f, 1.f);
+    const auto want = ref::Rope(q, pos, heads, head_dim, inv);
+    cpu::SetSimdTarget(cpu::SimdTarget::kScalar);
+    std::vector<float> scalar = q;
+    cpu::ApplyRope(scalar.data(), pos.data(), tokens, heads, head_dim, inv.data());
+    for (cpu::SimdTarget target : targets.All()) {
+      cpu::SetSimdTarget(target);
+      std::vector<float> got = q;
+      cpu::ApplyRope(got.data(), pos.data(), tokens, heads, head_dim, inv.data());
+      const std::string label = std::string(cpu::SimdTargetName(target)) + " head_dim=" + std::to_string(head_dim);
+      EXPECT_LT(RelErr(got, want), 1e-4) << label;
+      EXPECT_LT(RelErr(got, std::vector<double>(scalar.begin(), scalar.end())), 1e-6) << label;
+    }
   }
 }
 

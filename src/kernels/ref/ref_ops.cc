@@ -80,6 +80,25 @@ std::vector<double> RmsNorm(const std::vector<float>& x, const std::vector<float
   return y;
 }
 
+std::vector<double> Add(const std::vector<float>& x, const std::vector<float>& y) {
+  std::vector<double> s(x.size());
+  for (size_t i = 0; i < x.size(); ++i) s[i] = static_cast<double>(x[i]) + y[i];
+  return s;
+}
+
+AddRmsNormResult AddRmsNorm(const std::vector<float>& x, const std::vector<float>& y,
+                            const std::vector<float>& w, int64_t dim, double eps) {
+  AddRmsNormResult r{Add(x, y), std::vector<double>(x.size())};
+  for (size_t row = 0; row < x.size() / dim; ++row) {
+    const double* s = r.sum.data() + row * dim;
+    double ss = 0;
+    for (int64_t i = 0; i < dim; ++i) ss += s[i] * s[i];
+    const double inv = 1.0 / std::sqrt(ss / dim + eps);
+    for (int64_t i = 0; i < dim; ++i) r.out[row * dim + i] = s[i] * inv * w[i];
+  }
+  return r;
+}
+
 std::vector<double> Rope(const std::vector<float>& x, const std::vector<int32_t>& positions,
                          int64_t num_heads, int64_t head_dim, const std::vector<float>& inv_freq) {
   std::vector<double> y(x.begin(), x.end());

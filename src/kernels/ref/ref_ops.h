@@ -22,6 +22,16 @@ std::vector<double> MatMulAbs(const WeightMatrix& w, const std::vector<float>& x
 std::vector<double> SiluMul(const std::vector<float>& gate, const std::vector<float>& up);
 std::vector<double> RmsNorm(const std::vector<float>& x, const std::vector<float>& w, int64_t dim, double eps);
 
+// x + y elementwise, in double.
+std::vector<double> Add(const std::vector<float>& x, const std::vector<float>& y);
+
+// The residual sum s = x + y and RmsNorm(s) per row of dim, both in double.
+struct AddRmsNormResult {
+  std::vector<double> sum, out;
+};
+AddRmsNormResult AddRmsNorm(const std::vector<float>& x, const std::vector<float>& y,
+                            const std::vector<float>& w, int64_t dim, double eps);
+
 // x[t, heads, head_dim] rotated by positions, rotate-half layout, angles in double.
 std::vector<double> Rope(const std::vector<float>& x, const std::vector<int32_t>& positions,
                          int64_t num_heads, int64_t head_dim, const std::vector<float>& inv_freq);
