@@ -95,7 +95,6 @@ void LlamaModel::AttentionBlock(int64_t li, const BatchInputs& in, KvCacheTensor
   float* q = q_.data<float>();
   float* k = k_.data<float>();
   float* v = v_.data<float>();
-  Timed(StepOp::kNorm, [&] { cpu::RmsNorm(x, l.input_layernorm.data<float>(), T, H, eps, n); });
   const cpu::MatMulJob qkv[] = {{&l.q_proj, q}, {&l.k_proj, k}, {&l.v_proj, v}};
   Timed(StepOp::kQkv, [&] { cpu::MatMulShared(qkv, 3, n, T, pool_); });
   if (config_.qk_norm) {  // qwen3: per-head RMSNorm over head_dim, before RoPE
@@ -112,20 +111,27 @@ void LlamaModel::AttentionBlock(int64_t li, const BatchInputs& in, KvCacheTensor
   Timed(StepOp::kKvWrite, [&] { cpu::WriteKvCache(k, v, in, shape, kv.layer(li)); });
   Timed(StepOp::kAttention, [&] { cpu::PagedAttention(q, kv.layer(li), in, shape, attn_.data<float>(), pool_); });
   Timed(StepOp::kOProj, [&] { cpu::MatMul(l.o_proj, attn_.data<float>(), T, proj_.data<float>(), pool_); });
-  Timed(StepOp::kResidual, [&] { cpu::AddInPlace(x, proj_.data<float>(), T * H); });
+  // Residual add and the MLP's input norm in one pass (the norm's time counts as residual).
+  Timed(StepOp::kResidual, [&] { cpu::AddRmsNorm(x, proj_.data<float>(), l.post_attention_layernorm.data<float>(), T, H, eps, n); });
 }
 
 void LlamaModel::MlpBlock(int64_t li, int64_t T) {
   const LlamaLayerWeights& l = weights_.layers[li];
   const int64_t H = config_.hidden_size, I = config_.intermediate_size;
+  const float eps = static_cast<float>(config_.rms_norm_eps);
   float* x = hidden_.data<float>();
   float* n = normed_.data<float>();
-  Timed(StepOp::kNorm, [&] { cpu::RmsNorm(x, l.post_attention_layernorm.data<float>(), T, H, static_cast<float>(config_.rms_norm_eps), n); });
   const cpu::MatMulJob gate_up[] = {{&l.gate_proj, gate_.data<float>()}, {&l.up_proj, up_.data<float>()}};
   Timed(StepOp::kGateUp, [&] { cpu::MatMulShared(gate_up, 2, n, T, pool_); });
   Timed(StepOp::kSiluMul, [&] { cpu::SiluMul(gate_.data<float>(), up_.data<float>(), T * I, gate_.data<float>()); });
   Timed(StepOp::kDown, [&] { cpu::MatMul(l.down_proj, gate_.data<float>(), T, proj_.data<float>(), pool_); });
-  Timed(StepOp::kResidual, [&] { cpu::AddInPlace(x, proj_.data<float>(), T * H); });
+  if (li + 1 == config_.num_hidden_layers) {  // the final norm runs on the sampled rows only
+    Timed(StepOp::kResidual, [&] { cpu::AddInPlace(x, proj_.data<float>(), T * H); });
+    return;
+  }
+  // Residual add and the next layer's input norm in one pass, as in AttentionBlock.
+  const float* next_norm = weights_.layers[li + 1].input_layernorm.data<float>();
+  Timed(StepOp::kResidual, [&] { cpu::AddRmsNorm(x, proj_.data<float>(), next_norm, T, H, eps, n); });
 }
 
 void LlamaModel::Forward(const BatchInputs& in, KvCacheTensors& kv, float* logits) {
@@ -134,6 +140,10 @@ void LlamaModel::Forward(const BatchInputs& in, KvCacheTensors& kv, float* logit
   CHECK_EQ(static_cast<int64_t>(in.query_start.size()), static_cast<int64_t>(in.num_seqs()) + 1);
   if (StepProfile::Enabled()) StepProfile::CountForward(T);
   Timed(StepOp::kEmbed, [&] { cpu::EmbeddingLookup(weights_.embed_tokens, in.token_ids.data(), T, hidden_.data<float>()); });
+  // Every block starts from its normed input in normed_: the first layer's norm is here, every
+  // later norm is fused into the residual add before it.
+  const float* first_norm = weights_.layers[0].input_layernorm.data<float>();
+  Timed(StepOp::kNorm, [&] { cpu::RmsNorm(hidden_.data<float>(), first_norm, T, H, static_cast<float>(config_.rms_norm_eps), normed_.data<float>()); });
   for (int64_t li = 0; li < config_.num_hidden_layers; ++li) {
     AttentionBlock(li, in, kv);
     MlpBlock(li, T);

@@ -42,6 +42,9 @@ class LlamaModel : public Model {
   KvCacheSpec MakeKvSpec(int64_t block_size, int64_t num_blocks, DType dtype) const override;
 
  private:
+  // Each block reads its input already normed in normed_ and leaves the next block's there:
+  // it ends with the residual add fused with the following RMSNorm (cpu::AddRmsNorm), except the
+  // last layer's MLP, whose final norm runs on the sampled rows only.
   void AttentionBlock(int64_t layer, const BatchInputs& in, KvCacheTensors& kv);
   void MlpBlock(int64_t layer, int64_t num_tokens);
   const WeightMatrix& OutputProjection() const {
