@@ -90,7 +90,10 @@ void ScaleRow(const float* x, const float* weight, float inv, int64_t dim, float
   for (; i < dim; ++i) out[i] = x[i] * inv * weight[i];
 }
 
-inline float InvRms(float ss, int64_t dim, float eps) {
+// Templated like everything after the target pragma, so each target's copy is its own symbol
+// (simd_prelude.h: an inline function here would be one weak symbol shared by all targets).
+template <class S>
+float InvRms(float ss, int64_t dim, float eps) {
   return 1.0f / std::sqrt(ss / static_cast<float>(dim) + eps);
 }
 
@@ -99,7 +102,7 @@ template <class S>
 void RmsNorm(const float* x, const float* weight, int64_t rows, int64_t dim, float eps, float* y) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * dim;
-    ScaleRow<S>(xr, weight, InvRms(SumSquares<S, false>(xr, nullptr, dim), dim, eps), dim, y + r * dim);
+    ScaleRow<S>(xr, weight, InvRms<S>(SumSquares<S, false>(xr, nullptr, dim), dim, eps), dim, y + r * dim);
   }
 }
 
@@ -109,7 +112,7 @@ void AddRmsNorm(float* x, const float* y, const float* weight, int64_t rows, int
   for (int64_t r = 0; r < rows; ++r) {
     float* xr = x + r * dim;
     const float ss = SumSquares<S, true>(xr, y + r * dim, dim);
-    ScaleRow<S>(xr, weight, InvRms(ss, dim, eps), dim, out + r * dim);
+    ScaleRow<S>(xr, weight, InvRms<S>(ss, dim, eps), dim, out + r * dim);
   }
 }
 
