@@ -12,6 +12,7 @@ setup:
 
 $(SETUP_STAMP): scripts/requirements-test.txt scripts/setup.sh
 	./scripts/setup.sh
+	@touch $@  # setup.sh rewrites the stamp only when the requirements change
 
 build: $(SETUP_STAMP)
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null

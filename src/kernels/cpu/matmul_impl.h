@@ -1,5 +1,6 @@
-// The SIMD matmul, written once over a vector-traits type S (simd_avx512.h, simd_avx2.h) and
-// instantiated by matmul_avx512.cc / matmul_avx2.cc. Two shapes of work:
+// The SIMD matmul, written once over a vector-traits type S (simd_avx512.h, simd_avx2.h,
+// simd_neon.h) and instantiated by matmul_<target>.cc. Two shapes of work (the opt-in VNNI
+// targets replace them for affine weights: matmul_vnni_impl.h, matmul_int8_impl.h):
 //  - Fused (m <= S::kFusedTokens*2, decode): codes are widened in registers and multiplied
 //    straight into per-group accumulators; each weight byte is read once from memory and
 //    nothing is written back. For affine weights sum_k x_k (s q_k + b) = s * sum_k x_k q_k +
