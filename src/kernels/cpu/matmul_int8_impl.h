@@ -92,6 +92,26 @@ void QuantizeX8(const float* x, int64_t m, int64_t cols, int64_t gs, int bits, I
                         &out->xsum[t * G + g]);
 }
 
+// Templates only, here: nothing is emitted outside the VNNI translation unit (simd_prelude.h).
+template <class T>
+__m256i Load256(const T* p) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+}
+
+// 64 codes starting at byte p of a row as two vectors of 32 unsigned bytes, in x's order
+// (QuantizeGroup8): 4-bit, the low then the high nibbles of 32 bytes; 8-bit, 64 bytes as they are.
+template <int Bits>
+void Codes64(const uint8_t* p, __m256i* a, __m256i* b) {
+  if constexpr (Bits == 4) {
+    const __m256i mask = _mm256_set1_epi8(0x0F), v = Load256(p);
+    *a = _mm256_and_si256(v, mask);
+    *b = _mm256_and_si256(_mm256_srli_epi16(v, 4), mask);
+  } else {
+    *a = Load256(p);
+    *b = Load256(p + 32);
+  }
+}
+
 // One output from its scale-term accumulator: + the bias term sum_g b_g * xsum_tg (bi: the
 // row's biases, xs: the token's x group sums), reduced to a float.
 template <class S>
@@ -112,7 +132,6 @@ template <class S, int Bits, int TM, int GS>
 void Int8RowTokens(const uint8_t* row, const WeightMatrix& w, const Int8X& x, const float* cs, const float* bi,
                    int64_t r, int64_t t0, const float* bias, float* y) {
   const int64_t cols = w.cols, G = w.groups_per_row(), gs = GS ? GS : w.group_size;
-  const __m256i mask = _mm256_set1_epi8(0x0F);
   const int8_t* xq[TM];
   for (int j = 0; j < TM; ++j) xq[j] = x.xq.data() + (t0 + j) * cols;
   // Integer dot products of group g for every token into dot[j]; two chains per token (one
@@ -121,32 +140,20 @@ void Int8RowTokens(const uint8_t* row, const WeightMatrix& w, const Int8X& x, co
     __m256i ia[TM], ib[TM];
     for (int j = 0; j < TM; ++j) ia[j] = _mm256_setzero_si256(), ib[j] = _mm256_setzero_si256();
     const uint8_t* rg = row + g * gs * Bits / 8;
-    if constexpr (Bits == 4) {  // gs % 64 == 0 (Int8Eligible): 64 codes per 32-byte load
-      for (int64_t c = 0; c < gs; c += 64) {
-        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rg + c / 2));
-        const __m256i lo = _mm256_and_si256(v, mask);
-        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), mask);
-        for (int j = 0; j < TM; ++j) {
-          const int8_t* xg = xq[j] + g * gs + c;
-          ia[j] = _mm256_dpbusd_epi32(ia[j], lo, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xg)));
-          ib[j] = _mm256_dpbusd_epi32(ib[j], hi, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xg + 32)));
-        }
+    int64_t c = 0;
+    for (; c + 64 <= gs; c += 64) {  // 4-bit groups are multiples of 64 (Int8Eligible)
+      __m256i a, b;
+      Codes64<Bits>(rg + c * Bits / 8, &a, &b);
+      for (int j = 0; j < TM; ++j) {
+        const int8_t* xg = xq[j] + g * gs + c;
+        ia[j] = _mm256_dpbusd_epi32(ia[j], a, Load256(xg));
+        ib[j] = _mm256_dpbusd_epi32(ib[j], b, Load256(xg + 32));
       }
-    } else {
-      int64_t c = 0;
-      for (; c + 64 <= gs; c += 64) {
-        const __m256i v0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rg + c));
-        const __m256i v1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rg + c + 32));
-        for (int j = 0; j < TM; ++j) {
-          const int8_t* xg = xq[j] + g * gs + c;
-          ia[j] = _mm256_dpbusd_epi32(ia[j], v0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xg)));
-          ib[j] = _mm256_dpbusd_epi32(ib[j], v1, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xg + 32)));
-        }
-      }
-      if (c < gs) {  // gs == 32
-        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rg + c));
-        for (int j = 0; j < TM; ++j)
-          ia[j] = _mm256_dpbusd_epi32(ia[j], v, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[j] + g * gs + c)));
+    }
+    if constexpr (Bits == 8) {
+      if (c < gs) {  // gs == 32: one 32-byte load
+        const __m256i v = Load256(rg + c);
+        for (int j = 0; j < TM; ++j) ia[j] = _mm256_dpbusd_epi32(ia[j], v, Load256(xq[j] + g * gs + c));
       }
     }
     for (int j = 0; j < TM; ++j) dot[j] = _mm256_add_epi32(ia[j], ib[j]);
@@ -183,32 +190,22 @@ template <class S, int Bits, int TM, int GS>
 void Int8PairTokens(const uint8_t* row0, int64_t row_bytes, const WeightMatrix& w, const Int8X& x, const float* cs0,
                     const float* cs1, const float* bi, int64_t r, int64_t t0, const float* bias, float* y) {
   const int64_t cols = w.cols, G = w.groups_per_row(), gs = GS ? GS : w.group_size;
-  const __m256i mask = _mm256_set1_epi8(0x0F);
   const uint8_t* row1 = row0 + row_bytes;
   const int8_t* xq[TM];
   for (int j = 0; j < TM; ++j) xq[j] = x.xq.data() + (t0 + j) * cols;
-  auto xload = [&](int j, int64_t k) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[j] + k)); };
-  auto wload = [](const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); };
   __m256 acc0[TM], acc1[TM];
   for (int j = 0; j < TM; ++j) acc0[j] = _mm256_setzero_ps(), acc1[j] = _mm256_setzero_ps();
   for (int64_t g = 0; g < G; ++g) {
     __m256i i0[TM], i1[TM];
     for (int j = 0; j < TM; ++j) i0[j] = _mm256_setzero_si256(), i1[j] = _mm256_setzero_si256();
     const int64_t k0 = g * gs, b0 = k0 * Bits / 8;
-    // Per step: two 32-byte weight vectors per row (4-bit: the low and high nibbles of one
-    // load; 8-bit: two loads) against the same two x vectors.
+    // Per step: 64 codes of each row against the same two x vectors.
     for (int64_t c = 0; c < gs; c += 64) {
       __m256i a0, a1, b0v, b1v;
-      if constexpr (Bits == 4) {
-        const __m256i v0 = wload(row0 + b0 + c / 2), v1 = wload(row1 + b0 + c / 2);
-        a0 = _mm256_and_si256(v0, mask), b0v = _mm256_and_si256(_mm256_srli_epi16(v0, 4), mask);
-        a1 = _mm256_and_si256(v1, mask), b1v = _mm256_and_si256(_mm256_srli_epi16(v1, 4), mask);
-      } else {
-        a0 = wload(row0 + b0 + c), b0v = wload(row0 + b0 + c + 32);
-        a1 = wload(row1 + b0 + c), b1v = wload(row1 + b0 + c + 32);
-      }
+      Codes64<Bits>(row0 + b0 + c * Bits / 8, &a0, &b0v);
+      Codes64<Bits>(row1 + b0 + c * Bits / 8, &a1, &b1v);
       for (int j = 0; j < TM; ++j) {
-        const __m256i xa = xload(j, k0 + c), xb = xload(j, k0 + c + 32);
+        const __m256i xa = Load256(xq[j] + k0 + c), xb = Load256(xq[j] + k0 + c + 32);
         i0[j] = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(i0[j], a0, xa), b0v, xb);
         i1[j] = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(i1[j], a1, xa), b1v, xb);
       }
