@@ -12,9 +12,9 @@
 #include "bench/memory_usage.h"
 #include "bench/report.h"
 #include "bench/request_runner.h"
-#include "cli/commands.h"
+#include "bench/commands.h"
 
-namespace vllm::cli {
+namespace vllm::bench {
 
 namespace {
 
@@ -133,4 +133,4 @@ int RunBenchBatching(int argc, char** argv) {
   return Batching(a);
 }
 
-}  // namespace vllm::cli
+}  // namespace vllm::bench

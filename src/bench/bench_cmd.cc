@@ -14,9 +14,9 @@
 #include "bench/memory_usage.h"
 #include "bench/report.h"
 #include "bench/request_runner.h"
-#include "cli/commands.h"
+#include "bench/commands.h"
 
-namespace vllm::cli {
+namespace vllm::bench {
 
 namespace {
 
@@ -207,4 +207,4 @@ int RunBench(int argc, char** argv) {
   return Bench(a);
 }
 
-}  // namespace vllm::cli
+}  // namespace vllm::bench

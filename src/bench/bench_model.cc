@@ -10,26 +10,6 @@
 
 namespace vllm::bench {
 
-namespace {
-
-// Lends one weight set to successive engines (Engine owns its Model through a unique_ptr).
-class SharedModel final : public Model {
- public:
-  explicit SharedModel(std::shared_ptr<Model> m) : m_(std::move(m)) {}
-  const ModelConfig& config() const override { return m_->config(); }
-  int64_t max_num_tokens() const override { return m_->max_num_tokens(); }
-  void Forward(const BatchInputs& in, KvCacheTensors& kv, float* logits) override { m_->Forward(in, kv, logits); }
-  size_t WeightBytes() const override { return m_->WeightBytes(); }
-  KvCacheSpec MakeKvSpec(int64_t block_size, int64_t num_blocks, DType dtype) const override {
-    return m_->MakeKvSpec(block_size, num_blocks, dtype);
-  }
-
- private:
-  std::shared_ptr<Model> m_;
-};
-
-}  // namespace
-
 void AddModelArgs(CLI::App& app, ModelArgs* a) {
   // The seed spells it `--model M`; a positional MODEL works too, as in the other commands.
   app.add_option("--model,model", a->model, "Checkpoint directory or preset name (see `vllm-cpp models`)")
@@ -37,6 +17,8 @@ void AddModelArgs(CLI::App& app, ModelArgs* a) {
   app.add_option("--load-format", a->load_format, "auto | safetensors | dummy (presets need dummy)")
       ->capture_default_str();
   app.add_option("--threads", a->threads, "Worker threads (0: the physical cores)")->capture_default_str();
+  app.add_option("--device", a->device, "cpu | cuda | auto (cuda when built with it and a GPU is present)")
+      ->capture_default_str();
   app.add_option("--block-size", a->block_size, "KV cache block size in tokens")->capture_default_str();
   app.add_option("--kv-cache-dtype", a->kv_cache_dtype, "auto (bf16) | bf16 | f16 | f32")->capture_default_str();
   app.add_option("--seed", a->seed, "Seed of the dummy weights and of sampling")->capture_default_str();
@@ -73,9 +55,11 @@ Result<BenchModel> BenchModel::Load(const ModelArgs& args, int64_t max_num_token
   bm.tokenizer_ = std::move(tok);
   const int threads = args.threads > 0 ? args.threads : std::max(1, PhysicalCoreCount());
   bm.hardware_ = DetectHardware(threads);
+  ASSIGN_OR_RETURN(const Device device, ParseDevice(args.device));
   const auto t0 = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(std::unique_ptr<Model> model,
-                   BuildModel(bm.source_, {.max_num_tokens = max_num_tokens, .num_threads = threads}, args.seed));
+                   BuildModel(bm.source_, {.max_num_tokens = max_num_tokens, .num_threads = threads, .device = device},
+                              args.seed));
   bm.load_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   bm.model_ = std::move(model);
   return bm;
@@ -92,7 +76,7 @@ EngineConfig BenchModel::BaseConfig(int64_t num_kv_blocks, int32_t max_num_seqs,
 }
 
 std::unique_ptr<Engine> BenchModel::MakeEngine(EngineConfig config) const {
-  return std::make_unique<Engine>(std::make_unique<SharedModel>(model_), tokenizer_, config);
+  return std::make_unique<Engine>(model_, tokenizer_, config);
 }
 
 void BenchModel::MeasureBandwidth() {

@@ -22,13 +22,14 @@ struct ModelArgs {
   std::string model;
   std::string load_format = "auto";  // a preset name needs "dummy"
   int threads = 0;                   // 0: the physical cores
+  std::string device = "auto";
   int block_size = 16;
   std::string kv_cache_dtype = "auto";
   uint64_t seed = 0;  // dummy weights and sampling
   std::string output;  // --output FILE.json ("" = none)
 };
 
-// Adds --model (also accepted positionally), --load-format, --threads, --block-size,
+// Adds --model (also accepted positionally), --load-format, --threads, --device, --block-size,
 // --kv-cache-dtype, --seed and --output.
 void AddModelArgs(CLI::App& app, ModelArgs* args);
 

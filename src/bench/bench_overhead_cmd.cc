@@ -1,5 +1,5 @@
 // `vllm-cpp bench-overhead [MODEL] [--running 256] [--steps 200]`: the engine's per-step
-// bookkeeping (Scheduler::Schedule + ModelRunner::BuildInputs + Scheduler::Update, i.e.
+// bookkeeping (Scheduler::Schedule + BuildBatchInputs + Scheduler::Update, i.e.
 // everything but the forward pass and sampling) with N running decode sequences, as a
 // fraction of the model's decode step for the same N sequences (and of a batch-1 step).
 #include <CLI/CLI.hpp>
@@ -8,13 +8,13 @@
 #include <cstdio>
 #include <numeric>
 
-#include "cli/commands.h"
+#include "bench/commands.h"
 #include "model/model_source.h"
 #include "runner/batch_builder.h"
-#include "runner/kv_cache_tensors.h"
+#include "runner/model_runner.h"
 #include "scheduler/scheduler.h"
 
-namespace vllm::cli {
+namespace vllm::bench {
 
 namespace {
 
@@ -58,7 +58,7 @@ int RunBenchOverhead(int argc, char** argv) {
     const auto t0 = Clock::now();
     SchedulerOutput out = sched.Schedule();
     BuildBatchInputs(out, sched, kv, &in);  // what ModelRunner::Execute does before Forward
-    std::vector<int32_t> sampled(in.logits_indices.size(), 7);
+    std::vector<int32_t> sampled(in.logits_indices.size(), 7);  // no EOS in these configs
     sched.Update(out, sampled);
     if (time_it) *acc += Ms(Clock::now() - t0);
     return out.seqs.size();
@@ -74,23 +74,20 @@ int RunBenchOverhead(int argc, char** argv) {
 
   // The model's decode step for the same number of sequences, and for one.
   auto decode_ms = [&](int n) {
-    KvCacheTensors kvt(model.value()->MakeKvSpec(bs, n * 3, DType::kBF16));
+    // n sequences of prompt_len cached tokens each decoding one token, in blocks of their own.
+    const int64_t per_seq = (prompt_len + 1 + bs - 1) / bs;
+    ModelRunner runner(model.value().get(), {.block_size = bs, .num_blocks = n * per_seq});
     BatchInputs d;
-    d.max_blocks_per_seq = 3;
-    d.query_start.push_back(0);
+    d.Begin(static_cast<int32_t>(per_seq));
+    std::vector<int32_t> blocks(per_seq);
     for (int s = 0; s < n; ++s) {
-      d.token_ids.push_back(100 + s);
-      d.positions.push_back(prompt_len);
-      d.slot_mapping.push_back(static_cast<int64_t>(s * 3 + prompt_len / bs) * bs + prompt_len % bs);
-      d.query_start.push_back(s + 1);
-      d.seq_lens.push_back(prompt_len + 1);
-      for (int b = 0; b < 3; ++b) d.block_tables.push_back(s * 3 + b);
-      d.logits_indices.push_back(s);
+      std::iota(blocks.begin(), blocks.end(), static_cast<int32_t>(s * per_seq));
+      const int32_t token = 100 + s;
+      d.AddSequence({&token, 1}, prompt_len, blocks, bs, /*samples=*/true);
     }
-    std::vector<float> logits(static_cast<size_t>(n) * model.value()->config().vocab_size);
-    model.value()->Forward(d, kvt, logits.data());  // warm-up
+    runner.Logits(d);  // warm-up
     const auto t0 = Clock::now();
-    model.value()->Forward(d, kvt, logits.data());
+    runner.Logits(d);
     return Ms(Clock::now() - t0);
   };
   const double one = decode_ms(1);
@@ -104,4 +101,4 @@ int RunBenchOverhead(int argc, char** argv) {
   return 0;
 }
 
-}  // namespace vllm::cli
+}  // namespace vllm::bench

@@ -16,9 +16,9 @@
 #include "bench/paged_cache_scenarios.h"
 #include "bench/report.h"
 #include "bench/request_runner.h"
-#include "cli/commands.h"
+#include "bench/commands.h"
 
-namespace vllm::cli {
+namespace vllm::bench {
 
 namespace {
 
@@ -243,4 +243,4 @@ int RunBenchPagedCache(int argc, char** argv) {
   return PagedCache(a);
 }
 
-}  // namespace vllm::cli
+}  // namespace vllm::bench

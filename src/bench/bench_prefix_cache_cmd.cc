@@ -13,9 +13,9 @@
 #include "bench/bench_prompts.h"
 #include "bench/report.h"
 #include "bench/request_runner.h"
-#include "cli/commands.h"
+#include "bench/commands.h"
 
-namespace vllm::cli {
+namespace vllm::bench {
 
 namespace {
 
@@ -208,4 +208,4 @@ int RunBenchPrefixCache(int argc, char** argv) {
   return PrefixCache(a);
 }
 
-}  // namespace vllm::cli
+}  // namespace vllm::bench

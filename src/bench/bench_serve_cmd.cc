@@ -17,9 +17,9 @@
 #include "bench/serve_prompts.h"
 #include "bench/serve_report.h"
 #include "bench/server_probe.h"
-#include "cli/commands.h"
+#include "bench/commands.h"
 
-namespace vllm::cli {
+namespace vllm::bench {
 
 namespace {
 
@@ -183,4 +183,4 @@ int RunBenchServe(int argc, char** argv) {
   return WriteReport(report, format, output);
 }
 
-}  // namespace vllm::cli
+}  // namespace vllm::bench

@@ -6,11 +6,5 @@ namespace vllm::cli {
 int RunGenerate(int argc, char** argv);
 int RunModels(int argc, char** argv);
 int RunServe(int argc, char** argv);
-int RunBenchOverhead(int argc, char** argv);
-int RunBench(int argc, char** argv);
-int RunBenchBatching(int argc, char** argv);
-int RunBenchPrefixCache(int argc, char** argv);
-int RunBenchPagedCache(int argc, char** argv);
-int RunBenchServe(int argc, char** argv);
 
 }  // namespace vllm::cli

@@ -12,7 +12,7 @@
 #include "cli/prompt_logits.h"
 #include "engine/engine.h"
 #include "model/model_source.h"
-#include "model/step_profile.h"
+#include "kernels/step_profile.h"
 #include "util/npy.h"
 
 namespace vllm::cli {
@@ -30,6 +30,7 @@ struct GenerateArgs {
   bool ignore_eos = false, json = false;
   std::string load_format = "auto";
   int threads = 0, block_size = 16;
+  std::string device = "auto";
   std::string dump_logits, dump_positions = "-1";
   std::string kv_cache_dtype = "auto";
 };
@@ -86,7 +87,9 @@ int Generate(const GenerateArgs& a) {
   if (!prompt.ok()) return Fail(prompt.status());
   const int64_t P = static_cast<int64_t>(prompt->size());
   const int32_t kBatch = 512;
-  auto model = BuildModel(src.value(), {.max_num_tokens = kBatch, .num_threads = a.threads},
+  auto device = ParseDevice(a.device);
+  if (!device.ok()) return Fail(device.status());
+  auto model = BuildModel(src.value(), {.max_num_tokens = kBatch, .num_threads = a.threads, .device = *device},
                           a.seed < 0 ? 0 : static_cast<uint64_t>(a.seed));
   if (!model.ok()) return Fail(model.status());
   if (!a.dump_logits.empty() && P > 0) {
@@ -163,6 +166,8 @@ int RunGenerate(int argc, char** argv) {
   app.add_flag("--json", a.json, "Print one JSON object instead of streaming text");
   app.add_option("--load-format", a.load_format, "auto | safetensors | dummy")->capture_default_str();
   app.add_option("--threads", a.threads, "Worker threads (0: one per physical core)")->capture_default_str();
+  app.add_option("--device", a.device, "cpu | cuda | auto (cuda when built with it and a GPU is present)")
+      ->capture_default_str();
   app.add_option("--block-size", a.block_size, "KV cache block size")->capture_default_str();
   app.add_option("--kv-cache-dtype", a.kv_cache_dtype, "auto (bf16) | bf16 | f16 | f32")->capture_default_str();
   app.add_option("--dump-logits", a.dump_logits, "Write prompt logits at --dump-positions to this .npy");

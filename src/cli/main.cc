@@ -1,9 +1,9 @@
-// vllm-cpp: one binary, one subcommand per file in src/cli/.
+// vllm-cpp: one binary, one subcommand per file in src/cli/ (benchmarks: src/bench/).
 #include <cstdio>
 #include <cstring>
 #include <string>
 
-#include "cli/bench_detok_cmd.h"
+#include "bench/commands.h"
 #include "cli/commands.h"
 #include "cli/tokenize_cmd.h"
 
@@ -20,13 +20,13 @@ const Command kCommands[] = {
     {"serve", vllm::cli::RunServe, "OpenAI- and Anthropic-compatible HTTP server"},
     {"models", vllm::cli::RunModels, "list the built-in model presets"},
     {"tokenize", vllm::cli::RunTokenizeCommand, "encode / decode / chat-render through a tokenizer"},
-    {"bench", vllm::cli::RunBench, "single-stream generation benchmark (also installed as vllm-cpp-bench)"},
-    {"bench-batching", vllm::cli::RunBenchBatching, "one request vs N concurrent requests (continuous batching)"},
-    {"bench-prefix-cache", vllm::cli::RunBenchPrefixCache, "prefix-cache hits and misses, steps 1a-1d"},
-    {"bench-paged-cache", vllm::cli::RunBenchPagedCache, "shared system prompt with and without prefix sharing"},
-    {"bench-overhead", vllm::cli::RunBenchOverhead, "per-step scheduler bookkeeping vs the decode step"},
-    {"bench-serve", vllm::cli::RunBenchServe, "HTTP load generator over the OpenAI streaming API"},
-    {"bench-detok", vllm::cli::RunBenchDetokCommand, "streaming vs naive detokenizer benchmark"},
+    {"bench", vllm::bench::RunBench, "single-stream generation benchmark (also installed as vllm-cpp-bench)"},
+    {"bench-batching", vllm::bench::RunBenchBatching, "one request vs N concurrent requests (continuous batching)"},
+    {"bench-prefix-cache", vllm::bench::RunBenchPrefixCache, "prefix-cache hits and misses, steps 1a-1d"},
+    {"bench-paged-cache", vllm::bench::RunBenchPagedCache, "shared system prompt with and without prefix sharing"},
+    {"bench-overhead", vllm::bench::RunBenchOverhead, "per-step scheduler bookkeeping vs the decode step"},
+    {"bench-serve", vllm::bench::RunBenchServe, "HTTP load generator over the OpenAI streaming API"},
+    {"bench-detok", vllm::bench::RunBenchDetok, "streaming vs naive detokenizer benchmark"},
 };
 
 void Usage(FILE* f) {
@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
   if (argc >= 1) {
     const char* base = std::strrchr(argv[0], '/');
     base = base ? base + 1 : argv[0];
-    if (!std::strcmp(base, "vllm-cpp-bench")) return vllm::cli::RunBench(argc, argv);
+    if (!std::strcmp(base, "vllm-cpp-bench")) return vllm::bench::RunBench(argc, argv);
   }
   if (argc < 2) {
     Usage(stderr);

@@ -43,6 +43,7 @@ struct ServeArgs {
   std::optional<float> default_temperature, default_top_p;
   std::optional<int32_t> default_top_k;
   int threads = 0;
+  std::string device = "auto";
   bool continuous_batching = false, use_paged_cache = false;  // accepted, always on
 };
 
@@ -96,8 +97,10 @@ Result<std::unique_ptr<Engine>> LoadEngine(ServeArgs& a, std::shared_ptr<const T
   ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tok, Tokenizer::FromDirectory(src->tokenizer_dir));
   *tokenizer = std::move(tok);
   *dummy = src->dummy;
+  ASSIGN_OR_RETURN(const Device device, ParseDevice(a.device));
   ASSIGN_OR_RETURN(std::unique_ptr<Model> model,
-                   BuildModel(src.value(), {.max_num_tokens = a.max_num_batched_tokens, .num_threads = a.threads}));
+                   BuildModel(src.value(), {.max_num_tokens = a.max_num_batched_tokens, .num_threads = a.threads,
+                                            .device = device}));
   EngineConfig ec{.block_size = a.block_size,
                   .kv_cache_dtype = a.kv_dtype,
                   .num_kv_blocks = a.num_kv_blocks,
@@ -238,6 +241,8 @@ int RunServe(int argc, char** argv) {
   app.add_option("--default-chat-template-kwargs", a.default_chat_template_kwargs,
                  "JSON object of chat-template variables, e.g. '{\"enable_thinking\": false}'");
   app.add_option("--threads", a.threads, "Compute threads (0: one per physical core)")->capture_default_str();
+  app.add_option("--device", a.device, "cpu | cuda | auto (cuda when built with it and a GPU is present)")
+      ->capture_default_str();
   app.add_option("--load-format", a.load_format, "auto | safetensors | dummy (random weights)")->capture_default_str();
   app.add_option("--max-body-size", c.max_body_bytes, "Largest request body in bytes (413 beyond)")->capture_default_str();
   app.add_option("--max-waiting-requests", c.max_waiting_requests, "Waiting-queue depth beyond which requests get 503")

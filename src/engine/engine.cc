@@ -16,15 +16,12 @@ struct Engine::Sequence {
   std::string request_id;
   int32_t index = 0;
   SamplingParams params;
+  uint64_t fallback_seed = 0;  // the sampling seed when params.seed is unset
   std::shared_ptr<OutputStream> stream;
-  SequenceSamplerState sampler;
-  std::unique_ptr<IncrementalDetokenizer> detok;
-  std::unique_ptr<StopStringMatcher> stops;
   std::vector<int32_t> prompt;  // kept until admission
   uint64_t cache_salt = 0;
   Clock::time_point t_arrival;
   double t_first_token_s = 0;
-  int64_t num_generated = 0;
 };
 
 struct Engine::PendingRequest {
@@ -40,32 +37,47 @@ int64_t DeriveNumBlocks(const EngineConfig& c, const Model& m) {
   return std::max<int64_t>(1, c.kv_cache_memory_bytes / per_block);
 }
 
-SchedulerConfig MakeSchedulerConfig(const EngineConfig& c, const Model& m) {
+std::vector<int32_t> EosIds(const Model& m, const Tokenizer* tok) {
+  if (!m.config().eos_token_ids.empty() || !tok) return m.config().eos_token_ids;
+  return tok->eos_ids();
+}
+
+SchedulerConfig MakeSchedulerConfig(const EngineConfig& c, const Model& m, const Tokenizer* tok) {
   int64_t len = c.max_model_len > 0 ? c.max_model_len : m.config().max_position_embeddings;
   if (len <= 0) len = 4096;
   return {.max_num_seqs = c.max_num_seqs,
           .max_num_batched_tokens = c.max_num_batched_tokens,
-          .max_model_len = len};
+          .max_model_len = len,
+          .eos_token_ids = EosIds(m, tok)};
+}
+
+StopCriteria MakeStopCriteria(const SamplingParams& p) {
+  StopCriteria c{.max_tokens = p.max_tokens, .min_tokens = p.min_tokens, .ignore_eos = p.ignore_eos,
+                 .stop_token_ids = p.stop_token_ids};
+  std::sort(c.stop_token_ids.begin(), c.stop_token_ids.end());
+  return c;
 }
 
 }  // namespace
 
-Engine::Engine(std::unique_ptr<Model> model, std::shared_ptr<const Tokenizer> tokenizer,
+Engine::Engine(std::shared_ptr<Model> model, std::shared_ptr<const Tokenizer> tokenizer,
                EngineConfig config)
     : model_(std::move(model)),
       tokenizer_(std::move(tokenizer)),
       config_(config),
-      sched_config_(MakeSchedulerConfig(config, *model_)),
+      sched_config_(MakeSchedulerConfig(config, *model_, tokenizer_.get())),
       kv_({.num_blocks = static_cast<int32_t>(DeriveNumBlocks(config, *model_)),
            .block_size = config.block_size,
-           .enable_prefix_caching = config.enable_prefix_caching}),
+           .enable_prefix_caching = config.enable_prefix_caching,
+           .num_state_slots = model_->state_spec().empty() ? 0 : config.max_num_seqs}),
       sched_(sched_config_, &kv_),
-      runner_(model_.get(), config.block_size, kv_.config().num_blocks, config.kv_cache_dtype),
-      sampler_(model_->config().vocab_size) {
+      runner_(model_.get(), {.block_size = config.block_size,
+                             .num_blocks = kv_.config().num_blocks,
+                             .kv_dtype = config.kv_cache_dtype,
+                             .num_state_slots = kv_.config().num_state_slots,
+                             .eos_ids = sched_config_.eos_token_ids}) {
   CHECK_LE(config.max_num_batched_tokens, model_->max_num_tokens())
       << "the model's scratch must hold a full step";
-  eos_ids_ = model_->config().eos_token_ids;
-  if (eos_ids_.empty() && tokenizer_) eos_ids_ = tokenizer_->eos_ids();
   PublishStats();
 }
 
@@ -96,19 +108,22 @@ Result<std::shared_ptr<OutputStream>> Engine::Submit(EngineRequest req) {
     seq->params = req.params;
     // Siblings get distinct streams of randomness; a seeded request stays reproducible.
     if (seq->params.seed) *seq->params.seed += static_cast<uint64_t>(i);
-    seq->sampler = SequenceSamplerState::Create(seq->params, req.prompt_token_ids,
-                                                config_.seed * 0x9e3779b97f4a7c15ull + seq->seq_id);
-    if (tokenizer_) {
-      seq->detok = std::make_unique<IncrementalDetokenizer>(*tokenizer_, req.prompt_token_ids,
-                                                            req.params.skip_special_tokens);
-      seq->stops = std::make_unique<StopStringMatcher>(req.params.stop, req.params.include_stop_str_in_output);
-    }
+    seq->fallback_seed = config_.seed * 0x9e3779b97f4a7c15ull + static_cast<uint64_t>(seq->seq_id);
+    if (tokenizer_)
+      stream->SetText(i, std::make_unique<SequenceText>(*tokenizer_, req.prompt_token_ids, req.params));
     seq->stream = stream;
     seq->prompt = req.prompt_token_ids;
     seq->cache_salt = req.cache_salt;
     seq->t_arrival = Clock::now();
     pending->seqs.push_back(std::move(seq));
   }
+  std::weak_ptr<StopInbox> inbox = stop_inbox_;
+  stream->SetOnStop([inbox, id = req.request_id](int32_t index) {
+    if (auto in = inbox.lock()) {
+      std::lock_guard<std::mutex> lock(in->mu);
+      in->stops.emplace_back(id, index);
+    }
+  });
   live_requests_[req.request_id] = req.params.n;
   pending_.push_back(std::move(pending));
   in_cv_.notify_all();
@@ -128,7 +143,9 @@ void Engine::ResetPrefixCache() {
 }
 
 void Engine::AddToScheduler(std::unique_ptr<Sequence> seq) {
+  runner_.AddSequence(seq->seq_id, seq->params, seq->prompt, seq->fallback_seed);
   SchedRequest r = SchedRequest::Make(seq->seq_id, std::move(seq->prompt), seq->params.max_tokens);
+  r.stop = MakeStopCriteria(seq->params);
   r.cache_extra_key = seq->cache_salt;
   Status st = sched_.Add(std::move(r));
   CHECK(st.ok()) << "admissibility was checked at Submit: " << st.message();
@@ -170,6 +187,12 @@ void Engine::DrainInputs() {
     }
   }
   for (const auto& id : aborts) AbortNow(id);
+  std::vector<std::pair<std::string, int32_t>> stops;
+  {
+    std::lock_guard<std::mutex> lock(stop_inbox_->mu);
+    stops.swap(stop_inbox_->stops);
+  }
+  for (const auto& [id, index] : stops) StopNow(id, index);
   if (reset) kv_.ResetPrefixCache();
 }
 
@@ -192,31 +215,15 @@ void Engine::ReleaseDeferredSiblings() {
 bool Engine::Step() {
   DrainInputs();
   ReleaseDeferredSiblings();
-  SchedulerOutput out = sched_.Schedule();
+  const SchedulerOutput out = sched_.Schedule();
   if (out.empty()) {
     PublishStats();  // inputs alone (aborts, resets) change the stats too
     return false;
   }
-  std::vector<float>& logits = runner_.Execute(out, sched_, kv_);
-  std::vector<const SamplingParams*> params;
-  std::vector<SequenceSamplerState*> states;
-  std::vector<Sequence*> sampling;
-  for (const ScheduledSeq& s : out.seqs) {
-    if (s.num_computed_before < sched_.Get(s.seq_id)->num_prompt_tokens)
-      prompt_tokens_computed_ += std::min<int64_t>(s.num_new_tokens,
-                                                   sched_.Get(s.seq_id)->num_prompt_tokens - s.num_computed_before);
-    if (!s.samples) continue;
-    Sequence* seq = seqs_.at(s.seq_id).get();
-    sampling.push_back(seq);
-    params.push_back(&seq->params);
-    states.push_back(&seq->sampler);
-  }
-  std::vector<SampleOutput> samples(sampling.size());
-  sampler_.SampleBatch(logits.data(), params, states, eos_ids_, samples);
-  std::vector<int32_t> tokens;
-  for (const auto& s : samples) tokens.push_back(s.token_id);
-  sched_.Update(out, tokens);
-  for (size_t i = 0; i < sampling.size(); ++i) EmitToken(*sampling[i], samples[i]);
+  CountPromptTokens(out);
+  const ModelRunnerOutput& ran = runner_.Execute(out, sched_, kv_);
+  const std::vector<FinishedSeq> finished = sched_.Update(out, ran.token_ids);
+  EmitOutputs(ran, finished);
   ReleaseDeferredSiblings();
   if (config_.check_invariants) {
     Status st = kv_.pool().CheckInvariants();
@@ -226,60 +233,52 @@ bool Engine::Step() {
   return true;
 }
 
-void Engine::EmitToken(Sequence& seq, const SampleOutput& sample) {
-  if (seq.params.max_tokens == 0) {  // prompt-only request: the prefill ran, nothing is sampled
-    RequestOutput out;
-    const SchedRequest* r = sched_.Get(seq.seq_id);
-    out.usage = {.prompt_tokens = r->num_prompt_tokens, .completion_tokens = 0,
-                 .cached_prompt_tokens = std::max<int64_t>(0, r->num_cached_prompt_tokens)};
-    FinishSequence(seq.seq_id, FinishReason::kLength, std::move(out));
-    return;
+void Engine::CountPromptTokens(const SchedulerOutput& out) {
+  for (const ScheduledSeq& s : out.seqs) {
+    const int64_t prompt = sched_.Get(s.seq_id)->num_prompt_tokens;
+    if (s.num_computed_before < prompt)
+      prompt_tokens_computed_ += std::min<int64_t>(s.num_new_tokens, prompt - s.num_computed_before);
   }
-  const int32_t token = sample.token_id;
-  seq.sampler.Append(token);
-  ++seq.num_generated;
-  ++generation_tokens_;
-  if (seq.num_generated == 1)
-    seq.t_first_token_s = std::chrono::duration<double>(Clock::now() - seq.t_arrival).count();
-  RequestOutput out;
-  out.new_token_ids = {token};
-  if (seq.params.logprobs >= 0) out.logprobs.push_back({token, sample.logprob, sample.top_logprobs});
-  const SamplingParams& p = seq.params;
-  const bool past_min = seq.num_generated >= p.min_tokens;
-  const bool is_eos = std::find(eos_ids_.begin(), eos_ids_.end(), token) != eos_ids_.end();
-  const bool is_stop_id = std::find(p.stop_token_ids.begin(), p.stop_token_ids.end(), token) != p.stop_token_ids.end();
-  FinishReason reason = FinishReason::kNone;
-  if (past_min && ((is_eos && !p.ignore_eos) || is_stop_id)) reason = FinishReason::kStop;
-  if (seq.detok) {
-    // The text of a stopping EOS / stop id is not part of the output.
-    std::string delta = reason == FinishReason::kStop ? "" : seq.detok->Add(token);
-    if (past_min) {
-      StopStringMatcher::Output m = seq.stops->Feed(delta);
-      out.text_delta = std::move(m.text);
-      if (m.stopped) reason = FinishReason::kStop;
-    } else {
-      out.text_delta = std::move(delta);
+}
+
+// One output per sampled token: ids, logprobs when asked, usage; the final one for each
+// sequence the scheduler stopped. Text is made by the stream's reader.
+void Engine::EmitOutputs(const ModelRunnerOutput& ran, const std::vector<FinishedSeq>& finished) {
+  size_t next_finished = 0;
+  for (size_t i = 0; i < ran.seq_ids.size(); ++i) {
+    const int64_t id = ran.seq_ids[i];
+    auto it = seqs_.find(id);
+    if (it == seqs_.end()) continue;  // aborted during the step
+    Sequence& seq = *it->second;
+    const SampleOutput& sample = ran.samples[i];
+    const FinishedSeq* fin = nullptr;
+    if (next_finished < finished.size() && finished[next_finished].seq_id == id) fin = &finished[next_finished++];
+    RequestOutput o;
+    if (seq.params.max_tokens > 0) {  // max_tokens 0 scores the prompt: no token is kept
+      o.new_token_ids = {sample.token_id};
+      if (seq.params.logprobs >= 0) o.logprobs.push_back({sample.token_id, sample.logprob, sample.top_logprobs});
+      ++generation_tokens_;
     }
+    if (fin) {
+      o.usage = {.prompt_tokens = fin->num_prompt_tokens, .completion_tokens = fin->num_output_tokens,
+                 .cached_prompt_tokens = fin->num_cached_prompt_tokens};
+    } else {
+      const SchedRequest* r = sched_.Get(id);
+      o.usage = {.prompt_tokens = r->num_prompt_tokens, .completion_tokens = r->num_output_tokens(),
+                 .cached_prompt_tokens = std::max<int64_t>(0, r->num_cached_prompt_tokens)};
+    }
+    if (o.usage.completion_tokens == 1 && seq.t_first_token_s == 0)
+      seq.t_first_token_s = std::chrono::duration<double>(Clock::now() - seq.t_arrival).count();
+    if (fin) {
+      o.stop_token_id = fin->stop_token_id;
+      FinishSequence(id, fin->reason, std::move(o));
+      continue;
+    }
+    o.request_id = seq.request_id;
+    o.index = seq.index;
+    o.t_first_token_s = seq.t_first_token_s;
+    seq.stream->Push(std::move(o));
   }
-  const SchedRequest* r = sched_.Get(seq.seq_id);
-  if (reason == FinishReason::kNone &&
-      (seq.num_generated >= p.max_tokens || r->num_tokens() >= sched_config_.max_model_len))
-    reason = FinishReason::kLength;
-  if (reason != FinishReason::kNone && seq.detok && !seq.stops->stopped()) {
-    out.text_delta += seq.stops->Feed(seq.detok->Flush()).text;  // held bytes/characters
-    if (!seq.stops->stopped()) out.text_delta += seq.stops->Flush();
-  }
-  out.usage = {.prompt_tokens = r->num_prompt_tokens,
-               .completion_tokens = seq.num_generated,
-               .cached_prompt_tokens = std::max<int64_t>(0, r->num_cached_prompt_tokens)};
-  if (reason != FinishReason::kNone) {
-    FinishSequence(seq.seq_id, reason, std::move(out));
-    return;
-  }
-  out.request_id = seq.request_id;
-  out.index = seq.index;
-  out.t_first_token_s = seq.t_first_token_s;
-  seq.stream->Push(std::move(out));
 }
 
 // Pushes the final output of a live or deferred sequence and forgets it.
@@ -288,7 +287,8 @@ void Engine::FinishSequence(int64_t seq_id, FinishReason reason, RequestOutput o
   if (auto it = seqs_.find(seq_id); it != seqs_.end()) {
     seq = std::move(it->second);
     seqs_.erase(it);
-    sched_.Finish(seq_id, reason);
+    sched_.Finish(seq_id);  // no-op when the scheduler already ended it
+    runner_.RemoveSequence(seq_id);
   } else {
     for (auto it = deferred_.begin(); it != deferred_.end(); ++it)
       if (it->second->seq_id == seq_id) {
@@ -329,6 +329,30 @@ void Engine::AbortNow(const std::string& request_id) {
   }
 }
 
+// A stop string matched on the reader's side: release the sequence (its stream already holds
+// the final output and drops this one).
+void Engine::StopNow(const std::string& request_id, int32_t index) {
+  auto it = request_seqs_.find(request_id);
+  if (it == request_seqs_.end()) return;
+  for (int64_t id : std::vector<int64_t>(it->second)) {
+    auto s = seqs_.find(id);
+    const bool match = s != seqs_.end() ? s->second->index == index : false;
+    if (!match) {
+      bool deferred_match = false;
+      for (const auto& [leader, seq] : deferred_)
+        if (seq->seq_id == id && seq->index == index) deferred_match = true;
+      if (!deferred_match) continue;
+    }
+    RequestOutput out;
+    if (const SchedRequest* r = sched_.Get(id)) {
+      out.usage.prompt_tokens = r->num_prompt_tokens;
+      out.usage.completion_tokens = r->num_output_tokens();
+    }
+    FinishSequence(id, FinishReason::kStop, std::move(out));
+    return;
+  }
+}
+
 bool Engine::HasWork() {
   std::lock_guard<std::mutex> lock(in_mu_);
   return !pending_.empty() || !pending_aborts_.empty() || sched_.HasWork() || !deferred_.empty();
@@ -348,6 +372,8 @@ void Engine::PublishStats() {
   s.block_size = pool.block_size();
   s.prefix = kv_.stats();
   s.evictions = pool.stats().evictions;
+  s.state_slots_total = kv_.state_slots().num_slots();
+  s.state_slots_free = kv_.state_slots().NumFree();
   s.preemptions = sched_.stats().num_preemptions;
   s.num_steps = sched_.stats().num_steps;
   s.prompt_tokens_computed = prompt_tokens_computed_;

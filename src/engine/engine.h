@@ -1,7 +1,8 @@
 // Engine: many requests share one model through the scheduler, over the paged KV cache.
 //
-//   Submit (any thread) -> input queue -> engine thread: Step() = schedule -> run -> sample
-//   -> update -> emit (detokenize, stop checks) -> OutputStream of each request
+//   Submit (any thread) -> input queue -> engine thread: Step() = schedule -> run + sample
+//   (runner) -> update + token stop checks (scheduler) -> emit token ids -> OutputStream of
+//   each request, whose reader turns them into text and checks stop strings
 //
 // Only the engine thread touches the scheduler, KV manager, runner and sampler; other
 // threads talk to it through the input queue (Submit, Abort, ResetPrefixCache) and read
@@ -23,11 +24,8 @@
 #include "kv_cache/kv_cache_manager.h"
 #include "model/model.h"
 #include "runner/model_runner.h"
-#include "sampler/sampler.h"
 #include "sampler/sampling_params.h"
 #include "scheduler/scheduler.h"
-#include "tokenizer/incremental_detokenizer.h"
-#include "tokenizer/stop_strings.h"
 #include "tokenizer/tokenizer.h"
 
 namespace vllm {
@@ -64,6 +62,8 @@ struct EngineStats {
   int32_t block_size = 0;
   PrefixCacheStats prefix;
   int64_t evictions = 0;
+  int32_t state_slots_total = 0;  // the state group (models with recurrent layers; else 0)
+  int32_t state_slots_free = 0;
   int64_t preemptions = 0;
   int64_t num_steps = 0;
   int64_t prompt_tokens_computed = 0;  // prompt tokens actually run through the model
@@ -75,7 +75,7 @@ class Engine {
  public:
   // tokenizer may be null: outputs then carry token ids and no text, and stop strings are
   // rejected at Submit.
-  Engine(std::unique_ptr<Model> model, std::shared_ptr<const Tokenizer> tokenizer, EngineConfig config);
+  Engine(std::shared_ptr<Model> model, std::shared_ptr<const Tokenizer> tokenizer, EngineConfig config);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -105,16 +105,25 @@ class Engine {
   struct Sequence;
   struct PendingRequest;
 
+  // Stop-string stops reported by output streams (reader threads); shared so that a stream
+  // outliving the engine reports into nothing.
+  struct StopInbox {
+    std::mutex mu;
+    std::vector<std::pair<std::string, int32_t>> stops;  // (request id, sequence index)
+  };
+
   void DrainInputs();
   void AddToScheduler(std::unique_ptr<Sequence> seq);
-  void EmitToken(Sequence& seq, const SampleOutput& sample);
+  void EmitOutputs(const ModelRunnerOutput& ran, const std::vector<FinishedSeq>& finished);
+  void CountPromptTokens(const SchedulerOutput& out);
   void FinishSequence(int64_t seq_id, FinishReason reason, RequestOutput out);
   void AbortNow(const std::string& request_id);
+  void StopNow(const std::string& request_id, int32_t index);
   void ReleaseDeferredSiblings();
   void PublishStats();
   void Loop();
 
-  std::unique_ptr<Model> model_;
+  std::shared_ptr<Model> model_;  // shared: benchmarks lend one weight set to successive engines
   std::shared_ptr<const Tokenizer> tokenizer_;
   EngineConfig config_;
   SchedulerConfig sched_config_;
@@ -124,7 +133,7 @@ class Engine {
   KvCacheManager kv_;
   Scheduler sched_;
   ModelRunner runner_;
-  Sampler sampler_;
+  std::shared_ptr<StopInbox> stop_inbox_ = std::make_shared<StopInbox>();
   std::unordered_map<int64_t, std::unique_ptr<Sequence>> seqs_;
   std::unordered_map<std::string, std::vector<int64_t>> request_seqs_;
   // Siblings (n > 1) held back until their first sibling's prompt is in the cache, so they

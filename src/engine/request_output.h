@@ -30,6 +30,8 @@ struct RequestOutput {
   std::vector<TokenLogprob> logprobs;   // one per new token when logprobs were asked
   bool finished = false;
   FinishReason finish_reason = FinishReason::kNone;
+  int32_t stop_token_id = -1;      // kStop by an EOS / stop id: that token (it adds no text)
+  int32_t stop_string_index = -1;  // kStop by a stop string: its index in params.stop
   Usage usage;                          // running totals for this sequence
   double t_first_token_s = 0;           // seconds from arrival to the first token (0 before)
 };

@@ -13,6 +13,7 @@ struct KvLayer {
   void* k = nullptr;
   void* v = nullptr;
   DType dtype = DType::kF32;
+  int64_t block_size = 16;  // tokens per block
 };
 
 struct AttentionShape {

@@ -55,4 +55,10 @@ struct WeightMatrix {
   }
 };
 
+// One y = x @ W^T of a MatMulShared pass (q|k|v or gate|up over the same x).
+struct MatMulJob {
+  const WeightMatrix* w;
+  float* y;  // [m, w->rows]
+};
+
 }  // namespace vllm

@@ -7,7 +7,8 @@
 namespace vllm {
 
 KvCacheManager::KvCacheManager(const KvCacheConfig& config, BlockHashFn hash)
-    : config_(config), hash_(std::move(hash)), pool_(config.num_blocks, config.block_size) {}
+    : config_(config), hash_(std::move(hash)), pool_(config.num_blocks, config.block_size),
+      slots_(config.num_state_slots) {}
 
 PrefixHit KvCacheManager::FindCachedPrefix(std::span<const int32_t> tokens, uint64_t extra_key,
                                            bool count_query) {
@@ -16,7 +17,7 @@ PrefixHit KvCacheManager::FindCachedPrefix(std::span<const int32_t> tokens, uint
   const int64_t bs = config_.block_size;
   // At most (len - 1) tokens may come from cache: the last one is computed for its logits.
   const int64_t cacheable = tokens.empty() ? 0 : (static_cast<int64_t>(tokens.size()) - 1) / bs;
-  if (config_.enable_prefix_caching) {
+  if (config_.enable_prefix_caching && config_.num_state_slots == 0) {
     uint64_t parent_hash = kRootBlockHash, parent_gen = 0;
     for (int64_t b = 0; b < cacheable; ++b) {
       auto blk = tokens.subspan(b * bs, bs);
@@ -49,7 +50,10 @@ bool KvCacheManager::Allocate(int64_t seq_id, int64_t num_tokens, const PrefixHi
   int64_t idle_hits = 0;
   for (int64_t i = 0; i < hit_blocks; ++i) idle_hits += pool_.RefCount(hit->block_ids[i]) == 0;
   if (need > pool_.NumFreeBlocks() - idle_hits) return false;
+  const bool needs_slot = fresh && config_.num_state_slots > 0;
+  if (needs_slot && slots_.NumFree() == 0) return false;
   SeqBlocks& s = fresh ? seqs_[seq_id] : it->second;
+  if (needs_slot) s.state_slot = slots_.Allocate();
   if (fresh && hit) {
     for (int32_t id : hit->block_ids) {
       pool_.Touch(id);
@@ -91,6 +95,7 @@ void KvCacheManager::Free(int64_t seq_id) {
   if (it == seqs_.end()) return;
   std::vector<int32_t> reversed(it->second.block_ids.rbegin(), it->second.block_ids.rend());
   pool_.Free(reversed);
+  if (it->second.state_slot >= 0) CHECK(slots_.Free(it->second.state_slot)) << "state slot freed twice";
   seqs_.erase(it);
 }
 

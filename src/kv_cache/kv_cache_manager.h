@@ -1,6 +1,8 @@
-// KvCacheManager: the blocks of every live sequence, prefix-cache lookups and accounting.
-// Policy-free: the scheduler decides who runs; this class answers "do these fit?" and
-// keeps the BlockPool and each sequence's block list consistent.
+// KvCacheManager: the cache of every live sequence, in two groups: paged K/V blocks (with
+// prefix-cache lookups and accounting) and, for models with recurrent layers, one state slot
+// per sequence (StateSlotPool). Policy-free: the scheduler decides who runs; this class
+// answers "do these fit?" and keeps the BlockPool, the slots and each sequence's lists
+// consistent. A sequence gets its blocks and its slot together or not at all.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +12,7 @@
 
 #include "kv_cache/block_hash.h"
 #include "kv_cache/block_pool.h"
+#include "kv_cache/state_slot_pool.h"
 
 namespace vllm {
 
@@ -17,6 +20,9 @@ struct KvCacheConfig {
   int32_t num_blocks = 0;
   int32_t block_size = 16;
   bool enable_prefix_caching = true;
+  // Slots of the state group; 0: the model has no recurrent layers. With state slots, prefix
+  // lookups find nothing: cached K/V alone cannot restore the state at the prefix's end.
+  int32_t num_state_slots = 0;
 };
 
 struct PrefixCacheStats {
@@ -49,18 +55,22 @@ class KvCacheManager {
   PrefixHit FindCachedPrefix(std::span<const int32_t> tokens, uint64_t extra_key, bool count_query);
 
   // Ensures sequence `seq_id` has blocks for `num_tokens` tokens. On the sequence's first
-  // allocation `hit` (may be null) supplies its cached prefix blocks. All or nothing: false
-  // when the pool cannot supply the missing blocks.
+  // allocation `hit` (may be null) supplies its cached prefix blocks, and the sequence takes a
+  // state slot when the config has a state group. All or nothing: false when the pool cannot
+  // supply the missing blocks or no slot is free.
   bool Allocate(int64_t seq_id, int64_t num_tokens, const PrefixHit* hit);
 
   // After a step computed tokens up to `num_computed`: registers newly full blocks as cached.
   void CommitComputed(int64_t seq_id, std::span<const int32_t> tokens, int64_t num_computed,
                       uint64_t extra_key);
 
-  // Returns every block of the sequence to the pool (tail blocks evicted first).
+  // Returns every block of the sequence to the pool (tail blocks evicted first) and its slot.
   void Free(int64_t seq_id);
 
   const std::vector<int32_t>& Blocks(int64_t seq_id) const;
+  // The sequence's state slot, -1 without a state group.
+  int32_t StateSlot(int64_t seq_id) const { return seqs_.at(seq_id).state_slot; }
+  const StateSlotPool& state_slots() const { return slots_; }
   bool HasSequence(int64_t seq_id) const { return seqs_.count(seq_id) != 0; }
   int64_t num_sequences() const { return static_cast<int64_t>(seqs_.size()); }
   int64_t BlocksNeeded(int64_t num_tokens) const {
@@ -73,11 +83,13 @@ class KvCacheManager {
     std::vector<int32_t> block_ids;
     std::vector<uint64_t> hashes;       // chained hashes of the committed full blocks
     std::vector<uint64_t> generations;  // their cache generations
+    int32_t state_slot = -1;
   };
 
   KvCacheConfig config_;
   BlockHashFn hash_;
   BlockPool pool_;
+  StateSlotPool slots_;
   std::unordered_map<int64_t, SeqBlocks> seqs_;
   PrefixCacheStats stats_;
 };

@@ -22,24 +22,23 @@ float Uniform(uint64_t& s) {  // [-1, 1)
 
 }  // namespace
 
-AlignedBuffer DummyWeightFactory::Constant(int64_t n, float value) {
-  AlignedBuffer b(static_cast<size_t>(n) * sizeof(float));
+Result<const float*> DummyWeightFactory::Vector(const std::string&, int64_t n, float value) {
+  DeviceBuffer b = DeviceBuffer::Host(static_cast<size_t>(n) * sizeof(float));
   for (int64_t i = 0; i < n; ++i) b.data<float>()[i] = value;
-  return b;
+  return arena_.Add(std::move(b)).data<float>();
 }
 
-AlignedBuffer DummyWeightFactory::Constant16(int64_t n, uint16_t bits) {
-  AlignedBuffer b(static_cast<size_t>(n) * sizeof(uint16_t));
+BufferView DummyWeightFactory::Constant16(int64_t n, uint16_t bits) {
+  DeviceBuffer b = DeviceBuffer::Host(static_cast<size_t>(n) * sizeof(uint16_t));
   for (int64_t i = 0; i < n; ++i) b.data<uint16_t>()[i] = bits;
-  return b;
+  return arena_.Add(std::move(b));
 }
 
-WeightMatrix DummyWeightFactory::Matrix(const std::string& path, int64_t rows, int64_t cols,
-                                        bool bias, float amplitude) {
+Result<WeightMatrix> DummyWeightFactory::Matrix(const std::string& path, int64_t rows, int64_t cols,
+                                                bool bias, MatrixInit init) {
   uint64_t state = seed_ ^ std::hash<std::string>{}(path);
-  const float a = amplitude > 0 ? amplitude : std::sqrt(3.0f / static_cast<float>(cols));
+  const float a = init == MatrixInit::kEmbedding ? 1.0f : std::sqrt(3.0f / static_cast<float>(cols));
   WeightMatrix w;
-  w.name = path;
   w.rows = rows;
   w.cols = cols;
   std::optional<QuantParams> q = config_.quantization.ForModule(path);
@@ -48,9 +47,10 @@ WeightMatrix DummyWeightFactory::Matrix(const std::string& path, int64_t rows, i
     w.bits = q->bits;
     w.group_size = q->group_size;
     const int64_t words = rows * w.words_per_row(), groups = rows * w.groups_per_row();
-    w.data = AlignedBuffer(words * sizeof(uint32_t));
-    uint32_t* codes = w.data.data<uint32_t>();
+    DeviceBuffer data = DeviceBuffer::Host(words * sizeof(uint32_t));
+    uint32_t* codes = data.data<uint32_t>();
     for (int64_t i = 0; i < words; ++i) codes[i] = static_cast<uint32_t>(SplitMix(state));
+    w.data = arena_.Add(std::move(data));
     // Uniform codes in [0, 2^bits - 1] mapped onto [-a, a].
     // bf16 group params, as MLX stores them for bf16 models (so the bytes read match).
     w.scale_dtype = DType::kBF16;
@@ -61,16 +61,18 @@ WeightMatrix DummyWeightFactory::Matrix(const std::string& path, int64_t rows, i
     const bool f16 = config_.torch_dtype == "float16";
     w.dtype = f32 ? DType::kF32 : (f16 ? DType::kF16 : DType::kBF16);
     const int64_t n = rows * cols;
-    w.data = AlignedBuffer(n * DTypeSize(w.dtype));
+    DeviceBuffer data = DeviceBuffer::Host(n * DTypeSize(w.dtype));
     for (int64_t i = 0; i < n; ++i) {
       const float v = a * Uniform(state);
-      if (f32) w.data.data<float>()[i] = v;
-      else w.data.data<uint16_t>()[i] = f16 ? F32ToF16(v) : F32ToBf16(v);
+      if (f32) data.data<float>()[i] = v;
+      else data.data<uint16_t>()[i] = f16 ? F32ToF16(v) : F32ToBf16(v);
     }
+    w.data = arena_.Add(std::move(data));
   }
   if (bias) {
-    w.bias = AlignedBuffer(rows * sizeof(float));
-    for (int64_t i = 0; i < rows; ++i) w.bias.data<float>()[i] = 0.1f * Uniform(state);
+    DeviceBuffer b = DeviceBuffer::Host(rows * sizeof(float));
+    for (int64_t i = 0; i < rows; ++i) b.data<float>()[i] = 0.1f * Uniform(state);
+    w.bias = arena_.Add(std::move(b));
   }
   return w;
 }

@@ -8,25 +8,31 @@
 #include <cstdint>
 #include <string>
 
+#include "kernels/device_buffer.h"
 #include "model/model_config.h"
-#include "model/weight_matrix.h"
+#include "model/weight_arena.h"
+#include "model/weight_source.h"
 
 namespace vllm {
 
-class DummyWeightFactory {
+class DummyWeightFactory final : public WeightSource {
  public:
-  DummyWeightFactory(const ModelConfig& config, uint64_t seed) : config_(config), seed_(seed) {}
+  DummyWeightFactory(const ModelConfig& config, uint64_t seed, WeightArena& arena)
+      : config_(config), seed_(seed), arena_(arena) {}
 
   // Quantized iff the config's quantization block applies to `path` (MLX would have
-  // quantized it); otherwise dense in the config's torch_dtype.
-  WeightMatrix Matrix(const std::string& path, int64_t rows, int64_t cols, bool bias,
-                      float amplitude = 0.f /* 0: sqrt(3 / cols) */);
-  AlignedBuffer Constant(int64_t n, float value);
-  AlignedBuffer Constant16(int64_t n, uint16_t bits);  // n copies of a 16-bit pattern
+  // quantized it); otherwise dense in the config's torch_dtype. Values depend only on the
+  // seed and the path.
+  Result<WeightMatrix> Matrix(const std::string& path, int64_t rows, int64_t cols, bool bias,
+                              MatrixInit init = MatrixInit::kLinear) override;
+  Result<const float*> Vector(const std::string& name, int64_t size, float dummy_value) override;
 
  private:
+  BufferView Constant16(int64_t n, uint16_t bits);  // n copies of a 16-bit pattern
+
   const ModelConfig& config_;
   uint64_t seed_;
+  WeightArena& arena_;
 };
 
 }  // namespace vllm

@@ -22,9 +22,15 @@ Status WeightLoader::CheckShape(const TensorView& t, std::initializer_list<int64
                          t.ShapeString() + ", expected " + want);
 }
 
-Result<AlignedBuffer> WeightLoader::ToF32(const TensorView& t) {
+BufferView WeightLoader::Copy(const TensorView& t) {
+  DeviceBuffer host = DeviceBuffer::Host(t.num_bytes);
+  std::memcpy(host.data(), t.data, t.num_bytes);
+  return arena_.Add(std::move(host));
+}
+
+Result<DeviceBuffer> WeightLoader::ToF32(const TensorView& t) {
   const int64_t n = t.NumElements();
-  AlignedBuffer out(static_cast<size_t>(n) * sizeof(float));
+  DeviceBuffer out = DeviceBuffer::Host(static_cast<size_t>(n) * sizeof(float));
   float* dst = out.data<float>();
   // memcpy element by element: the source may be unaligned (MLX files are unpadded).
   switch (t.dtype) {
@@ -46,16 +52,16 @@ Result<AlignedBuffer> WeightLoader::ToF32(const TensorView& t) {
   return out;
 }
 
-Result<AlignedBuffer> WeightLoader::Vector(const std::string& name, int64_t size) {
+Result<const float*> WeightLoader::Vector(const std::string& name, int64_t size, float) {
   ASSIGN_OR_RETURN(const TensorView* t, Get(name));
   RETURN_IF_ERROR(CheckShape(*t, {size}));
-  return ToF32(*t);
+  ASSIGN_OR_RETURN(DeviceBuffer f32, ToF32(*t));
+  return arena_.Add(std::move(f32)).data<float>();
 }
 
 Result<WeightMatrix> WeightLoader::Matrix(const std::string& path, int64_t rows, int64_t cols,
-                                          bool bias) {
+                                          bool bias, MatrixInit) {
   WeightMatrix w;
-  w.name = path;
   w.rows = rows;
   w.cols = cols;
   ASSIGN_OR_RETURN(const TensorView* weight, Get(path + ".weight"));
@@ -80,8 +86,7 @@ Result<WeightMatrix> WeightLoader::Matrix(const std::string& path, int64_t rows,
     ASSIGN_OR_RETURN(const TensorView* biases, Get(path + ".biases"));
     RETURN_IF_ERROR(CheckShape(*scales, {rows, cols / w.group_size}));
     RETURN_IF_ERROR(CheckShape(*biases, {rows, cols / w.group_size}));
-    w.data = AlignedBuffer(weight->num_bytes);
-    std::memcpy(w.data.data(), weight->data, weight->num_bytes);
+    w.data = Copy(*weight);
     for (const TensorView* t : {scales, biases})
       if (t->dtype != DType::kF32 && t->dtype != DType::kBF16 && t->dtype != DType::kF16)
         return InvalidArgument("tensor '" + t->name + "' in " + store_.FileOf(t->name) + " has dtype " +
@@ -90,10 +95,8 @@ Result<WeightMatrix> WeightLoader::Matrix(const std::string& path, int64_t rows,
       return InvalidArgument("module '" + path + "': scales are " + std::string(DTypeName(scales->dtype)) +
                              " but biases are " + std::string(DTypeName(biases->dtype)));
     w.scale_dtype = scales->dtype;
-    w.scales = AlignedBuffer(scales->num_bytes);
-    std::memcpy(w.scales.data(), scales->data, scales->num_bytes);
-    w.biases = AlignedBuffer(biases->num_bytes);
-    std::memcpy(w.biases.data(), biases->data, biases->num_bytes);
+    w.scales = Copy(*scales);
+    w.biases = Copy(*biases);
   } else {
     if (weight->dtype != DType::kF32 && weight->dtype != DType::kBF16 && weight->dtype != DType::kF16)
       return InvalidArgument("tensor '" + weight->name + "' in " + file + " has dtype " +
@@ -102,13 +105,13 @@ Result<WeightMatrix> WeightLoader::Matrix(const std::string& path, int64_t rows,
                              ", expected F32, F16 or BF16");
     RETURN_IF_ERROR(CheckShape(*weight, {rows, cols}));
     w.dtype = weight->dtype;
-    w.data = AlignedBuffer(weight->num_bytes);
-    std::memcpy(w.data.data(), weight->data, weight->num_bytes);
+    w.data = Copy(*weight);
   }
   if (bias) {
     ASSIGN_OR_RETURN(const TensorView* b, Get(path + ".bias"));
     RETURN_IF_ERROR(CheckShape(*b, {rows}));
-    ASSIGN_OR_RETURN(w.bias, ToF32(*b));
+    ASSIGN_OR_RETURN(DeviceBuffer f32, ToF32(*b));
+    w.bias = arena_.Add(std::move(f32));
   }
   return w;
 }

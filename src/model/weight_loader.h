@@ -8,21 +8,22 @@
 #include <string>
 
 #include "io/weight_store.h"
+#include "kernels/device_buffer.h"
 #include "model/model_config.h"
-#include "model/weight_matrix.h"
-#include "util/aligned_buffer.h"
+#include "model/weight_arena.h"
+#include "model/weight_source.h"
 
 namespace vllm {
 
-class WeightLoader {
+class WeightLoader final : public WeightSource {
  public:
-  WeightLoader(const WeightStore& store, const ModelConfig& config) : store_(store), config_(config) {}
+  WeightLoader(const WeightStore& store, const ModelConfig& config, WeightArena& arena)
+      : store_(store), config_(config), arena_(arena) {}
 
-  // Linear or Embedding at `path` with logical shape [rows, cols]; `bias` says whether a
-  // `<path>.bias` of shape [rows] must exist.
-  Result<WeightMatrix> Matrix(const std::string& path, int64_t rows, int64_t cols, bool bias);
-  // A 1-D float vector (norm weights) widened to f32.
-  Result<AlignedBuffer> Vector(const std::string& name, int64_t size);
+  Result<WeightMatrix> Matrix(const std::string& path, int64_t rows, int64_t cols, bool bias,
+                              MatrixInit init = MatrixInit::kLinear) override;
+  // Widened to f32 (norm weights are stored bf16/f16/f32).
+  Result<const float*> Vector(const std::string& name, int64_t size, float dummy_value) override;
 
   // Tensors present in the checkpoint that no module consumed.
   std::set<std::string> Unused() const;
@@ -30,10 +31,12 @@ class WeightLoader {
  private:
   Result<const TensorView*> Get(const std::string& name);
   Status CheckShape(const TensorView& t, std::initializer_list<int64_t> shape);
-  Result<AlignedBuffer> ToF32(const TensorView& t);
+  Result<DeviceBuffer> ToF32(const TensorView& t);
+  BufferView Copy(const TensorView& t);  // stored bytes as they are, into the arena
 
   const WeightStore& store_;
   const ModelConfig& config_;
+  WeightArena& arena_;
   std::set<std::string> used_;
 };
 

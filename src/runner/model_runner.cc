@@ -1,19 +1,65 @@
 #include "runner/model_runner.h"
 
+#include <algorithm>
+
 #include "runner/batch_builder.h"
+#include "util/check.h"
 
 namespace vllm {
 
-ModelRunner::ModelRunner(Model* model, int64_t block_size, int64_t num_blocks, DType kv_dtype)
-    : model_(model), kv_(model->MakeKvSpec(block_size, num_blocks, kv_dtype)) {}
+ModelRunner::ModelRunner(Model* model, RunnerConfig config)
+    : model_(model),
+      backend_(model->backend()),
+      config_(std::move(config)),
+      cache_(backend_, model->MakeKvSpec(config_.block_size, config_.num_blocks, config_.kv_dtype),
+             model->state_spec(), config_.num_state_slots) {
+  sampling_.eos_ids = config_.eos_ids;
+}
 
-std::vector<float>& ModelRunner::Execute(const SchedulerOutput& out, const Scheduler& sched,
-                                         const KvCacheManager& kv) {
+void ModelRunner::AddSequence(int64_t seq_id, const SamplingParams& params,
+                              std::span<const int32_t> prompt, uint64_t fallback_seed) {
+  SeqSampling s{.params = params, .state = SequenceSamplerState::Create(params, prompt, fallback_seed)};
+  const bool fresh = seqs_.emplace(seq_id, std::move(s)).second;
+  CHECK(fresh) << "sequence " << seq_id << " added twice";
+}
+
+void ModelRunner::RemoveSequence(int64_t seq_id) { seqs_.erase(seq_id); }
+
+void ModelRunner::Forward(const BatchInputs& in) {
+  const size_t vocab = static_cast<size_t>(model_->config().vocab_size);
+  const size_t bytes = std::max<size_t>(1, in.logits_indices.size()) * vocab * sizeof(float);
+  if (logits_.size() < bytes) logits_ = backend_.Alloc(bytes);
+  const BatchView view = backend_.Stage(in.View());
+  model_->Forward(view, cache_.kv_layers(), StateLayers{cache_.state_layers()}, logits_.data<float>());
+}
+
+const ModelRunnerOutput& ModelRunner::Execute(const SchedulerOutput& out, const Scheduler& sched,
+                                              const KvCacheManager& kv) {
   BuildBatchInputs(out, sched, kv, &inputs_);
-  const int64_t vocab = model_->config().vocab_size;
-  logits_.resize(inputs_.logits_indices.size() * vocab);
-  model_->Forward(inputs_, kv_, logits_.data());
-  return logits_;
+  Forward(inputs_);
+  output_.seq_ids.clear();
+  sampling_.Clear();
+  for (const ScheduledSeq& s : out.seqs) {
+    if (!s.samples) continue;
+    SeqSampling& q = seqs_.at(s.seq_id);
+    output_.seq_ids.push_back(s.seq_id);
+    sampling_.Add(q.params, q.state);
+  }
+  output_.samples.assign(output_.seq_ids.size(), SampleOutput{});
+  backend_.Sample(logits_.data<float>(), model_->config().vocab_size, sampling_, output_.samples);
+  output_.token_ids.clear();
+  for (size_t i = 0; i < output_.seq_ids.size(); ++i) {
+    output_.token_ids.push_back(output_.samples[i].token_id);
+    seqs_.at(output_.seq_ids[i]).state.Append(output_.samples[i].token_id);
+  }
+  return output_;
+}
+
+std::span<const float> ModelRunner::Logits(const BatchInputs& in) {
+  Forward(in);
+  host_logits_.resize(in.logits_indices.size() * static_cast<size_t>(model_->config().vocab_size));
+  backend_.CopyToHost(host_logits_.data(), logits_.data(), host_logits_.size() * sizeof(float));
+  return host_logits_;
 }
 
 }  // namespace vllm

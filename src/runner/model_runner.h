@@ -1,37 +1,80 @@
-// ModelRunner: SchedulerOutput -> BatchInputs -> Model::Forward -> logits of the sequences
-// that sample this step. Owns the paged KV tensors; block ids come from the KvCacheManager.
-// Mechanics only: which sequences run is the scheduler's business.
+// ModelRunner: SchedulerOutput -> BatchInputs -> Model::Forward -> sampled tokens, as vLLM
+// v1's execute_model: the engine gets token ids (and requested logprobs), never logits.
+// Owns the cache memory (CacheTensors) and each live sequence's sampling state; block and
+// slot ids come from the KvCacheManager. Mechanics only: which sequences run is the
+// scheduler's business, which tokens end a sequence the scheduler's too.
 #pragma once
 
 #include <memory>
+#include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "kv_cache/kv_cache_manager.h"
 #include "model/model.h"
 #include "runner/batch_inputs.h"
-#include "runner/kv_cache_tensors.h"
+#include "runner/cache_tensors.h"
+#include "sampler/sample_output.h"
+#include "sampler/sampling_batch.h"
 #include "scheduler/scheduler.h"
 
 namespace vllm {
 
+struct RunnerConfig {
+  int64_t block_size = 16;
+  int64_t num_blocks = 0;
+  DType kv_dtype = DType::kBF16;
+  int32_t num_state_slots = 0;  // the state group's size (models with recurrent layers)
+  std::vector<int32_t> eos_ids;  // masked while a sequence is under its min_tokens
+};
+
+struct ModelRunnerOutput {
+  // One entry per scheduled sequence that sampled, in SchedulerOutput order.
+  std::vector<int64_t> seq_ids;
+  std::vector<int32_t> token_ids;
+  std::vector<SampleOutput> samples;
+};
+
 class ModelRunner {
  public:
-  ModelRunner(Model* model, int64_t block_size, int64_t num_blocks, DType kv_dtype);
+  ModelRunner(Model* model, RunnerConfig config);
 
-  // Runs the step. Returns logits [num sampling seqs, vocab] in the order of out.seqs
-  // (only entries with `samples`); valid until the next call.
-  std::vector<float>& Execute(const SchedulerOutput& out, const Scheduler& sched,
-                                    const KvCacheManager& kv);
+  // Registers a sequence's sampling parameters before it is first scheduled; the seed is
+  // params.seed or `fallback_seed`.
+  void AddSequence(int64_t seq_id, const SamplingParams& params, std::span<const int32_t> prompt,
+                   uint64_t fallback_seed);
+  void RemoveSequence(int64_t seq_id);
 
+  // Runs the step and samples one token per sequence that reaches its end this step; each
+  // sampled token is appended to the sequence's sampling state. Valid until the next call.
+  const ModelRunnerOutput& Execute(const SchedulerOutput& out, const Scheduler& sched,
+                                   const KvCacheManager& kv);
 
-  const KvCacheTensors& kv_tensors() const { return kv_; }
+  // Runs a batch built by the caller and returns its logits [num_logits, vocab] on the host
+  // (prompt scoring, tests). Valid until the next call.
+  std::span<const float> Logits(const BatchInputs& in);
+
   Model& model() { return *model_; }
+  const CacheTensors& cache() const { return cache_; }
 
  private:
+  struct SeqSampling {
+    SamplingParams params;
+    SequenceSamplerState state;
+  };
+  // Forward into logits_ (device), sized for the batch's rows.
+  void Forward(const BatchInputs& in);
+
   Model* model_;
-  KvCacheTensors kv_;
-  BatchInputs inputs_;       // reused step to step
-  std::vector<float> logits_;
+  Backend& backend_;
+  RunnerConfig config_;
+  CacheTensors cache_;
+  BatchInputs inputs_;  // reused step to step
+  DeviceBuffer logits_;  // [rows, vocab] on the device; grows to the largest step
+  std::vector<float> host_logits_;
+  std::unordered_map<int64_t, SeqSampling> seqs_;
+  SamplingBatch sampling_;
+  ModelRunnerOutput output_;
 };
 
 }  // namespace vllm

@@ -30,11 +30,4 @@ struct Candidates {
 // Precondition: c.valid().
 int32_t DrawToken(const Candidates& c, double u);
 
-// Maps one 64-bit draw to a double in [0, 1) with 53 random bits; exactly one generator call,
-// so every sampled token advances a sequence's stream by the same amount.
-template <typename Rng>
-double UniformFromOneDraw(Rng& rng) {
-  return static_cast<double>(rng() >> 11) * 0x1.0p-53;
-}
-
 }  // namespace vllm

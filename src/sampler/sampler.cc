@@ -9,11 +9,12 @@
 #include "sampler/logits_processors.h"
 #include "sampler/raw_logprobs.h"
 #include "util/check.h"
+#include "util/philox.h"
 
 namespace vllm {
 
 SampleOutput Sample(std::span<float> logits, const SamplingParams& params,
-                    SequenceSamplerState& state, std::span<const int32_t> eos_ids,
+                    const SequenceSamplerState& state, std::span<const int32_t> eos_ids,
                     SamplerScratch& scratch) {
   const int64_t vocab = static_cast<int64_t>(logits.size());
   CHECK_GT(vocab, 0);
@@ -36,13 +37,12 @@ SampleOutput Sample(std::span<float> logits, const SamplingParams& params,
   } else {
     const Candidates c = FilterCandidates(logits, params, scratch);
     // Draw even when the row is degenerate so the stream advances once per sampled token.
-    const double u = UniformFromOneDraw(state.rng);
+    const double u = PhiloxUniform(state.seed, static_cast<uint64_t>(state.num_generated));
     // A row with no finite mass (all -inf after masking, or NaN/+inf from the model) has
     // no distribution to draw from; argmax keeps the server alive and is still a token.
     out.token_id = c.valid() ? DrawToken(c, u) : ArgMax(logits.data(), vocab);
   }
-  out.logprob = want_logprobs ? stats.Logprob(raw[out.token_id])
-                              : std::numeric_limits<float>::quiet_NaN();
+  if (want_logprobs) out.logprob = stats.Logprob(raw[out.token_id]);
   return out;
 }
 
@@ -69,17 +69,14 @@ void Sampler::ReleaseScratch(SamplerScratch* scratch) {
   free_.push_back(scratch);
 }
 
-void Sampler::SampleBatch(float* logits, std::span<const SamplingParams* const> params,
-                          std::span<SequenceSamplerState* const> states,
-                          std::span<const int32_t> eos_ids, std::span<SampleOutput> outputs) {
-  const size_t num_rows = params.size();
-  CHECK_EQ(states.size(), num_rows);
+void Sampler::SampleBatch(float* logits, const SamplingBatch& batch, std::span<SampleOutput> outputs) {
+  const size_t num_rows = static_cast<size_t>(batch.num_rows());
   CHECK_EQ(outputs.size(), num_rows);
   auto run_rows = [&](size_t begin, size_t end) {
     SamplerScratch* scratch = AcquireScratch();
     for (size_t r = begin; r < end; ++r) {
       std::span<float> row(logits + static_cast<int64_t>(r) * vocab_size_, vocab_size_);
-      outputs[r] = Sample(row, *params[r], *states[r], eos_ids, *scratch);
+      outputs[r] = Sample(row, *batch.params[r], *batch.states[r], batch.eos_ids, *scratch);
     }
     ReleaseScratch(scratch);
   };

@@ -12,7 +12,8 @@
 // The row's logits are overwritten (they are scratch once sampled).
 //
 // Threading: rows are independent; SampleBatch splits them over the pool. Each row reads
-// only its own state, so results do not depend on the pool size or on batch composition.
+// only its own state and draws from (seed, position), so results do not depend on the pool
+// size or on batch composition.
 #pragma once
 
 #include <cstdint>
@@ -22,28 +23,23 @@
 #include <utility>
 #include <vector>
 
+#include "sampler/sample_output.h"
 #include "sampler/sampler_scratch.h"
+#include "sampler/sampling_batch.h"
 #include "sampler/sampling_params.h"
 #include "sampler/sequence_sampler_state.h"
 #include "util/thread_pool.h"
 
 namespace vllm {
 
-struct SampleOutput {
-  int32_t token_id = -1;
-  // Raw logprob of token_id; NaN when params.logprobs < 0 (not computed: it costs a pass).
-  float logprob = 0.0f;
-  // The params.logprobs most likely tokens under the raw logits, (id, logprob), logprob
-  // descending, lower id first on ties; empty when params.logprobs <= 0.
-  std::vector<std::pair<int32_t, float>> top_logprobs;
-};
 
 // Samples one row. logits has the vocab width; eos_ids are the model's EOS ids (masked
-// while state.num_generated < params.min_tokens). Does not Append the token to the state:
-// the engine does that when it accepts it. Precondition: params.Validate(vocab) is ok,
+// while state.num_generated < params.min_tokens). A non-greedy row draws its one uniform as
+// PhiloxUniform(state.seed, state.num_generated). Does not Append the token to the state:
+// the runner does that when it accepts it. Precondition: params.Validate(vocab) is ok,
 // state made from the same params.
 SampleOutput Sample(std::span<float> logits, const SamplingParams& params,
-                    SequenceSamplerState& state, std::span<const int32_t> eos_ids,
+                    const SequenceSamplerState& state, std::span<const int32_t> eos_ids,
                     SamplerScratch& scratch);
 
 // Owns one scratch per pool thread, so a batch allocates nothing vocab-sized: the only
@@ -58,11 +54,9 @@ class Sampler {
 
   int64_t vocab_size() const { return vocab_size_; }
 
-  // logits: [num_rows, vocab_size] row-major, overwritten; num_rows = params.size().
-  // Row r uses *params[r] and *states[r] and writes outputs[r].
-  void SampleBatch(float* logits, std::span<const SamplingParams* const> params,
-                   std::span<SequenceSamplerState* const> states,
-                   std::span<const int32_t> eos_ids, std::span<SampleOutput> outputs);
+  // logits: [batch.num_rows(), vocab_size] row-major, overwritten. Row r uses
+  // *batch.params[r] and *batch.states[r] and writes outputs[r].
+  void SampleBatch(float* logits, const SamplingBatch& batch, std::span<SampleOutput> outputs);
 
  private:
   SamplerScratch* AcquireScratch();

@@ -8,7 +8,7 @@ SequenceSamplerState SequenceSamplerState::Create(const SamplingParams& params,
                                                   std::span<const int32_t> prompt_ids,
                                                   uint64_t fallback_seed) {
   SequenceSamplerState state;
-  state.rng.seed(params.seed.value_or(fallback_seed));
+  state.seed = params.seed.value_or(fallback_seed);
   state.tracks_tokens = params.has_penalties();
   // Only the repetition penalty looks at the prompt; skip the sort for the others.
   if (params.repetition_penalty != 1.0f) {
@@ -23,7 +23,7 @@ SequenceSamplerState SequenceSamplerState::Create(const SamplingParams& params,
 
 SequenceSamplerState SequenceSamplerState::Clone() const {
   SequenceSamplerState copy;
-  copy.rng = rng;
+  copy.seed = seed;
   copy.tracks_tokens = tracks_tokens;
   copy.prompt_token_ids = prompt_token_ids;
   copy.output_counts = output_counts;

@@ -1,5 +1,5 @@
 // SequenceSamplerState: what the sampler remembers about one sequence between steps: its
-// random generator and the token counts the penalties need. Created once when the sequence
+// random seed and the token counts the penalties need. Created once when the sequence
 // is admitted; the engine calls Append() for every token it accepts into the output.
 //
 // Memory is sparse on purpose: a vocab-sized count array per sequence would cost 600 KB at
@@ -7,7 +7,6 @@
 #pragma once
 
 #include <cstdint>
-#include <random>
 #include <span>
 #include <unordered_map>
 #include <vector>
@@ -17,10 +16,11 @@
 namespace vllm {
 
 struct SequenceSamplerState {
-  // Seeded from params.seed when set, otherwise from the engine's fallback seed. Sampling
-  // takes exactly one 64-bit draw per non-greedy token and nothing else touches it, so a
-  // seeded request yields the same tokens whatever else shares its batch.
-  std::mt19937_64 rng;
+  // params.seed when set, otherwise the engine's fallback seed. A non-greedy token at output
+  // position i draws u = PhiloxUniform(seed, i) (util/philox.h): one number per token from a
+  // counter-based generator, so a seeded request yields the same tokens whatever else shares
+  // its batch, on any thread count, on the CPU and the GPU.
+  uint64_t seed = 0;
 
   // Penalty bookkeeping; left empty when the params have no penalty (tracks_tokens false).
   bool tracks_tokens = false;
@@ -38,8 +38,8 @@ struct SequenceSamplerState {
   SequenceSamplerState& operator=(SequenceSamplerState&&) = default;
   SequenceSamplerState(const SequenceSamplerState&) = delete;
   SequenceSamplerState& operator=(const SequenceSamplerState&) = delete;
-  // Explicit copy (DESIGN.md §9.7), e.g. to fork a sequence; the copy's rng continues the
-  // same stream, so reseed it if the fork must draw differently.
+  // Explicit copy (DESIGN.md §9.7), e.g. to fork a sequence; the copy draws the same
+  // numbers, so give it another seed if the fork must draw differently.
   SequenceSamplerState Clone() const;
 
   // Records a generated token: bumps num_generated and, when tracking, its count.

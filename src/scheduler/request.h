@@ -10,19 +10,27 @@
 
 namespace vllm {
 
-enum class RequestStatus { kWaiting, kRunning, kFinished };
+enum class RequestStatus { kWaiting, kRunning };
 
 enum class FinishReason { kNone, kStop, kLength, kAbort };
+
+// The token-level stop conditions, checked by Scheduler::Update on every sampled token
+// (stop strings need text and are checked by the reader of the output stream).
+struct StopCriteria {
+  int32_t max_tokens = 16;          // output tokens at most (0: score the prompt, sample nothing)
+  int32_t min_tokens = 0;           // EOS and stop ids do not stop before this many outputs
+  bool ignore_eos = false;
+  std::vector<int32_t> stop_token_ids;
+};
 
 struct SchedRequest {
   int64_t seq_id = 0;
   std::vector<int32_t> token_ids;  // prompt, then generated tokens
   int64_t num_prompt_tokens = 0;
-  int32_t max_tokens = 16;         // output tokens at most
+  StopCriteria stop;
   uint64_t cache_extra_key = 0;    // separates prefix-cache namespaces (e.g. a cache salt)
 
   RequestStatus status = RequestStatus::kWaiting;
-  FinishReason finish_reason = FinishReason::kNone;
   int64_t num_computed_tokens = 0;
   int64_t num_cached_prompt_tokens = -1;  // from the first admission's prefix hit; -1 before
   int32_t num_preemptions = 0;
@@ -32,7 +40,7 @@ struct SchedRequest {
     r.seq_id = seq_id;
     r.num_prompt_tokens = static_cast<int64_t>(prompt.size());
     r.token_ids = std::move(prompt);
-    r.max_tokens = max_tokens;
+    r.stop.max_tokens = max_tokens;
     return r;
   }
   int64_t num_tokens() const { return static_cast<int64_t>(token_ids.size()); }

@@ -16,7 +16,7 @@ Status Scheduler::Add(SchedRequest req) {
   if (prompt != req.num_tokens()) return InvalidArgument("a new request carries generated tokens");
   if (prompt == 0) return InvalidArgument("the prompt is empty");
   if (requests_.count(req.seq_id)) return InvalidArgument("duplicate sequence id " + std::to_string(req.seq_id));
-  RETURN_IF_ERROR(CheckAdmissible(prompt, req.max_tokens));
+  RETURN_IF_ERROR(CheckAdmissible(prompt, req.stop.max_tokens));
   req.status = RequestStatus::kWaiting;
   const int64_t id = req.seq_id;
   requests_.emplace(id, std::make_unique<SchedRequest>(std::move(req)));
@@ -116,7 +116,20 @@ SchedulerOutput Scheduler::Schedule() {
   return out;
 }
 
-void Scheduler::Update(const SchedulerOutput& out, const std::vector<int32_t>& sampled) {
+FinishReason Scheduler::CheckStop(const SchedRequest& r, int32_t token) const {
+  const StopCriteria& c = r.stop;
+  const int64_t num_out = r.num_output_tokens();
+  if (num_out >= c.min_tokens) {
+    const auto& eos = config_.eos_token_ids;
+    if (!c.ignore_eos && std::find(eos.begin(), eos.end(), token) != eos.end()) return FinishReason::kStop;
+    if (std::binary_search(c.stop_token_ids.begin(), c.stop_token_ids.end(), token)) return FinishReason::kStop;
+  }
+  if (num_out >= c.max_tokens || r.num_tokens() >= config_.max_model_len) return FinishReason::kLength;
+  return FinishReason::kNone;
+}
+
+std::vector<FinishedSeq> Scheduler::Update(const SchedulerOutput& out, std::span<const int32_t> sampled) {
+  std::vector<FinishedSeq> finished;
   size_t next = 0;
   for (const ScheduledSeq& s : out.seqs) {
     auto it = requests_.find(s.seq_id);
@@ -127,14 +140,27 @@ void Scheduler::Update(const SchedulerOutput& out, const std::vector<int32_t>& s
     SchedRequest& r = *it->second;
     r.num_computed_tokens = s.num_computed_before + s.num_new_tokens;
     kv_->CommitComputed(s.seq_id, r.token_ids, r.num_computed_tokens, r.cache_extra_key);
-    if (s.samples) {
-      CHECK_LT(next, sampled.size());
-      r.token_ids.push_back(sampled[next++]);
+    if (!s.samples) continue;
+    CHECK_LT(next, sampled.size());
+    const int32_t token = sampled[next++];
+    FinishReason reason = FinishReason::kLength;  // max_tokens 0: the prompt ran, nothing is kept
+    if (r.stop.max_tokens > 0) {
+      r.token_ids.push_back(token);
+      reason = CheckStop(r, token);
     }
+    if (reason == FinishReason::kNone) continue;
+    finished.push_back({.seq_id = s.seq_id,
+                        .reason = reason,
+                        .stop_token_id = reason == FinishReason::kStop ? token : -1,
+                        .num_prompt_tokens = r.num_prompt_tokens,
+                        .num_output_tokens = r.num_output_tokens(),
+                        .num_cached_prompt_tokens = std::max<int64_t>(0, r.num_cached_prompt_tokens)});
   }
+  for (const FinishedSeq& f : finished) Finish(f.seq_id);
+  return finished;
 }
 
-bool Scheduler::Finish(int64_t seq_id, FinishReason reason) {
+bool Scheduler::Finish(int64_t seq_id) {
   auto it = requests_.find(seq_id);
   if (it == requests_.end()) return false;
   SchedRequest& r = *it->second;
@@ -142,7 +168,6 @@ bool Scheduler::Finish(int64_t seq_id, FinishReason reason) {
   if (r.status == RequestStatus::kWaiting) waiting_.erase(std::find(waiting_.begin(), waiting_.end(), seq_id));
   kv_->Free(seq_id);
   requests_.erase(it);
-  (void)reason;
   return true;
 }
 

@@ -13,6 +13,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct SchedulerConfig {
   int32_t max_num_seqs = 256;
   int32_t max_num_batched_tokens = 2048;
   int64_t max_model_len = 4096;
+  std::vector<int32_t> eos_token_ids;  // stop a sequence unless its StopCriteria ignore_eos
 };
 
 struct ScheduledSeq {
@@ -40,6 +42,16 @@ struct SchedulerOutput {
   std::vector<int64_t> preempted;
   int32_t num_batched_tokens = 0;
   bool empty() const { return seqs.empty(); }
+};
+
+// A sequence that Update ended (its blocks already freed), with what its final output needs.
+struct FinishedSeq {
+  int64_t seq_id = 0;
+  FinishReason reason = FinishReason::kNone;
+  int32_t stop_token_id = -1;  // the EOS / stop id that ended it (kStop), else -1
+  int64_t num_prompt_tokens = 0;
+  int64_t num_output_tokens = 0;
+  int64_t num_cached_prompt_tokens = 0;
 };
 
 struct SchedulerStats {
@@ -61,12 +73,14 @@ class Scheduler {
   SchedulerOutput Schedule();
 
   // After the step ran: advances num_computed_tokens, appends sampled tokens (one per
-  // scheduled sequence with `samples`, in order) and registers full blocks in the cache.
-  void Update(const SchedulerOutput& out, const std::vector<int32_t>& sampled);
+  // scheduled sequence with `samples`, in order), registers full blocks in the cache, and
+  // checks each sampled token against its sequence's StopCriteria (EOS, stop ids, max_tokens,
+  // max_model_len). Sequences that stop are finished (blocks freed) and returned.
+  std::vector<FinishedSeq> Update(const SchedulerOutput& out, std::span<const int32_t> sampled);
 
-  // Ends a sequence (stop condition met or aborted) and frees its blocks. Unknown or
+  // Ends a sequence (aborted, or stopped by a stop string) and frees its blocks. Unknown or
   // already-finished ids are ignored. Returns whether the id was live.
-  bool Finish(int64_t seq_id, FinishReason reason);
+  bool Finish(int64_t seq_id);
 
   const SchedRequest* Get(int64_t seq_id) const;
   int64_t num_running() const { return static_cast<int64_t>(running_.size()); }
@@ -78,6 +92,8 @@ class Scheduler {
 
  private:
   void Preempt(int64_t seq_id);
+  // The reason the token just appended to r ends it, or kNone.
+  FinishReason CheckStop(const SchedRequest& r, int32_t token) const;
   bool ScheduleRunning(SchedulerOutput* out, int32_t* budget);
   void ScheduleWaiting(SchedulerOutput* out, int32_t* budget);
 

@@ -15,13 +15,15 @@ std::vector<int32_t> Tokens(int n, int start = 0) {
   return v;
 }
 
-// Runs one step, "sampling" token 7 for every sequence that samples.
-SchedulerOutput Step(Scheduler& s) {
+// Runs one step, "sampling" `token` for every sequence that samples; the sequences the
+// scheduler stopped go to *finished when given.
+SchedulerOutput Step(Scheduler& s, std::vector<FinishedSeq>* finished = nullptr, int32_t token = 7) {
   SchedulerOutput out = s.Schedule();
   std::vector<int32_t> sampled;
   for (const auto& q : out.seqs)
-    if (q.samples) sampled.push_back(7);
-  s.Update(out, sampled);
+    if (q.samples) sampled.push_back(token);
+  std::vector<FinishedSeq> f = s.Update(out, sampled);
+  if (finished) finished->insert(finished->end(), f.begin(), f.end());
   return out;
 }
 
@@ -34,7 +36,7 @@ struct Fixture {
 
 TEST(SchedulerTest, DecodesFirstThenChunkedPrefill) {
   Fixture f(64, 4, {.max_num_seqs = 8, .max_num_batched_tokens = 10, .max_model_len = 100});
-  ASSERT_TRUE(f.s.Add(SchedRequest::Make(1, Tokens(6), 3)).ok());
+  ASSERT_TRUE(f.s.Add(SchedRequest::Make(1, Tokens(6), 10)).ok());
   SchedulerOutput o = Step(f.s);
   ASSERT_EQ(o.seqs.size(), 1u);
   EXPECT_EQ(o.seqs[0].num_new_tokens, 6);
@@ -50,11 +52,46 @@ TEST(SchedulerTest, DecodesFirstThenChunkedPrefill) {
   o = Step(f.s);
   EXPECT_EQ(o.seqs[1].num_computed_before, 9);
   EXPECT_EQ(o.seqs[1].num_new_tokens, 9);
-  o = Step(f.s);  // seq 1 finished its 3 tokens? It has sampled 3 by now: still running until Finish
+  o = Step(f.s);  // seq 1 has sampled 3 of its 10 tokens: still decoding
   EXPECT_EQ(o.seqs[1].num_new_tokens, 7);
   EXPECT_TRUE(o.seqs[1].samples);
   EXPECT_EQ(f.s.Get(2)->num_output_tokens(), 1);
   EXPECT_EQ(o.num_batched_tokens, 8);
+}
+
+// Token-level stops: EOS (unless ignore_eos), stop ids, both only after min_tokens;
+// max_tokens ends with kLength (admission already bounds prompt + max_tokens by
+// max_model_len); max_tokens 0 keeps no token.
+TEST(SchedulerTest, UpdateStopsOnEosStopIdsAndLengths) {
+  auto run = [](StopCriteria stop, int32_t token) {
+    Fixture f(64, 4, {.max_num_seqs = 8, .max_num_batched_tokens = 64, .max_model_len = 100,
+                      .eos_token_ids = {2, 3}});
+    SchedRequest r = SchedRequest::Make(1, Tokens(5, 10), stop.max_tokens);
+    r.stop = stop;
+    EXPECT_TRUE(f.s.Add(std::move(r)).ok());
+    std::vector<FinishedSeq> finished;
+    int steps = 0;
+    while (finished.empty() && steps < 50) Step(f.s, &finished, token), ++steps;
+    EXPECT_EQ(f.kv.pool().NumUsedBlocks(), 0) << "blocks released with the sequence";
+    return finished.empty() ? FinishedSeq{} : finished[0];
+  };
+  FinishedSeq d = run({.max_tokens = 10}, 3);
+  EXPECT_EQ(d.reason, FinishReason::kStop);
+  EXPECT_EQ(d.stop_token_id, 3);
+  EXPECT_EQ(d.num_output_tokens, 1);
+  d = run({.max_tokens = 10, .min_tokens = 4}, 2);
+  EXPECT_EQ(d.reason, FinishReason::kStop);
+  EXPECT_EQ(d.num_output_tokens, 4) << "EOS waits for min_tokens";
+  d = run({.max_tokens = 6, .ignore_eos = true}, 2);
+  EXPECT_EQ(d.reason, FinishReason::kLength);
+  EXPECT_EQ(d.stop_token_id, -1);
+  EXPECT_EQ(d.num_output_tokens, 6);
+  d = run({.max_tokens = 10, .stop_token_ids = {7, 9}}, 9);
+  EXPECT_EQ(d.reason, FinishReason::kStop);
+  EXPECT_EQ(d.stop_token_id, 9);
+  d = run({.max_tokens = 0}, 3);
+  EXPECT_EQ(d.reason, FinishReason::kLength);
+  EXPECT_EQ(d.num_output_tokens, 0);
 }
 
 TEST(SchedulerTest, MaxNumSeqsLimitsAdmission) {
@@ -63,7 +100,7 @@ TEST(SchedulerTest, MaxNumSeqsLimitsAdmission) {
   SchedulerOutput o = Step(f.s);
   EXPECT_EQ(o.seqs.size(), 2u);
   EXPECT_EQ(f.s.num_waiting(), 1);
-  f.s.Finish(0, FinishReason::kStop);
+  f.s.Finish(0);
   o = Step(f.s);
   EXPECT_EQ(o.seqs.size(), 2u);
   EXPECT_EQ(o.seqs[1].seq_id, 2);
@@ -102,14 +139,13 @@ TEST(SchedulerTest, PreemptsNewestAndRecomputesWithoutLosingTokens) {
   std::vector<int> finished_outputs;
   int64_t preemptions = 0;
   for (int step = 0; step < 100 && f.s.HasWork(); ++step) {
-    SchedulerOutput o = Step(f.s);
+    std::vector<FinishedSeq> finished;
+    SchedulerOutput o = Step(f.s, &finished);
     preemptions += static_cast<int64_t>(o.preempted.size());
-    for (int i = 0; i < 3; ++i) {
-      const SchedRequest* r = f.s.Get(i);
-      if (r && r->num_output_tokens() >= 5) {
-        finished_outputs.push_back(static_cast<int>(r->num_output_tokens()));
-        f.s.Finish(i, FinishReason::kLength);
-      }
+    for (const FinishedSeq& d : finished) {
+      EXPECT_EQ(d.reason, FinishReason::kLength);
+      EXPECT_EQ(f.s.Get(d.seq_id), nullptr) << "finished sequences are released";
+      finished_outputs.push_back(static_cast<int>(d.num_output_tokens));
     }
     ASSERT_TRUE(f.kv.pool().CheckInvariants().ok());
   }
@@ -133,7 +169,7 @@ TEST(SchedulerTest, PreemptedRequestGoesBackToTheFrontAndIsNewestFirst) {
   EXPECT_EQ(f.s.Get(2)->status, RequestStatus::kWaiting);
   EXPECT_EQ(f.s.Get(2)->num_computed_tokens, 0);
   EXPECT_EQ(f.s.Get(2)->num_output_tokens(), 2) << "generated tokens are kept for recompute";
-  f.s.Finish(1, FinishReason::kStop);
+  f.s.Finish(1);
   o = Step(f.s);
   ASSERT_FALSE(o.seqs.empty());
   EXPECT_EQ(o.seqs[0].seq_id, 2) << "the preempted request is re-admitted before request 3";
@@ -146,10 +182,10 @@ TEST(SchedulerTest, AbortFreesBlocksEverywhereAndUnknownIdsAreHarmless) {
   ASSERT_TRUE(f.s.Add(SchedRequest::Make(2, Tokens(3), 4)).ok());   // waiting
   Step(f.s);
   EXPECT_EQ(f.s.Get(1)->num_computed_tokens, 8);
-  EXPECT_TRUE(f.s.Finish(2, FinishReason::kAbort));
-  EXPECT_TRUE(f.s.Finish(1, FinishReason::kAbort));
-  EXPECT_FALSE(f.s.Finish(1, FinishReason::kAbort));
-  EXPECT_FALSE(f.s.Finish(12345, FinishReason::kAbort));
+  EXPECT_TRUE(f.s.Finish(2));
+  EXPECT_TRUE(f.s.Finish(1));
+  EXPECT_FALSE(f.s.Finish(1));
+  EXPECT_FALSE(f.s.Finish(12345));
   EXPECT_EQ(f.kv.pool().NumFreeBlocks(), 16);
   EXPECT_EQ(f.kv.num_sequences(), 0);
   EXPECT_TRUE(f.kv.pool().CheckInvariants().ok());

@@ -17,16 +17,10 @@ namespace {
 
 constexpr const char* kEndpoint = "/v1/messages";
 
-// The engine trims the stop string it matched; find which one it was by decoding the
-// untrimmed tokens: the matched string starts where the trimmed text ends.
-std::string MatchedStop(const Tokenizer& tok, const ChoiceState& c, const std::vector<std::string>& stops) {
-  if (c.reason != FinishReason::kStop || stops.empty()) return "";
-  const std::string full = tok.Decode(c.token_ids, /*skip_special_tokens=*/true);
-  for (const std::string& s : stops)
-    if (full.size() >= c.raw_text.size() + s.size() && full.compare(c.raw_text.size(), s.size(), s) == 0) return s;
-  for (const std::string& s : stops)  // detokenization differences: fall back to any occurrence
-    if (full.find(s, c.raw_text.empty() ? 0 : c.raw_text.size() - 1) != std::string::npos) return s;
-  return "";
+// The stop sequence that ended the choice ("" when none did): the engine reports its index.
+std::string MatchedStop(const ChoiceState& c, const std::vector<std::string>& stops) {
+  if (c.reason != FinishReason::kStop || c.stop_string_index < 0) return "";
+  return c.stop_string_index < static_cast<int32_t>(stops.size()) ? stops[c.stop_string_index] : "";
 }
 
 class MessagesStream : public SseSession {
@@ -56,7 +50,7 @@ class MessagesStream : public SseSession {
     const ChoiceState& c = choices_.choice(0);
     const double e2e = std::chrono::duration<double>(OutputPump::Clock::now() - t_start_).count();
     ctx_.metrics.ObserveGeneration(c.t_first_token_s, e2e, static_cast<int64_t>(c.token_ids.size()));
-    writer_.Finish(api::ToAnthropicStop(c.reason, !c.total.tool_calls.empty(), MatchedStop(*ctx_.tokenizer, c, stops_)),
+    writer_.Finish(api::ToAnthropicStop(c.reason, !c.total.tool_calls.empty(), MatchedStop(c, stops_)),
                    choices_.TotalUsage(), out);
     return false;
   }
@@ -108,7 +102,7 @@ void HandleMessages(ServerContext& ctx, const httplib::Request& req, httplib::Re
   if (CollectResult cr = CollectAll(ctx, *pump, choices); cr != CollectResult::kDone) return fail(CollectError(ctx, cr));
   const ChoiceState& c = choices.choice(0);
   const api::AnthropicStop stop =
-      api::ToAnthropicStop(c.reason, !c.total.tool_calls.empty(), MatchedStop(*ctx.tokenizer, c, r->stop_sequences));
+      api::ToAnthropicStop(c.reason, !c.total.tool_calls.empty(), MatchedStop(c, r->stop_sequences));
   ReplyJson(res, api::AnthropicMessageBody(id, ctx.config.served_model_name, c.total, stop, choices.TotalUsage()));
 }
 

@@ -23,6 +23,7 @@ api::ChoiceDelta ChoiceSet::Apply(const RequestOutput& out) {
     d.Append(c.text.Finish());
     c.finished = true;
     c.reason = out.finish_reason;
+    c.stop_string_index = out.stop_string_index;
   }
   c.total.Append(d);
   return d;

@@ -20,6 +20,7 @@ struct ChoiceState {
   std::vector<int32_t> token_ids;
   bool finished = false;
   FinishReason reason = FinishReason::kNone;
+  int32_t stop_string_index = -1;  // which stop string ended it (kStop), else -1
   Usage usage;
   double t_first_token_s = 0;
   explicit ChoiceState(api::ChoiceText t) : text(std::move(t)) {}

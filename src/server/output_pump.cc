@@ -9,6 +9,9 @@ OutputPump::Event OutputPump::Next(RequestOutput* out, std::chrono::milliseconds
     return Event::kClientGone;
   }
   if (Clock::now() >= deadline_) return Event::kTimeout;
+  // Read before polling: Engine::Stop pushes every final output before the flag is set, so a
+  // pass that starts after seeing the flag finds them (checking after the pass raced with it).
+  const bool stopped = stopped_ && stopped_->load();
   // Round-robin over the requests; only the last one polled in a pass blocks, so several
   // prompts still progress together.
   bool all_done = true;
@@ -37,7 +40,7 @@ OutputPump::Event OutputPump::Next(RequestOutput* out, std::chrono::milliseconds
     }
     break;
   }
-  if (stopped_ && stopped_->load()) return Event::kTimeout;
+  if (stopped) return Event::kTimeout;
   return Event::kIdle;
 }
 

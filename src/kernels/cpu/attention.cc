@@ -8,7 +8,7 @@
 
 #include "kernels/cpu/attention_targets.h"
 #include "kernels/cpu/dispatch.h"
-#include "kernels/ops.h"
+#include "kernels/cpu/cpu_ops.h"
 #include "util/check.h"
 #include "util/half.h"
 
@@ -34,11 +34,12 @@ struct F16 {
 };
 
 template <typename S>
-void WriteKv(const float* k, const float* v, const BatchInputs& in, int64_t stride, KvLayer cache) {
+void WriteKv(const float* k, const float* v, const BatchView& in, int64_t stride, KvLayer cache) {
   auto* kc = static_cast<typename S::T*>(cache.k);
   auto* vc = static_cast<typename S::T*>(cache.v);
-  for (int32_t t = 0; t < in.num_tokens(); ++t) {
+  for (int32_t t = 0; t < in.num_tokens; ++t) {
     const int64_t slot = in.slot_mapping[t];
+    if (slot < 0) continue;  // padding row
     for (int64_t i = 0; i < stride; ++i) {
       kc[slot * stride + i] = S::Store(k[t * stride + i]);
       vc[slot * stride + i] = S::Store(v[t * stride + i]);
@@ -48,7 +49,7 @@ void WriteKv(const float* k, const float* v, const BatchInputs& in, int64_t stri
 
 }  // namespace
 
-void WriteKvCache(const float* k, const float* v, const BatchInputs& in, const AttentionShape& s,
+void WriteKvCache(const float* k, const float* v, const BatchView& in, const AttentionShape& s,
                   KvLayer cache) {
   const int64_t stride = s.num_kv_heads * s.head_dim;
   switch (cache.dtype) {
@@ -62,11 +63,11 @@ void WriteKvCache(const float* k, const float* v, const BatchInputs& in, const A
 namespace {
 
 template <typename S>
-void Attend(const float* q, KvLayer cache, const BatchInputs& in, const AttentionShape& s, float* out,
+void Attend(const float* q, KvLayer cache, const BatchView& in, const AttentionShape& s, float* out,
             ThreadPool& pool) {
   const auto* k_cache = static_cast<const typename S::T*>(cache.k);
   const auto* v_cache = static_cast<const typename S::T*>(cache.v);
-  const int64_t T = in.num_tokens();
+  const int64_t T = in.num_tokens;
   const int64_t H = s.num_heads, D = s.head_dim, bs = s.block_size;
   const int64_t group = H / s.num_kv_heads;
   const int64_t kv_stride = s.num_kv_heads * D;
@@ -75,10 +76,7 @@ void Attend(const float* q, KvLayer cache, const BatchInputs& in, const Attentio
     float acc[512];
     for (size_t item = begin; item < end; ++item) {
       const int64_t t = static_cast<int64_t>(item) / H, h = static_cast<int64_t>(item) % H;
-      // Sequence of token t: the last query_start <= t.
-      const int32_t seq = static_cast<int32_t>(
-          std::upper_bound(in.query_start.begin(), in.query_start.end(), static_cast<int32_t>(t)) -
-          in.query_start.begin() - 1);
+      const int32_t seq = in.token_seq[t];
       const int32_t* table = in.block_table(seq);
       const int64_t kvh = h / group;
       const float* qh = q + (t * H + h) * D;
@@ -112,7 +110,7 @@ void Attend(const float* q, KvLayer cache, const BatchInputs& in, const Attentio
 
 }  // namespace
 
-void PagedAttention(const float* q, KvLayer cache, const BatchInputs& in, const AttentionShape& s,
+void PagedAttention(const float* q, KvLayer cache, const BatchView& in, const AttentionShape& s,
                     float* out, ThreadPool& pool) {
 #if defined(__x86_64__)
   switch (ActiveSimdTarget()) {

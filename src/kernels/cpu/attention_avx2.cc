@@ -10,7 +10,7 @@
 
 namespace vllm::cpu {
 
-bool PagedAttentionAvx2(const float* q, KvLayer cache, const BatchInputs& in, const AttentionShape& s, float* out,
+bool PagedAttentionAvx2(const float* q, KvLayer cache, const BatchView& in, const AttentionShape& s, float* out,
                       ThreadPool& pool) {
   return simd::PagedAttention<Avx2>(q, cache, in, s, out, pool);
 }

@@ -10,7 +10,7 @@
 
 namespace vllm::cpu {
 
-bool PagedAttentionAvx512(const float* q, KvLayer cache, const BatchInputs& in, const AttentionShape& s, float* out,
+bool PagedAttentionAvx512(const float* q, KvLayer cache, const BatchView& in, const AttentionShape& s, float* out,
                       ThreadPool& pool) {
   return simd::PagedAttention<Avx512>(q, cache, in, s, out, pool);
 }

@@ -11,7 +11,7 @@
 #include <limits>
 #include <vector>
 
-#include "kernels/ops.h"
+#include "kernels/cpu/cpu_ops.h"
 #include "util/check.h"
 
 namespace vllm::cpu::simd {
@@ -38,7 +38,7 @@ constexpr int kMaxHeadVecs = 64;
 // heads that share them (GQA), and all KV heads are taken together so each position's rows
 // ([num_kv_heads, head_dim], contiguous in the slot) stream sequentially.
 template <class S, class KV>
-void AttendRange(const float* q, KvLayer cache, const BatchInputs& in, const AttentionShape& s, int64_t t,
+void AttendRange(const float* q, KvLayer cache, const BatchView& in, const AttentionShape& s, int64_t t,
                  int64_t p_begin, int64_t p_end, float* acc, float* m, float* l, std::vector<float>& scratch) {
   using F = typename S::F;
   const int64_t H = s.num_heads, D = s.head_dim, bs = s.block_size;
@@ -46,9 +46,7 @@ void AttendRange(const float* q, KvLayer cache, const BatchInputs& in, const Att
   const int64_t nq = H, KVH = s.num_kv_heads;
   const int64_t kv_stride = s.num_kv_heads * D;
   const size_t elem = cache.dtype == DType::kF32 ? 4 : 2;
-  const int32_t seq = static_cast<int32_t>(
-      std::upper_bound(in.query_start.begin(), in.query_start.end(), static_cast<int32_t>(t)) -
-      in.query_start.begin() - 1);
+  const int32_t seq = in.token_seq[t];
   const int32_t* table = in.block_table(seq);
   scratch.resize(static_cast<size_t>(nq * bs));  // scores [nq, bs]
   float* score = scratch.data();
@@ -148,10 +146,10 @@ void CombineRanges(int64_t parts, int64_t nq, int64_t D, const float* acc, int64
 // the heads instead left each thread reading a few heads' 256-byte slices out of every
 // position's row, which the hardware prefetchers follow poorly (4.5 GB/s at 8K context).
 template <class S>
-bool PagedAttention(const float* q, KvLayer cache, const BatchInputs& in, const AttentionShape& s, float* out,
+bool PagedAttention(const float* q, KvLayer cache, const BatchView& in, const AttentionShape& s, float* out,
                     ThreadPool& pool) {
   if (s.head_dim % S::kLanes != 0 || s.head_dim / S::kLanes > kMaxHeadVecs) return false;
-  const int64_t T = in.num_tokens(), H = s.num_heads, D = s.head_dim, bs = s.block_size;
+  const int64_t T = in.num_tokens, H = s.num_heads, D = s.head_dim, bs = s.block_size;
   const int64_t want_items = 2 * static_cast<int64_t>(pool.num_threads());
   const int64_t parts = std::max<int64_t>(1, (want_items + T - 1) / T);  // position ranges per token
   // Per-item softmax states: acc [H, D], m [H], l [H] for every (token, range).

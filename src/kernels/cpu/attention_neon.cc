@@ -6,7 +6,7 @@
 
 namespace vllm::cpu {
 
-bool PagedAttentionNeon(const float* q, KvLayer cache, const BatchInputs& in, const AttentionShape& s, float* out,
+bool PagedAttentionNeon(const float* q, KvLayer cache, const BatchView& in, const AttentionShape& s, float* out,
                         ThreadPool& pool) {
   return simd::PagedAttention<Neon>(q, cache, in, s, out, pool);
 }

@@ -2,18 +2,18 @@
 // scalar kernel in attention.cc, which cpu::PagedAttention then runs.
 #pragma once
 
-#include "kernels/ops.h"
+#include "kernels/cpu/cpu_ops.h"
 
 namespace vllm::cpu {
 
 #if defined(__x86_64__)
-bool PagedAttentionAvx2(const float* q, KvLayer cache, const BatchInputs& in, const AttentionShape& s, float* out,
+bool PagedAttentionAvx2(const float* q, KvLayer cache, const BatchView& in, const AttentionShape& s, float* out,
                         ThreadPool& pool);
-bool PagedAttentionAvx512(const float* q, KvLayer cache, const BatchInputs& in, const AttentionShape& s, float* out,
+bool PagedAttentionAvx512(const float* q, KvLayer cache, const BatchView& in, const AttentionShape& s, float* out,
                           ThreadPool& pool);
 #endif
 #if defined(__aarch64__)
-bool PagedAttentionNeon(const float* q, KvLayer cache, const BatchInputs& in, const AttentionShape& s, float* out,
+bool PagedAttentionNeon(const float* q, KvLayer cache, const BatchView& in, const AttentionShape& s, float* out,
                         ThreadPool& pool);
 #endif
 

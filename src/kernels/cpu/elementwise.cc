@@ -3,10 +3,11 @@
 // Each op dispatches to its SIMD kernel (elementwise_impl.h; both VNNI targets change only the
 // matmul, so they run the avx512 kernels); the loops here are the portable scalar path.
 #include <cmath>
+#include <cstring>
 
 #include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/elementwise_targets.h"
-#include "kernels/ops.h"
+#include "kernels/cpu/cpu_ops.h"
 
 namespace vllm::cpu {
 namespace {
@@ -136,6 +137,13 @@ void AddInPlace(float* x, const float* y, int64_t n) {
     default: break;
   }
   for (int64_t i = 0; i < n; ++i) x[i] += y[i];
+}
+
+// In place (dst == src) is safe when indices are ascending with indices[i] >= i, as logits
+// indices are: row i is written only after every row below it was read.
+void GatherRows(const float* src, const int32_t* indices, int64_t n, int64_t dim, float* dst) {
+  for (int64_t i = 0; i < n; ++i)
+    std::memmove(dst + i * dim, src + static_cast<int64_t>(indices[i]) * dim, dim * sizeof(float));
 }
 
 }  // namespace vllm::cpu

@@ -13,8 +13,10 @@
 #include <vector>
 
 #include "kernels/cpu/dispatch.h"
-#include "kernels/ops.h"
+#include "kernels/cpu/cpu_ops.h"
+#include "kernels/owned_matrix.h"
 #include "kernels/ref/ref_ops.h"
+#include "runner/batch_inputs.h"
 #include "util/half.h"
 
 namespace vllm {
@@ -68,7 +70,7 @@ void ExpectMatMulClose(cpu::SimdTarget target, const WeightMatrix& w, const std:
   double worst = 0;  // largest error as a fraction of its bound: proves the bound is not slack
   for (int64_t r = 0; r < w.rows; ++r) {
     const std::vector<double> row = ref::Row(w, r);
-    GroupParams(w, r, s.data(), b.data());
+    cpu::GroupParams(w, r, s.data(), b.data());
     for (int64_t t = 0; t < m; ++t) {
       double bound = 0;
       for (int64_t g = 0; g < G; ++g) {
@@ -97,53 +99,50 @@ std::vector<float> RandomFloats(size_t n, std::mt19937& rng, float lo = -1.f, fl
   return v;
 }
 
-WeightMatrix RandomQuantized(int64_t rows, int64_t cols, int bits, int gs, std::mt19937& rng, bool bias) {
-  WeightMatrix w;
-  w.name = "test";
+OwnedMatrix RandomQuantized(int64_t rows, int64_t cols, int bits, int gs, std::mt19937& rng, bool bias) {
+  OwnedMatrix w;
   w.rows = rows;
   w.cols = cols;
   w.quantized = true;
   w.bits = bits;
   w.group_size = gs;
-  w.data = AlignedBuffer(rows * w.words_per_row() * 4);
-  for (int64_t i = 0; i < rows * w.words_per_row(); ++i) w.data.data<uint32_t>()[i] = rng();
+  uint32_t* codes = w.Own<uint32_t>(&WeightMatrix::data, rows * w.words_per_row() * 4);
+  for (int64_t i = 0; i < rows * w.words_per_row(); ++i) codes[i] = rng();
   const int64_t groups = rows * w.groups_per_row();
   // Scales of both signs, as MLX produces (negative when |max| >= |min|).
   auto s = RandomFloats(groups, rng, -0.1f, 0.1f), b = RandomFloats(groups, rng);
   // Group params in every stored dtype, cycling with the shape so sweeps cover all three.
   w.scale_dtype = std::array{DType::kF32, DType::kBF16, DType::kF16}[(rows + cols / gs + bits) % 3];
   const size_t esz = DTypeSize(w.scale_dtype);
-  w.scales = AlignedBuffer(groups * esz);
-  w.biases = AlignedBuffer(groups * esz);
+  std::byte* sc = w.Own<std::byte>(&WeightMatrix::scales, groups * esz);
+  std::byte* bi = w.Own<std::byte>(&WeightMatrix::biases, groups * esz);
   for (int64_t i = 0; i < groups; ++i) {
     if (w.scale_dtype == DType::kF32) {
-      w.scales.data<float>()[i] = s[i], w.biases.data<float>()[i] = b[i];
+      reinterpret_cast<float*>(sc)[i] = s[i], reinterpret_cast<float*>(bi)[i] = b[i];
     } else if (w.scale_dtype == DType::kBF16) {
-      w.scales.data<uint16_t>()[i] = F32ToBf16(s[i]), w.biases.data<uint16_t>()[i] = F32ToBf16(b[i]);
+      reinterpret_cast<uint16_t*>(sc)[i] = F32ToBf16(s[i]), reinterpret_cast<uint16_t*>(bi)[i] = F32ToBf16(b[i]);
     } else {
-      w.scales.data<uint16_t>()[i] = F32ToF16(s[i]), w.biases.data<uint16_t>()[i] = F32ToF16(b[i]);
+      reinterpret_cast<uint16_t*>(sc)[i] = F32ToF16(s[i]), reinterpret_cast<uint16_t*>(bi)[i] = F32ToF16(b[i]);
     }
   }
   if (bias) {
     auto bv = RandomFloats(rows, rng);
-    w.bias = AlignedBuffer(rows * 4);
-    std::copy(bv.begin(), bv.end(), w.bias.data<float>());
+    std::copy(bv.begin(), bv.end(), w.Own<float>(&WeightMatrix::bias, rows * 4));
   }
   return w;
 }
 
-WeightMatrix RandomDense(int64_t rows, int64_t cols, DType dt, std::mt19937& rng) {
-  WeightMatrix w;
-  w.name = "test";
+OwnedMatrix RandomDense(int64_t rows, int64_t cols, DType dt, std::mt19937& rng) {
+  OwnedMatrix w;
   w.rows = rows;
   w.cols = cols;
   w.dtype = dt;
-  w.data = AlignedBuffer(rows * cols * DTypeSize(dt));
+  std::byte* data = w.Own<std::byte>(&WeightMatrix::data, rows * cols * DTypeSize(dt));
   auto v = RandomFloats(rows * cols, rng);
   for (int64_t i = 0; i < rows * cols; ++i) {
-    if (dt == DType::kF32) w.data.data<float>()[i] = v[i];
-    else if (dt == DType::kBF16) w.data.data<uint16_t>()[i] = F32ToBf16(v[i]);
-    else w.data.data<uint16_t>()[i] = F32ToF16(v[i]);
+    if (dt == DType::kF32) reinterpret_cast<float*>(data)[i] = v[i];
+    else if (dt == DType::kBF16) reinterpret_cast<uint16_t*>(data)[i] = F32ToBf16(v[i]);
+    else reinterpret_cast<uint16_t*>(data)[i] = F32ToF16(v[i]);
   }
   return w;
 }
@@ -153,7 +152,7 @@ TEST(KernelsTest, DequantizeEveryBitWidthAndGroupSize) {
   for (int bits : {2, 3, 4, 5, 6, 8})
     for (int gs : {32, 64, 128})
       for (int64_t cols : {int64_t{gs}, int64_t{3 * gs}}) {
-        WeightMatrix w = RandomQuantized(3, cols, bits, gs, rng, false);
+        OwnedMatrix w = RandomQuantized(3, cols, bits, gs, rng, false);
         std::vector<float> row(cols);
         for (int64_t r = 0; r < w.rows; ++r) {
           cpu::LoadRow(w, r, row.data());
@@ -208,7 +207,7 @@ TEST(KernelsTest, QuantizedMatMulSweepEveryTarget) {
         for (int64_t rows : {1, 7, 33})
           for (int64_t m : {1, 2, 3, 5, 9, 17}) {
             const int64_t cols = gs * (bits % 2 ? 3 : 2);
-            WeightMatrix w = RandomQuantized(rows, cols, bits, gs, rng, rows == 7);
+            OwnedMatrix w = RandomQuantized(rows, cols, bits, gs, rng, rows == 7);
             auto x = RandomFloats(m * cols, rng);
             std::vector<float> y(m * rows);
             cpu::MatMul(w, x.data(), m, y.data(), pool);
@@ -220,7 +219,7 @@ TEST(KernelsTest, QuantizedMatMulSweepEveryTarget) {
     // Long rows and many rows (several 16-row blocks per thread), the decode shapes.
     for (int bits : {4, 8})
       for (int64_t m : {1, 4, 8, 16}) {
-        WeightMatrix w = RandomQuantized(131, 2048, bits, 64, rng, false);
+        OwnedMatrix w = RandomQuantized(131, 2048, bits, 64, rng, false);
         auto x = RandomFloats(m * 2048, rng);
         std::vector<float> y(m * 131);
         cpu::MatMul(w, x.data(), m, y.data(), pool);
@@ -240,14 +239,14 @@ TEST(KernelsTest, SharedInputMatMulEveryTarget) {
     std::mt19937 rng(8);
     for (int64_t m : {1, 6, 19}) {
       const int64_t cols = 256;
-      std::vector<WeightMatrix> ws;
+      std::vector<OwnedMatrix> ws;
       ws.push_back(RandomQuantized(40, cols, 8, 64, rng, false));
       ws.push_back(RandomQuantized(9, cols, 4, 32, rng, true));
       ws.push_back(RandomDense(17, cols, DType::kBF16, rng));
       ws.push_back(RandomQuantized(5, cols, 3, 128, rng, false));
       auto x = RandomFloats(m * cols, rng);
       std::vector<std::vector<float>> ys;
-      std::vector<cpu::MatMulJob> jobs;
+      std::vector<MatMulJob> jobs;
       for (auto& w : ws) ys.emplace_back(m * w.rows);
       for (size_t i = 0; i < ws.size(); ++i) jobs.push_back({&ws[i], ys[i].data()});
       cpu::MatMulShared(jobs.data(), static_cast<int>(jobs.size()), x.data(), m, pool);
@@ -264,7 +263,7 @@ TEST(KernelsTest, MatMulWithNoTokensIsANoOp) {
   SimdTargets targets;
   ThreadPool pool(2);
   std::mt19937 rng(10);
-  WeightMatrix w = RandomQuantized(64, 128, 4, 64, rng, false);
+  OwnedMatrix w = RandomQuantized(64, 128, 4, 64, rng, false);
   for (cpu::SimdTarget target : targets.All()) {
     cpu::SetSimdTarget(target);
     float y = 7.f;
@@ -283,7 +282,7 @@ TEST(KernelsTest, DenseMatMulSweepEveryTarget) {
       for (int64_t cols : {1, 7, 16, 33, 300})
         for (int64_t rows : {1, 5, 130})
           for (int64_t m : {1, 2, 5, 9}) {
-            WeightMatrix w = RandomDense(rows, cols, dt, rng);
+            OwnedMatrix w = RandomDense(rows, cols, dt, rng);
             auto x = RandomFloats(m * cols, rng);
             std::vector<float> y(m * rows);
             cpu::MatMul(w, x.data(), m, y.data(), pool);
@@ -295,7 +294,7 @@ TEST(KernelsTest, DenseMatMulSweepEveryTarget) {
 
 TEST(KernelsTest, EmbeddingLookupGathersRows) {
   std::mt19937 rng(4);
-  WeightMatrix w = RandomQuantized(50, 64, 4, 32, rng, false);
+  OwnedMatrix w = RandomQuantized(50, 64, 4, 32, rng, false);
   std::vector<int32_t> ids = {0, 49, 7, 7};
   std::vector<float> out(ids.size() * 64);
   cpu::EmbeddingLookup(w, ids.data(), ids.size(), out.data());
@@ -444,46 +443,41 @@ TEST(KernelsTest, PagedAttentionMatchesDenseReference) {
           std::iota(perm.begin(), perm.end(), 0);
           std::shuffle(perm.begin(), perm.end(), rng);
           BatchInputs in, prefix;  // this step, and the earlier steps that cached the prefixes
-          in.max_blocks_per_seq = static_cast<int32_t>(*std::max_element(nblocks.begin(), nblocks.end()));
+          const int32_t stride_blocks = static_cast<int32_t>(*std::max_element(nblocks.begin(), nblocks.end()));
+          in.Begin(stride_blocks);
+          prefix.Begin(stride_blocks);
           std::vector<uint8_t> kc(total_blocks * bs * stride * DTypeSize(dt)), vc(kc.size());
-          const KvLayer cache{kc.data(), vc.data(), dt};
+          const KvLayer cache{kc.data(), vc.data(), dt, bs};
           std::vector<std::vector<float>> dense_k(3), dense_v(3);
           std::vector<float> new_k, new_v, old_k, old_v;
-          in.query_start.push_back(0);
           int64_t next = 0;
           for (int s = 0; s < 3; ++s) {
             dense_k[s] = RandomFloats(ctx[s] * stride, rng);
             dense_v[s] = RandomFloats(ctx[s] * stride, rng);
-            std::vector<int32_t> table(in.max_blocks_per_seq, -1);
+            std::vector<int32_t> table(nblocks[s]);
             for (int64_t b = 0; b < nblocks[s]; ++b) table[b] = perm[next++];
-            in.block_tables.insert(in.block_tables.end(), table.begin(), table.end());
+            const int32_t cached = ctx[s] - fresh[s];
+            prefix.AddSequence(std::vector<int32_t>(cached, 0), 0, table, bs, false);
+            in.AddSequence(std::vector<int32_t>(fresh[s], 0), cached, table, bs, false);
             for (int32_t p = 0; p < ctx[s]; ++p) {
-              const int64_t slot = static_cast<int64_t>(table[p / bs]) * bs + p % bs;
-              const bool cached = p < ctx[s] - fresh[s];
-              BatchInputs& target = cached ? prefix : in;
-              target.positions.push_back(p);
-              target.slot_mapping.push_back(slot);
-              target.token_ids.push_back(0);
-              auto& tk = cached ? old_k : new_k;
-              auto& tv = cached ? old_v : new_v;
+              auto& tk = p < cached ? old_k : new_k;
+              auto& tv = p < cached ? old_v : new_v;
               tk.insert(tk.end(), dense_k[s].begin() + p * stride, dense_k[s].begin() + (p + 1) * stride);
               tv.insert(tv.end(), dense_v[s].begin() + p * stride, dense_v[s].begin() + (p + 1) * stride);
             }
-            in.seq_lens.push_back(ctx[s]);
-            in.query_start.push_back(in.query_start.back() + fresh[s]);
             for (auto& x : dense_k[s]) x = RoundTo(dt, x);
             for (auto& x : dense_v[s]) x = RoundTo(dt, x);
           }
           const int64_t T = in.num_tokens();
           auto q = RandomFloats(T * H * D, rng);
-          const cpu::AttentionShape shape{.num_heads = H, .num_kv_heads = KVH, .head_dim = D,
-                                          .block_size = bs, .scale = 1.0f / std::sqrt(float(D))};
-          cpu::WriteKvCache(old_k.data(), old_v.data(), prefix, shape, cache);
-          cpu::WriteKvCache(new_k.data(), new_v.data(), in, shape, cache);
+          const AttentionShape shape{.num_heads = H, .num_kv_heads = KVH, .head_dim = D,
+                                     .block_size = bs, .scale = 1.0f / std::sqrt(float(D))};
+          cpu::WriteKvCache(old_k.data(), old_v.data(), prefix.View(), shape, cache);
+          cpu::WriteKvCache(new_k.data(), new_v.data(), in.View(), shape, cache);
           for (cpu::SimdTarget target : targets.All()) {
             cpu::SetSimdTarget(target);
             std::vector<float> out(T * H * D);
-            cpu::PagedAttention(q.data(), cache, in, shape, out.data(), pool);
+            cpu::PagedAttention(q.data(), cache, in.View(), shape, out.data(), pool);
             for (int s = 0; s < 3; ++s) {
               const int64_t q0 = in.query_start[s], n = fresh[s];
               std::vector<float> qs(q.begin() + q0 * H * D, q.begin() + (q0 + n) * H * D);
@@ -507,36 +501,26 @@ TEST(KernelsTest, PagedAttentionLongContextEveryTarget) {
   const int64_t stride = KVH * D, blocks = (ctx + bs - 1) / bs;
   auto k = RandomFloats(ctx * stride, rng, -3.f, 3.f), v = RandomFloats(ctx * stride, rng);
   std::vector<float> kc(blocks * bs * stride), vc(kc.size());
-  BatchInputs in, all;
-  in.max_blocks_per_seq = all.max_blocks_per_seq = static_cast<int32_t>(blocks);
   std::vector<int32_t> table(blocks);
   std::iota(table.begin(), table.end(), 0);
   std::shuffle(table.begin(), table.end(), rng);
-  in.block_tables = all.block_tables = table;
-  for (int32_t p = 0; p < ctx; ++p) {
-    all.positions.push_back(p);
-    all.slot_mapping.push_back(static_cast<int64_t>(table[p / bs]) * bs + p % bs);
-    all.token_ids.push_back(0);
-  }
-  all.query_start = {0, static_cast<int32_t>(ctx)};
-  all.seq_lens = {static_cast<int32_t>(ctx)};
-  const cpu::AttentionShape shape{.num_heads = H, .num_kv_heads = KVH, .head_dim = D, .block_size = bs,
-                                  .scale = 1.0f / std::sqrt(float(D))};
-  const KvLayer cache{kc.data(), vc.data(), DType::kF32};
-  cpu::WriteKvCache(k.data(), v.data(), all, shape, cache);
+  BatchInputs in, all;
+  all.Begin(static_cast<int32_t>(blocks));
+  all.AddSequence(std::vector<int32_t>(ctx, 0), 0, table, bs, false);
+  const AttentionShape shape{.num_heads = H, .num_kv_heads = KVH, .head_dim = D, .block_size = bs,
+                             .scale = 1.0f / std::sqrt(float(D))};
+  const KvLayer cache{kc.data(), vc.data(), DType::kF32, bs};
+  cpu::WriteKvCache(k.data(), v.data(), all.View(), shape, cache);
   // Decode one token at the last position, plus a 3-token chunk ending there.
   for (int32_t n : {1, 3}) {
-    in.positions.clear();
-    in.token_ids.assign(n, 0);
-    for (int32_t i = 0; i < n; ++i) in.positions.push_back(static_cast<int32_t>(ctx) - n + i);
-    in.query_start = {0, n};
-    in.seq_lens = {static_cast<int32_t>(ctx)};
+    in.Begin(static_cast<int32_t>(blocks));
+    in.AddSequence(std::vector<int32_t>(n, 0), ctx - n, table, bs, false);
     auto q = RandomFloats(n * H * D, rng, -2.f, 2.f);
     auto want = ref::Attention(q, k, v, in.positions, H, KVH, D, 1.0 / std::sqrt(double(D)));
     for (cpu::SimdTarget target : targets.All()) {
       cpu::SetSimdTarget(target);
       std::vector<float> out(n * H * D);
-      cpu::PagedAttention(q.data(), cache, in, shape, out.data(), pool);
+      cpu::PagedAttention(q.data(), cache, in.View(), shape, out.data(), pool);
       EXPECT_LT(RelErr(out, want), 1e-5) << cpu::SimdTargetName(target) << " n=" << n;
     }
   }

@@ -9,7 +9,7 @@
 #include "kernels/cpu/dequant.h"
 #include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/matmul_targets.h"
-#include "kernels/ops.h"
+#include "kernels/cpu/cpu_ops.h"
 #include "util/check.h"
 #include "util/half.h"
 
@@ -34,6 +34,28 @@ inline float Dot(const float* a, const float* b, int64_t n) {
 
 }  // namespace
 
+void GroupParams(const WeightMatrix& w, int64_t r, float* scales, float* biases) {
+  const int64_t G = w.groups_per_row(), off = r * G;
+  switch (w.scale_dtype) {
+    case DType::kF32:
+      for (int64_t g = 0; g < G; ++g)
+        scales[g] = w.scales.data<float>()[off + g], biases[g] = w.biases.data<float>()[off + g];
+      return;
+    case DType::kBF16:
+      for (int64_t g = 0; g < G; ++g)
+        scales[g] = Bf16ToF32(w.scales.data<uint16_t>()[off + g]),
+        biases[g] = Bf16ToF32(w.biases.data<uint16_t>()[off + g]);
+      return;
+    case DType::kF16:
+      for (int64_t g = 0; g < G; ++g)
+        scales[g] = F16ToF32(w.scales.data<uint16_t>()[off + g]),
+        biases[g] = F16ToF32(w.biases.data<uint16_t>()[off + g]);
+      return;
+    default:
+      CHECK(false) << "the loader admits only f32, bf16 and f16 group params";
+  }
+}
+
 void LoadRow(const WeightMatrix& w, int64_t r, float* out) {
   const int64_t cols = w.cols;
   if (!w.quantized) {
@@ -54,7 +76,7 @@ void LoadRow(const WeightMatrix& w, int64_t r, float* out) {
         return;
       }
       default:
-        CHECK(false) << "unsupported dense dtype for " << w.name;
+        CHECK(false) << "unsupported dense dtype " << DTypeName(w.dtype);
     }
   }
   const uint32_t* words = w.data.data<uint32_t>() + r * w.words_per_row();
@@ -70,13 +92,13 @@ void LoadRow(const WeightMatrix& w, int64_t r, float* out) {
     case 5: DequantRowT<5>(words, s, b, cols, w.group_size, out); return;
     case 6: DequantRowT<6>(words, s, b, cols, w.group_size, out); return;
     case 8: DequantRowT<8>(words, s, b, cols, w.group_size, out); return;
-    default: CHECK(false) << "unsupported bits " << w.bits << " for " << w.name;
+    default: CHECK(false) << "unsupported bits " << w.bits << " (" << w.rows << "x" << w.cols << " matrix)";
   }
 }
 
 void MatMulShared(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool) {
   for (int i = 1; i < n; ++i)
-    CHECK_EQ(jobs[i].w->cols, jobs[0].w->cols) << jobs[i].w->name << " vs " << jobs[0].w->name;
+    CHECK_EQ(jobs[i].w->cols, jobs[0].w->cols) << "MatMulShared job " << i;
   switch (ActiveSimdTarget()) {
 #if defined(__x86_64__)
     case SimdTarget::kAvx512VnniInt8: return MatMulSharedAvx512VnniInt8(jobs, n, x, m, pool);

@@ -26,8 +26,8 @@
 #else
 #include "kernels/cpu/matmul_vnni_none.h"
 #endif
-#include "kernels/ops.h"
-#include "model/weight_matrix.h"
+#include "kernels/cpu/cpu_ops.h"
+#include "kernels/weight_matrix.h"
 #include "util/check.h"
 #include "util/half.h"
 #include "util/thread_pool.h"
@@ -457,7 +457,7 @@ void Rows(const Args& shared, int64_t r0, int64_t r1) {
     case DType::kF32: return FusedRows<S, DenseF32<S>, false>(a, r0, r1);
     case DType::kBF16: return FusedRows<S, DenseBf16<S>, false>(a, r0, r1);
     case DType::kF16: return FusedRows<S, DenseF16<S>, false>(a, r0, r1);
-    default: CHECK(false) << "unsupported dense dtype for " << w.name;
+    default: CHECK(false) << "unsupported dense dtype " << DTypeName(w.dtype);
   }
 }
 

@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "kernels/cpu/row_prefetch.h"
-#include "model/weight_matrix.h"
+#include "kernels/weight_matrix.h"
 
 namespace vllm::cpu::simd {
 

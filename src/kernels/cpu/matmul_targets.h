@@ -4,8 +4,8 @@
 
 #include <cstdint>
 
-#include "kernels/ops.h"
-#include "model/weight_matrix.h"
+#include "kernels/cpu/cpu_ops.h"
+#include "kernels/weight_matrix.h"
 #include "util/thread_pool.h"
 
 namespace vllm::cpu {

@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "kernels/cpu/dequant.h"
-#include "model/weight_matrix.h"
+#include "kernels/weight_matrix.h"
 #include "util/check.h"
 
 namespace vllm::cpu::simd {

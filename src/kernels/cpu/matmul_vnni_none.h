@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "model/weight_matrix.h"
+#include "kernels/weight_matrix.h"
 
 namespace vllm::cpu::simd {
 

@@ -19,8 +19,8 @@
 
 #include "kernels/cpu/dequant.h"
 #include "kernels/cpu/row_prefetch.h"
-#include "kernels/ops.h"
-#include "model/weight_matrix.h"
+#include "kernels/cpu/cpu_ops.h"
+#include "kernels/weight_matrix.h"
 #include "util/check.h"
 #include "util/half.h"
 #include "util/thread_pool.h"

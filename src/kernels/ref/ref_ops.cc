@@ -7,21 +7,26 @@
 
 namespace vllm::ref {
 
+namespace {
+
+// Element i of a [*] buffer of f32 / bf16 / f16 values.
+double LoadFloat(BufferView b, DType dt, int64_t i) {
+  if (dt == DType::kF32) return b.data<float>()[i];
+  if (dt == DType::kBF16) return Bf16ToF32(b.data<uint16_t>()[i]);
+  return F16ToF32(b.data<uint16_t>()[i]);
+}
+
+}  // namespace
+
 std::vector<double> Row(const WeightMatrix& w, int64_t r) {
   std::vector<double> out(w.cols);
   if (!w.quantized) {
-    for (int64_t i = 0; i < w.cols; ++i) {
-      const int64_t idx = r * w.cols + i;
-      if (w.dtype == DType::kF32) out[i] = w.data.data<float>()[idx];
-      else if (w.dtype == DType::kBF16) out[i] = Bf16ToF32(w.data.data<uint16_t>()[idx]);
-      else out[i] = F16ToF32(w.data.data<uint16_t>()[idx]);
-    }
+    for (int64_t i = 0; i < w.cols; ++i) out[i] = LoadFloat(w.data, w.dtype, r * w.cols + i);
     return out;
   }
   // The row is one little-endian bit stream: code j = bits [j*bits, (j+1)*bits).
   const uint8_t* bytes = w.data.data<uint8_t>() + r * w.words_per_row() * 4;
-  std::vector<float> scales(w.groups_per_row()), biases(w.groups_per_row());
-  GroupParams(w, r, scales.data(), biases.data());
+  const int64_t G = w.groups_per_row();
   for (int64_t j = 0; j < w.cols; ++j) {
     uint32_t code = 0;
     for (int b = 0; b < w.bits; ++b) {
@@ -29,7 +34,8 @@ std::vector<double> Row(const WeightMatrix& w, int64_t r) {
       code |= static_cast<uint32_t>((bytes[bit / 8] >> (bit % 8)) & 1u) << b;
     }
     const int64_t g = j / w.group_size;
-    out[j] = static_cast<double>(scales[g]) * code + biases[g];
+    out[j] = LoadFloat(w.scales, w.scale_dtype, r * G + g) * code +
+             LoadFloat(w.biases, w.scale_dtype, r * G + g);
   }
   return out;
 }

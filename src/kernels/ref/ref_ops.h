@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "model/weight_matrix.h"
+#include "kernels/weight_matrix.h"
 
 namespace vllm::ref {
 

@@ -1,4 +1,4 @@
-#include "model/step_profile.h"
+#include "kernels/step_profile.h"
 
 #include <array>
 #include <cstdio>

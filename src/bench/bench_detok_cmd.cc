@@ -1,4 +1,4 @@
-#include "cli/bench_detok_cmd.h"
+#include "bench/commands.h"
 
 #include <algorithm>
 #include <chrono>
@@ -11,7 +11,7 @@
 #include "tokenizer/incremental_detokenizer.h"
 #include "tokenizer/tokenizer.h"
 
-namespace vllm::cli {
+namespace vllm::bench {
 namespace {
 
 // Built-in English text, repeated to reach the longest sequence; the token counts below
@@ -101,7 +101,7 @@ std::string StreamAll(const Tokenizer& t, const std::vector<int32_t>& ids) {
 
 }  // namespace
 
-int RunBenchDetokCommand(int argc, char** argv) {
+int RunBenchDetok(int argc, char** argv) {
   std::string dir = "mlx-community/Qwen3-0.6B-8bit";  // a preset name or a directory
   int iterations = 21;
   // Accept both argv conventions: {"bench-detok", ...} and {"vllm-cpp", "bench-detok", ...}.
@@ -196,4 +196,4 @@ int RunBenchDetokCommand(int argc, char** argv) {
   return num_correct == static_cast<int>(std::size(kCases)) ? 0 : 1;
 }
 
-}  // namespace vllm::cli
+}  // namespace vllm::bench

@@ -1,13 +1,14 @@
-// The operations the models need (DESIGN.md §4). CPU implementations live in cpu/, naive
-// references in ref/ (tests only). Kernels allocate nothing on the hot path and keep no
-// hidden state; activations are f32, row-major.
+// The CPU implementations of the backend's operations (kernels/backend.h declares the
+// boundary; CpuBackend calls these). Naive references live in ref/ (tests only). Kernels
+// allocate nothing on the hot path; per-thread scratch (thread_local vectors that grow to the
+// largest shape seen) is their only state. Activations are f32, row-major.
 #pragma once
 
 #include <cstdint>
 
-#include "model/weight_matrix.h"
-#include "runner/batch_inputs.h"
-#include "runner/kv_cache_tensors.h"
+#include "kernels/batch_view.h"
+#include "kernels/kv_layer.h"
+#include "kernels/weight_matrix.h"
 #include "util/thread_pool.h"
 
 namespace vllm::cpu {
@@ -17,10 +18,6 @@ void MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y, ThreadPo
 
 // Several y_i = x @ W_i^T over the same x (e.g. q/k/v or gate/up projections) in one
 // parallel pass. All W_i must have the same cols.
-struct MatMulJob {
-  const WeightMatrix* w;
-  float* y;  // [m, w->rows]
-};
 void MatMulShared(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool);
 
 // out[i, W.cols] = row ids[i] of W (embedding lookup, dequantizing only the gathered rows).
@@ -28,6 +25,12 @@ void EmbeddingLookup(const WeightMatrix& w, const int32_t* ids, int64_t n, float
 
 // Row r of W as f32 (dense widening or affine dequantization w = scale * q + bias).
 void LoadRow(const WeightMatrix& w, int64_t r, float* out);
+
+// Row r's scales and biases widened to f32 (groups_per_row() each); host memory only.
+void GroupParams(const WeightMatrix& w, int64_t r, float* scales, float* biases);
+
+// dst[i, dim] = src[indices[i], dim] for i < n (the rows that need logits).
+void GatherRows(const float* src, const int32_t* indices, int64_t n, int64_t dim, float* dst);
 
 // y = x * rsqrt(mean(x^2) + eps) * weight, per row of `dim` values; in place allowed.
 void RmsNorm(const float* x, const float* weight, int64_t rows, int64_t dim, float eps, float* y);
@@ -49,23 +52,15 @@ void SiluMul(const float* gate, const float* up, int64_t n, float* out);
 // x += y over n values.
 void AddInPlace(float* x, const float* y, int64_t n);
 
-struct AttentionShape {
-  int64_t num_heads = 0;
-  int64_t num_kv_heads = 0;
-  int64_t head_dim = 0;
-  int64_t block_size = 0;
-  float scale = 1.0f;  // usually head_dim^-0.5
-};
-
 // Writes k, v [T, num_kv_heads*head_dim] into the paged caches at in.slot_mapping, rounding
-// to the cache's dtype (round-to-nearest-even for bf16/f16).
-void WriteKvCache(const float* k, const float* v, const BatchInputs& in, const AttentionShape& s,
+// to the cache's dtype (round-to-nearest-even for bf16/f16). Slot -1 (padding) is skipped.
+void WriteKvCache(const float* k, const float* v, const BatchView& in, const AttentionShape& s,
                   KvLayer cache);
 
 // Causal GQA attention for every token of a mixed batch, reading K/V through block tables.
 // q, out: [T, num_heads*head_dim]. Token t attends to positions [0, positions[t]] of its
 // sequence, which must already be in the cache (WriteKvCache first).
-void PagedAttention(const float* q, KvLayer cache, const BatchInputs& in, const AttentionShape& s,
+void PagedAttention(const float* q, KvLayer cache, const BatchView& in, const AttentionShape& s,
                     float* out, ThreadPool& pool);
 
 }  // namespace vllm::cpu

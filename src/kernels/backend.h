@@ -1,0 +1,109 @@
+// Backend: the one seam between the models and a device (DESIGN.md §4). Every operation a
+// model or the sampler runs goes through it; the model never calls cpu:: or cuda:: directly.
+// The backend is chosen once, at load (MakeBackend), never by #ifdef above kernels/.
+//
+// Memory: every pointer an op takes lives on this backend's device (host memory for the CPU
+// backend, GPU memory for CUDA). Weights arrive as host DeviceBuffers and go through Upload
+// once; KV caches and scratch come from Alloc. Activations are f32, row-major.
+// Ops are queued in order on one stream (the CPU runs them synchronously); CopyToHost and
+// Sample wait for everything queued before them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "kernels/batch_view.h"
+#include "kernels/device_buffer.h"
+#include "kernels/kv_layer.h"
+#include "kernels/step_profile.h"
+#include "kernels/weight_matrix.h"
+#include "sampler/sample_output.h"
+#include "sampler/sampling_batch.h"
+#include "util/status.h"
+#include "util/thread_pool.h"
+
+namespace vllm {
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  virtual Device device() const = 0;
+  // For logs and the benchmarks' hardware line, e.g. "cpu avx512, 2 threads".
+  virtual std::string Describe() const = 0;
+  // The host worker pool (the CPU backend computes on it; every backend lends it to host-side
+  // work such as text processing in benchmarks). Never null.
+  virtual ThreadPool& pool() = 0;
+
+  // --- memory ---
+  virtual DeviceBuffer Alloc(size_t bytes) = 0;  // uninitialised
+  // Moves host bytes to the device (CPU: returns `host` itself, no copy).
+  virtual DeviceBuffer Upload(DeviceBuffer host) = 0;
+  virtual void CopyToDevice(void* dst, const void* src, size_t bytes) = 0;
+  virtual void CopyToHost(void* dst, const void* src, size_t bytes) = 0;  // waits
+  virtual void Memset(void* dst, int value, size_t bytes) = 0;
+  // Bytes a new allocation of KV cache may take without starving the process (host:
+  // MemAvailable; GPU: free device memory).
+  virtual size_t AvailableMemory() const = 0;
+  virtual void Synchronize() = 0;
+
+  // A batch view whose pointers this backend's kernels may read. `host` points into host
+  // vectors; the result stays valid until the next Stage call (CPU: `host` itself).
+  virtual BatchView Stage(const BatchView& host) = 0;
+
+  // --- ops (kernels/cpu/cpu_ops.h documents each one's math and shapes) ---
+  // y[m, W.rows] = x[m, W.cols] @ W^T (+ W.bias); dense or quantized W.
+  virtual void MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y) = 0;
+  // Several y_i = x @ W_i^T over one x in one pass (q|k|v, gate|up); equal cols.
+  virtual void MatMulShared(std::span<const MatMulJob> jobs, const float* x, int64_t m) = 0;
+  virtual void EmbeddingLookup(const WeightMatrix& w, const int32_t* ids, int64_t n, float* out) = 0;
+  virtual void RmsNorm(const float* x, const float* weight, int64_t rows, int64_t dim, float eps,
+                       float* y) = 0;
+  virtual void AddRmsNorm(float* x, const float* y, const float* weight, int64_t rows, int64_t dim,
+                          float eps, float* out) = 0;
+  virtual void ApplyRope(float* x, const int32_t* positions, int64_t num_tokens, int64_t num_heads,
+                         int64_t head_dim, const float* inv_freq) = 0;
+  virtual void SiluMul(const float* gate, const float* up, int64_t n, float* out) = 0;
+  virtual void AddInPlace(float* x, const float* y, int64_t n) = 0;
+  // dst[i] = src[indices[i]] (rows of dim); in place allowed for ascending indices[i] >= i.
+  virtual void GatherRows(const float* src, const int32_t* indices, int64_t n, int64_t dim,
+                          float* dst) = 0;
+  virtual void WriteKvCache(const float* k, const float* v, const BatchView& batch,
+                            const AttentionShape& shape, KvLayer cache) = 0;
+  virtual void PagedAttention(const float* q, KvLayer cache, const BatchView& batch,
+                              const AttentionShape& shape, float* out) = 0;
+
+  // --- sampling ---
+  // logits [batch.num_rows, vocab] on this device (overwritten); one output per row. Rows are
+  // independent: a row's result does not depend on the others.
+  virtual void Sample(float* logits, int64_t vocab, const SamplingBatch& batch,
+                      std::span<SampleOutput> out) = 0;
+
+  // --- profiling (VLLM_CPP_PROFILE=1) ---
+  virtual void ProfileBegin(StepOp op) = 0;
+  virtual void ProfileEnd(StepOp op) = 0;
+};
+
+// Times f into `op` when profiling is on.
+template <typename F>
+inline void Timed(Backend& b, StepOp op, F&& f) {
+  if (!StepProfile::Enabled()) return f();
+  b.ProfileBegin(op);
+  f();
+  b.ProfileEnd(op);
+}
+
+struct BackendOptions {
+  Device device = Device::kCpu;
+  int num_threads = 0;  // host pool size; 0: one per physical core
+};
+
+// "cpu" | "cuda" | "auto" (cuda when this build has it and a GPU is present).
+Result<Device> ParseDevice(const std::string& name);
+// Unimplemented with a clear message when the device is not compiled in or absent.
+Result<std::unique_ptr<Backend>> MakeBackend(const BackendOptions& opts);
+
+}  // namespace vllm

@@ -1,0 +1,115 @@
+#include "kernels/ref/ref_backend.h"
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "kernels/ref/ref_ops.h"
+#include "util/check.h"
+#include "util/half.h"
+
+namespace vllm {
+
+namespace {
+
+std::vector<float> Vec(const float* p, int64_t n) { return std::vector<float>(p, p + n); }
+
+void Store(const std::vector<double>& v, float* out) {
+  for (size_t i = 0; i < v.size(); ++i) out[i] = static_cast<float>(v[i]);
+}
+
+// One cache element as stored (f32, or bf16/f16 rounded to nearest even) and read back.
+float LoadKv(const void* base, DType dt, int64_t i) {
+  if (dt == DType::kF32) return static_cast<const float*>(base)[i];
+  const uint16_t h = static_cast<const uint16_t*>(base)[i];
+  return dt == DType::kBF16 ? Bf16ToF32(h) : F16ToF32(h);
+}
+void StoreKv(void* base, DType dt, int64_t i, float x) {
+  if (dt == DType::kF32) static_cast<float*>(base)[i] = x;
+  else static_cast<uint16_t*>(base)[i] = dt == DType::kBF16 ? F32ToBf16(x) : F32ToF16(x);
+}
+
+}  // namespace
+
+void RefBackend::CopyToDevice(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
+void RefBackend::CopyToHost(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
+void RefBackend::Memset(void* dst, int value, size_t bytes) { std::memset(dst, value, bytes); }
+size_t RefBackend::AvailableMemory() const { return size_t{1} << 34; }
+
+void RefBackend::MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y) {
+  Store(ref::MatMul(w, Vec(x, m * w.cols), m), y);
+}
+void RefBackend::MatMulShared(std::span<const MatMulJob> jobs, const float* x, int64_t m) {
+  for (const MatMulJob& j : jobs) MatMul(*j.w, x, m, j.y);
+}
+void RefBackend::EmbeddingLookup(const WeightMatrix& w, const int32_t* ids, int64_t n, float* out) {
+  for (int64_t i = 0; i < n; ++i) Store(ref::Row(w, ids[i]), out + i * w.cols);
+}
+void RefBackend::RmsNorm(const float* x, const float* weight, int64_t rows, int64_t dim, float eps,
+                         float* y) {
+  Store(ref::RmsNorm(Vec(x, rows * dim), Vec(weight, dim), dim, eps), y);
+}
+void RefBackend::AddRmsNorm(float* x, const float* y, const float* weight, int64_t rows, int64_t dim,
+                            float eps, float* out) {
+  // The sum is rounded to f32 first (it is the residual stream every backend keeps in f32),
+  // then normed from the rounded sum.
+  ref::AddRmsNormResult r = ref::AddRmsNorm(Vec(x, rows * dim), Vec(y, rows * dim), Vec(weight, dim), dim, eps);
+  Store(r.sum, x);
+  Store(ref::RmsNorm(Vec(x, rows * dim), Vec(weight, dim), dim, eps), out);
+}
+void RefBackend::ApplyRope(float* x, const int32_t* positions, int64_t num_tokens, int64_t num_heads,
+                           int64_t head_dim, const float* inv_freq) {
+  Store(ref::Rope(Vec(x, num_tokens * num_heads * head_dim), std::vector<int32_t>(positions, positions + num_tokens),
+                  num_heads, head_dim, Vec(inv_freq, head_dim / 2)),
+        x);
+}
+void RefBackend::SiluMul(const float* gate, const float* up, int64_t n, float* out) {
+  Store(ref::SiluMul(Vec(gate, n), Vec(up, n)), out);
+}
+void RefBackend::AddInPlace(float* x, const float* y, int64_t n) { Store(ref::Add(Vec(x, n), Vec(y, n)), x); }
+void RefBackend::GatherRows(const float* src, const int32_t* indices, int64_t n, int64_t dim, float* dst) {
+  std::vector<float> rows;
+  for (int64_t i = 0; i < n; ++i) rows.insert(rows.end(), src + indices[i] * dim, src + (indices[i] + 1) * dim);
+  std::memcpy(dst, rows.data(), rows.size() * sizeof(float));
+}
+
+void RefBackend::WriteKvCache(const float* k, const float* v, const BatchView& b, const AttentionShape& s,
+                              KvLayer cache) {
+  const int64_t stride = s.num_kv_heads * s.head_dim;
+  for (int32_t t = 0; t < b.num_tokens; ++t) {
+    if (b.slot_mapping[t] < 0) continue;
+    for (int64_t i = 0; i < stride; ++i) {
+      StoreKv(cache.k, cache.dtype, b.slot_mapping[t] * stride + i, k[t * stride + i]);
+      StoreKv(cache.v, cache.dtype, b.slot_mapping[t] * stride + i, v[t * stride + i]);
+    }
+  }
+}
+
+// Per sequence: its context gathered densely through the block table, then dense attention.
+void RefBackend::PagedAttention(const float* q, KvLayer cache, const BatchView& b, const AttentionShape& s,
+                                float* out) {
+  const int64_t H = s.num_heads, D = s.head_dim, stride = s.num_kv_heads * D, bs = s.block_size;
+  for (int32_t seq = 0; seq < b.num_seqs; ++seq) {
+    const int32_t q0 = b.query_start[seq], n = b.query_start[seq + 1] - q0;
+    if (n == 0) continue;
+    const int32_t ctx = b.seq_lens[seq];
+    std::vector<float> k(ctx * stride), v(ctx * stride);
+    for (int32_t p = 0; p < ctx; ++p) {
+      const int64_t slot = static_cast<int64_t>(b.block_table(seq)[p / bs]) * bs + p % bs;
+      for (int64_t i = 0; i < stride; ++i) {
+        k[p * stride + i] = LoadKv(cache.k, cache.dtype, slot * stride + i);
+        v[p * stride + i] = LoadKv(cache.v, cache.dtype, slot * stride + i);
+      }
+    }
+    const std::vector<int32_t> pos(b.positions + q0, b.positions + q0 + n);
+    Store(ref::Attention(Vec(q + q0 * H * D, n * H * D), k, v, pos, H, s.num_kv_heads, D, s.scale),
+          out + q0 * H * D);
+  }
+}
+
+void RefBackend::Sample(float* logits, int64_t vocab, const SamplingBatch& batch, std::span<SampleOutput> out) {
+  if (!sampler_ || sampler_->vocab_size() != vocab) sampler_ = std::make_unique<Sampler>(vocab, &pool_);
+  sampler_->SampleBatch(logits, batch, out);
+}
+
+}  // namespace vllm

@@ -1,0 +1,59 @@
+// RefBackend: the Backend over the naive double-precision references (ref_ops.h), for tests
+// only. Each op computes in double from its f32 inputs and rounds once to f32 on output, so a
+// model run on it is an oracle for any other backend, op by op and end to end, with no
+// Python (the CPU backend's tests compare LlamaModel on both). Host memory; single-threaded
+// except the pool it lends to the sampler.
+#pragma once
+
+#include <memory>
+
+#include "kernels/backend.h"
+#include "sampler/sampler.h"
+
+namespace vllm {
+
+class RefBackend final : public Backend {
+ public:
+  RefBackend() : pool_(1) {}
+
+  Device device() const override { return Device::kCpu; }
+  std::string Describe() const override { return "reference (double)"; }
+  ThreadPool& pool() override { return pool_; }
+
+  DeviceBuffer Alloc(size_t bytes) override { return DeviceBuffer::Host(bytes); }
+  DeviceBuffer Upload(DeviceBuffer host) override { return host; }
+  void CopyToDevice(void* dst, const void* src, size_t bytes) override;
+  void CopyToHost(void* dst, const void* src, size_t bytes) override;
+  void Memset(void* dst, int value, size_t bytes) override;
+  size_t AvailableMemory() const override;
+  void Synchronize() override {}
+  BatchView Stage(const BatchView& host) override { return host; }
+
+  void MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y) override;
+  void MatMulShared(std::span<const MatMulJob> jobs, const float* x, int64_t m) override;
+  void EmbeddingLookup(const WeightMatrix& w, const int32_t* ids, int64_t n, float* out) override;
+  void RmsNorm(const float* x, const float* weight, int64_t rows, int64_t dim, float eps,
+               float* y) override;
+  void AddRmsNorm(float* x, const float* y, const float* weight, int64_t rows, int64_t dim, float eps,
+                  float* out) override;
+  void ApplyRope(float* x, const int32_t* positions, int64_t num_tokens, int64_t num_heads,
+                 int64_t head_dim, const float* inv_freq) override;
+  void SiluMul(const float* gate, const float* up, int64_t n, float* out) override;
+  void AddInPlace(float* x, const float* y, int64_t n) override;
+  void GatherRows(const float* src, const int32_t* indices, int64_t n, int64_t dim,
+                  float* dst) override;
+  void WriteKvCache(const float* k, const float* v, const BatchView& batch,
+                    const AttentionShape& shape, KvLayer cache) override;
+  void PagedAttention(const float* q, KvLayer cache, const BatchView& batch,
+                      const AttentionShape& shape, float* out) override;
+  void Sample(float* logits, int64_t vocab, const SamplingBatch& batch,
+              std::span<SampleOutput> out) override;
+  void ProfileBegin(StepOp) override {}
+  void ProfileEnd(StepOp) override {}
+
+ private:
+  ThreadPool pool_;
+  std::unique_ptr<Sampler> sampler_;
+};
+
+}  // namespace vllm

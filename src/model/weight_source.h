@@ -1,0 +1,33 @@
+// WeightSource: where a model's tensors come from, behind one interface so that one layout
+// description per architecture (e.g. BindLlamaWeights) serves both a checkpoint
+// (WeightLoader: safetensors, shape and dtype checked) and `--load-format dummy`
+// (DummyWeightFactory: random values in the stored format the config implies).
+// Every tensor lands in the arena given at construction, on the backend's device.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "kernels/weight_matrix.h"
+#include "util/status.h"
+
+namespace vllm {
+
+// How random weights for a matrix are drawn (checkpoints ignore it).
+enum class MatrixInit {
+  kLinear,     // uniform in +-sqrt(3 / cols): unit-variance in, unit-variance out
+  kEmbedding,  // uniform in +-1: as the tied output projection, decisive logits
+};
+
+class WeightSource {
+ public:
+  virtual ~WeightSource() = default;
+  // Linear or Embedding at `path` with logical shape [rows, cols] (dense or MLX-quantized, as
+  // stored); `bias` says whether `<path>.bias` [rows] exists.
+  virtual Result<WeightMatrix> Matrix(const std::string& path, int64_t rows, int64_t cols, bool bias,
+                                      MatrixInit init = MatrixInit::kLinear) = 0;
+  // A 1-D float vector (norm weights) as f32 [size]; random weights use `dummy_value`.
+  virtual Result<const float*> Vector(const std::string& name, int64_t size, float dummy_value) = 0;
+};
+
+}  // namespace vllm
