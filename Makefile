@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 NEON_BUILD ?= build-neon
 SETUP_STAMP := .venv/.requirements.sha
 
-.PHONY: setup build test unit conformance test-asan test-neon run clean
+.PHONY: setup build test unit conformance check-includes test-asan test-neon run clean
 
 setup:
 	./scripts/setup.sh
@@ -43,7 +43,11 @@ test-neon: $(SETUP_STAMP)
 	cmake --build $(NEON_BUILD) -j $(JOBS)
 	qemu-aarch64 -L /usr/aarch64-linux-gnu $(NEON_BUILD)/kernels_test
 
-test: unit conformance test-asan test-neon
+# Includes point down the layer order of docs/ARCHITECTURE.md (tests/tools checks the checker).
+check-includes:
+	python3 scripts/check_includes.py
+
+test: check-includes unit conformance test-asan test-neon
 
 # The server on the embedded default model (mlx-community/Qwen3-0.6B-8bit shapes, random
 # weights, real Qwen3 tokenizer): http://127.0.0.1:8000/v1 (OpenAI) and /v1/messages (Anthropic).

@@ -8,12 +8,16 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <numeric>
 #include <random>
 #include <vector>
 
 #include "bench/hardware.h"
 #include "kernels/cpu/dispatch.h"
-#include "kernels/ops.h"
+#include "kernels/cpu/cpu_ops.h"
+#include "kernels/owned_matrix.h"
+#include "runner/batch_inputs.h"
+#include "sampler/sampler.h"
 #include "util/half.h"
 
 namespace vllm {
@@ -30,40 +34,38 @@ ThreadPool& Pool(int threads) {
 }
 
 // bits 0 = dense bf16, -1 = dense f32, -2 = dense f16.
-WeightMatrix MakeWeights(int64_t rows, int64_t cols, int bits) {
+OwnedMatrix MakeWeights(int64_t rows, int64_t cols, int bits) {
   std::mt19937 rng(7);
-  WeightMatrix w;
-  w.name = "bench";
+  OwnedMatrix w;
   w.rows = rows;
   w.cols = cols;
   if (bits > 0) {
     w.quantized = true;
     w.bits = bits;
     w.group_size = 64;
-    w.data = AlignedBuffer(rows * w.words_per_row() * 4);
-    for (int64_t i = 0; i < rows * w.words_per_row(); ++i) w.data.data<uint32_t>()[i] = rng();
+    uint32_t* codes = w.Own<uint32_t>(&WeightMatrix::data, rows * w.words_per_row() * 4);
+    for (int64_t i = 0; i < rows * w.words_per_row(); ++i) codes[i] = rng();
     const int64_t g = rows * w.groups_per_row();
     w.scale_dtype = DType::kBF16;  // as MLX stores them for bf16 models
-    w.scales = AlignedBuffer(g * 2);
-    w.biases = AlignedBuffer(g * 2);
-    for (int64_t i = 0; i < g; ++i)
-      w.scales.data<uint16_t>()[i] = F32ToBf16(0.01f), w.biases.data<uint16_t>()[i] = F32ToBf16(-0.5f);
+    uint16_t* sc = w.Own<uint16_t>(&WeightMatrix::scales, g * 2);
+    uint16_t* bi = w.Own<uint16_t>(&WeightMatrix::biases, g * 2);
+    for (int64_t i = 0; i < g; ++i) sc[i] = F32ToBf16(0.01f), bi[i] = F32ToBf16(-0.5f);
     return w;
   }
   w.dtype = bits == -1 ? DType::kF32 : bits == -2 ? DType::kF16 : DType::kBF16;
-  w.data = AlignedBuffer(rows * cols * DTypeSize(w.dtype));
+  std::byte* data = w.Own<std::byte>(&WeightMatrix::data, rows * cols * DTypeSize(w.dtype));
   for (int64_t i = 0; i < rows * cols; ++i) {
     const float v = static_cast<float>(rng() % 1000) * 1e-3f - 0.5f;
-    if (w.dtype == DType::kF32) w.data.data<float>()[i] = v;
-    else if (w.dtype == DType::kF16) w.data.data<uint16_t>()[i] = F32ToF16(v);
-    else w.data.data<uint16_t>()[i] = F32ToBf16(v);
+    if (w.dtype == DType::kF32) reinterpret_cast<float*>(data)[i] = v;
+    else if (w.dtype == DType::kF16) reinterpret_cast<uint16_t*>(data)[i] = F32ToF16(v);
+    else reinterpret_cast<uint16_t*>(data)[i] = F32ToBf16(v);
   }
   return w;
 }
 
 // Several copies of the matrix, cycled, so that even small shapes stream from DRAM.
 struct WeightSet {
-  std::vector<WeightMatrix> copies;
+  std::vector<OwnedMatrix> copies;
   size_t bytes_each = 0;
   WeightSet(int64_t rows, int64_t cols, int bits, bool cache_resident = false) {
     copies.push_back(MakeWeights(rows, cols, bits));
@@ -133,20 +135,18 @@ void BM_DecodeAttention(benchmark::State& state) {
   const int64_t ctx = state.range(0), H = 16, KVH = 8, D = 128, bs = 16;
   const int64_t blocks = (ctx + bs - 1) / bs;
   std::vector<uint16_t> k(blocks * bs * KVH * D, F32ToBf16(0.01f)), v(k.size(), F32ToBf16(0.5f));
+  std::vector<int32_t> table(blocks);
+  std::iota(table.begin(), table.end(), 0);
   BatchInputs in;
-  in.token_ids = {0};
-  in.positions = {static_cast<int32_t>(ctx - 1)};
-  in.slot_mapping = {ctx - 1};
-  in.query_start = {0, 1};
-  in.seq_lens = {static_cast<int32_t>(ctx)};
-  in.max_blocks_per_seq = static_cast<int32_t>(blocks);
-  for (int64_t b = 0; b < blocks; ++b) in.block_tables.push_back(static_cast<int32_t>(b));
+  in.Begin(static_cast<int32_t>(blocks));
+  const int32_t token = 0;
+  in.AddSequence({&token, 1}, ctx - 1, table, bs, false);
   std::vector<float> q(H * D, 0.1f), out(H * D);
-  const cpu::AttentionShape s{.num_heads = H, .num_kv_heads = KVH, .head_dim = D, .block_size = bs,
+  const AttentionShape s{.num_heads = H, .num_kv_heads = KVH, .head_dim = D, .block_size = bs,
                               .scale = 1.0f / std::sqrt(static_cast<float>(D))};
   ThreadPool& pool = Pool(static_cast<int>(state.range(1)));
   for (auto _ : state) {
-    cpu::PagedAttention(q.data(), KvLayer{k.data(), v.data(), DType::kBF16}, in, s, out.data(), pool);
+    cpu::PagedAttention(q.data(), KvLayer{k.data(), v.data(), DType::kBF16, bs}, in.View(), s, out.data(), pool);
     benchmark::DoNotOptimize(out.data());
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * 2 * ctx * KVH * D * 2));
@@ -155,6 +155,41 @@ BENCHMARK(BM_DecodeAttention)
     ->ArgsProduct({{128, 1024, 8192}, {1, 2}})
     ->ArgNames({"ctx", "threads"})
     ->UseRealTime()->ComputeStatistics("min", MinOf);
+
+// args: rows, threads, mode (0 greedy, 1 temperature 0.8 + top_p 0.95 over the full vocab).
+// The engine step's sampling: 64 rows of Qwen3's 151,936-entry vocabulary. threads=1 is how
+// the engine sampled before the runner owned it (row after row on one thread).
+void BM_SampleBatch(benchmark::State& state) {
+  const int64_t rows = state.range(0), vocab = 151936;
+  const bool greedy = state.range(2) == 0;
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal(0.f, 3.f);
+  std::vector<float> pristine(rows * vocab), logits(pristine.size());
+  for (float& x : pristine) x = normal(rng);
+  std::vector<SamplingParams> params(rows);
+  std::vector<SequenceSamplerState> states(rows);
+  SamplingBatch batch;
+  for (int64_t r = 0; r < rows; ++r) {
+    params[r].temperature = greedy ? 0.f : 0.8f;
+    params[r].top_p = greedy ? 1.f : 0.95f;
+    states[r].seed = 100 + r;
+    batch.Add(params[r], states[r]);
+  }
+  Sampler sampler(vocab, &Pool(static_cast<int>(state.range(1))));
+  std::vector<SampleOutput> out(rows);
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::copy(pristine.begin(), pristine.end(), logits.begin());  // sampling overwrites its rows
+    state.ResumeTiming();
+    sampler.SampleBatch(logits.data(), batch, out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["rows/s"] = benchmark::Counter(static_cast<double>(rows), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_SampleBatch)
+    ->ArgsProduct({{64}, {1, 2}, {0, 1}})
+    ->ArgNames({"rows", "threads", "topp"})
+    ->UseRealTime()->Unit(benchmark::kMillisecond)->ComputeStatistics("min", MinOf);
 
 }  // namespace
 }  // namespace vllm
