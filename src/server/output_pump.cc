@@ -4,10 +4,6 @@ namespace vllm::server {
 
 OutputPump::Event OutputPump::Next(RequestOutput* out, std::chrono::milliseconds wait) {
   if (done_) return Event::kDone;
-  if (client_gone_ && client_gone_()) {
-    AbortAll();
-    return Event::kClientGone;
-  }
   if (Clock::now() >= deadline_) return Event::kTimeout;
   // Round-robin over the requests; only the last one polled in a pass blocks, so several
   // prompts still progress together.
@@ -28,6 +24,7 @@ OutputPump::Event OutputPump::Next(RequestOutput* out, std::chrono::milliseconds
     return Event::kDone;
   }
   for (SubmittedRequest& r : reqs_) {
+    if (wait.count() <= 0) break;
     if (r.stream->Done()) continue;
     const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
     if (auto o = r.stream->Pop(std::max(std::chrono::milliseconds(1), std::min(wait, remaining)))) {
