@@ -200,7 +200,8 @@ void HttpConnection::OnHandled(Response res) {
     Queue(Head(res, keep_alive_, /*chunked=*/true), After::kNothing);
     env_.hub->AddStream(self, std::move(res.stream));
   } else if (res.pending) {
-    env_.hub->AddPending(self, std::move(res.pending), std::move(res.metrics_route));
+    std::shared_ptr<PendingReply> pending = std::move(res.pending);
+    env_.hub->AddPending(self, std::move(pending), std::move(res));
   } else {
     Queue(Head(res, keep_alive_, false) + res.body, After::kReplyDone);
   }

@@ -11,8 +11,8 @@ void StreamHub::AddStream(std::shared_ptr<ResponseSink> sink, std::shared_ptr<Ss
   Add({.sink = std::move(sink), .stream = std::move(stream), .t_last_write = std::chrono::steady_clock::now()});
 }
 
-void StreamHub::AddPending(std::shared_ptr<ResponseSink> sink, std::shared_ptr<PendingReply> pending, std::string route) {
-  Add({.sink = std::move(sink), .pending = std::move(pending), .route = std::move(route)});
+void StreamHub::AddPending(std::shared_ptr<ResponseSink> sink, std::shared_ptr<PendingReply> pending, Response head) {
+  Add({.sink = std::move(sink), .pending = std::move(pending), .head = std::move(head)});
 }
 
 void StreamHub::Add(Entry e) {
@@ -53,9 +53,9 @@ bool StreamHub::Service(Entry& e, bool* progress) {
     return true;
   }
   if (e.pending) {
-    Response res;
+    Response res = e.head;
     if (!e.pending->Poll(&res)) return false;
-    ctx_->metrics.CountRequest(e.route, res.status);
+    ctx_->metrics.CountRequest(res.metrics_route, res.status);
     e.sink->SendResponse(std::move(res));
     *progress = true;
     return true;

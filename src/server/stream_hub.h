@@ -46,7 +46,9 @@ class StreamHub {
 
   // The stream's response head is already queued on the sink.
   void AddStream(std::shared_ptr<ResponseSink> sink, std::shared_ptr<SseSession> stream);
-  void AddPending(std::shared_ptr<ResponseSink> sink, std::shared_ptr<PendingReply> pending, std::string route);
+  // `head`: what the router already set (CORS headers, the metrics route); the reply's
+  // status and body are filled in on top of it.
+  void AddPending(std::shared_ptr<ResponseSink> sink, std::shared_ptr<PendingReply> pending, Response head);
   size_t size() const { return num_entries_.load(); }
   // Cancels whatever is still open and joins the thread.
   void Stop();
@@ -56,7 +58,7 @@ class StreamHub {
     std::shared_ptr<ResponseSink> sink;
     std::shared_ptr<SseSession> stream;
     std::shared_ptr<PendingReply> pending;
-    std::string route;
+    Response head;
     std::chrono::steady_clock::time_point t_last_write;
   };
   void Add(Entry e);
