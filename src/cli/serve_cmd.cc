@@ -197,7 +197,7 @@ void LogStartup(const ServeArgs& a, const server::ServerContext& ctx, bool rando
             << st.kv_blocks_total << " x " << st.block_size << " tokens, prefix caching "
             << (a.enable_prefix_caching ? "on" : "off");
   LOG(INFO) << "http: " << c.http_threads << " event-loop threads, " << c.http_workers << " workers (queue <= "
-            << c.max_queued_requests << "), connections <= " << c.max_connections << ", request read timeout "
+            << c.max_queued_requests << " requests, " << (c.max_queued_bytes >> 20) << " MiB), connections <= " << c.max_connections << ", request read timeout "
             << c.request_read_timeout_s << " s, keep-alive " << c.keep_alive_timeout_s << " s; origins: "
             << (c.allowed_origins.empty() ? (c.api_key.empty() ? "local only" : "any") : c.allowed_origins)
             << (c.api_key.empty() ? "; Host must be the bound address or localhost" : "");
@@ -305,6 +305,8 @@ int RunServe(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--max-queued-requests", c.max_queued_requests, "Requests waiting for a worker beyond which 503")
       ->capture_default_str();
+  app.add_option("--max-queued-bytes", c.max_queued_bytes, "Bytes of request bodies waiting for a worker beyond which 503")
+      ->capture_default_str();
   app.add_option("--max-connections", c.max_connections, "Open connections beyond which new ones get 503")
       ->capture_default_str();
   app.add_option("--request-read-timeout", c.request_read_timeout_s, "Seconds to receive a request's header and body (408 after)")
@@ -353,7 +355,8 @@ int RunServe(int argc, char** argv) {
   if (c.limits.max_request_tokens < 1) return Fail("--max-request-tokens must be >= 1");
   if (a.block_size < 1 || a.max_num_seqs < 1 || a.max_num_batched_tokens < 1) return Fail("--block-size, --max-num-seqs and --max-num-batched-tokens must be >= 1");
   if (c.http_threads < 1 || c.http_workers < 1) return Fail("--http-threads and --http-workers must be >= 1");
-  if (c.max_queued_requests < 1 || c.max_connections < 1) return Fail("--max-queued-requests and --max-connections must be >= 1");
+  if (c.max_queued_requests < 1 || c.max_connections < 1 || c.max_queued_bytes < 1)
+    return Fail("--max-queued-requests, --max-queued-bytes and --max-connections must be >= 1");
   if (!(c.request_read_timeout_s > 0) || !(c.keep_alive_timeout_s > 0))
     return Fail("--request-read-timeout and --keep-alive-timeout must be > 0");
   for (int32_t v : {c.limits.max_messages, c.limits.max_content_parts, c.limits.max_tools, c.limits.max_stop,

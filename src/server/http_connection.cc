@@ -176,11 +176,12 @@ void HttpConnection::OnRequest() {
   phase_ = Phase::kServing;
   if (buffer_.size() == 0 && !watching_) Watch();
   auto self = shared_from_this();
+  const size_t bytes = req.body.size();
   const bool queued = env_.workers->TryPost([self, req = std::move(req)] {
     Response res;
     Dispatch(*self->env_.ctx, req, res);
     net::post(self->socket_.get_executor(), [self, res = std::move(res)]() mutable { self->OnHandled(std::move(res)); });
-  });
+  }, bytes);
   if (!queued) {
     Response res;
     ReplyError(res, api::Overloaded("the server is overloaded: too many requests wait for a worker"));

@@ -17,7 +17,8 @@ using tcp = net::ip::tcp;
 struct HttpServer::Impl {
   explicit Impl(ServerContext* c)
       : ctx(c),
-        workers(c->config.http_workers, static_cast<size_t>(c->config.max_queued_requests)),
+        workers(c->config.http_workers, static_cast<size_t>(c->config.max_queued_requests),
+                static_cast<size_t>(c->config.max_queued_bytes)),
         hub(c),
         acceptor(ioc),
         retry_timer(ioc) {}

@@ -28,7 +28,8 @@ struct ServerConfig {
   int32_t http_threads = 2;
   // Threads that parse, render templates and tokenize (never wait on the engine).
   int32_t http_workers = 4;
-  int32_t max_queued_requests = 256;  // read requests waiting for a worker; 503 beyond
+  int32_t max_queued_requests = 1024;         // read requests waiting for a worker; 503 beyond
+  int64_t max_queued_bytes = int64_t{256} << 20;  // ... and their bodies' bytes
   int64_t max_connections = 8192;     // open connections; a new one beyond answers 503
   double request_read_timeout_s = 30; // header and body of one request (slowloris: 408)
   double keep_alive_timeout_s = 5;    // an idle connection closes after it

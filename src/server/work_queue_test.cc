@@ -31,5 +31,20 @@ TEST(WorkQueue, RunsTasksAndRefusesPastTheBound) {
   EXPECT_FALSE(q.TryPost([] {}));
 }
 
+TEST(WorkQueue, BoundsTheBytesOfQueuedTasks) {
+  WorkQueue q(1, 100, 1000);
+  std::promise<void> release, started;
+  std::shared_future<void> gate = release.get_future().share();
+  ASSERT_TRUE(q.TryPost([&, gate] {
+    started.set_value();
+    gate.wait();
+  }));
+  started.get_future().wait();
+  EXPECT_TRUE(q.TryPost([] {}, 5000));  // alone in the queue: admitted whatever its size
+  EXPECT_FALSE(q.TryPost([] {}, 1));    // 5001 > 1000
+  release.set_value();
+  q.Stop();
+}
+
 }  // namespace
 }  // namespace vllm::server
