@@ -25,15 +25,17 @@ void StreamHub::Add(Entry e) {
     }
   }
   cv_.notify_one();
-  if (e.sink) {  // stopped: nobody will drive it
-    if (e.stream) {
-      e.stream->Cancel();
-      --ctx_->open_streams;
-    }
-    if (e.pending) e.pending->Cancel();
-    e.sink->Abandon();
-    --num_entries_;
+  if (e.sink) Abandon(e);  // stopped: nobody will drive it
+}
+
+void StreamHub::Abandon(Entry& e) {
+  if (e.stream) {
+    e.stream->Cancel();
+    --ctx_->open_streams;
   }
+  if (e.pending) e.pending->Cancel();
+  e.sink->Abandon();
+  --num_entries_;
 }
 
 void StreamHub::Stop() {
@@ -110,15 +112,7 @@ void StreamHub::Loop() {
     cv_.wait_for(lock, entries.empty() ? std::chrono::milliseconds(100) : kTick,
                  [&] { return stop_ || !incoming_.empty(); });
   }
-  for (Entry& e : entries) {
-    if (e.stream) {
-      e.stream->Cancel();
-      --ctx_->open_streams;
-    }
-    if (e.pending) e.pending->Cancel();
-    e.sink->Abandon();
-    --num_entries_;
-  }
+  for (Entry& e : entries) Abandon(e);
 }
 
 }  // namespace vllm::server

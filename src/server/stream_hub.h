@@ -63,6 +63,8 @@ class StreamHub {
   };
   void Add(Entry e);
   void Loop();
+  // Server stop: cancel the engine work and close the connection without a reply.
+  void Abandon(Entry& e);
   // One poll of one entry; true when it is finished (and can be dropped).
   bool Service(Entry& e, bool* progress);
 
