@@ -13,7 +13,8 @@ TEST(ApiError, ClientErrorsKeepTheirMessage) {
 }
 
 TEST(ApiError, InternalDetailsNeverReachTheClient) {
-  for (const Status& st : {Internal("pcre2 failed in /home/op/models/x/tokenizer.json"), DataLoss("/secret/path")}) {
+  for (const Status& st :
+       {Internal("pcre2 failed in /home/op/models/x/tokenizer.json"), DataLoss("/secret/path")}) {
     const ApiError e = FromStatus(st);
     EXPECT_EQ(e.http_status, 500);
     EXPECT_EQ(ToOpenAiJson(e).find("/"), std::string::npos) << ToOpenAiJson(e);

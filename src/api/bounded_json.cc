@@ -12,7 +12,8 @@ BoundedJson ParseBoundedJson(std::string_view text, int max_depth) {
   BoundedJson out;
   // `depth` is the number of containers already open around the one starting.
   const Json::parser_callback_t limit = [max_depth](int depth, Json::parse_event_t event, Json&) {
-    if ((event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) && depth >= max_depth)
+    if ((event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) &&
+        depth >= max_depth)
       throw TooDeep{};
     return true;
   };

@@ -38,7 +38,8 @@ TEST(BoundedJson, MalformedAndInvalidUtf8AreMalformed) {
 }
 
 TEST(BoundedJson, ParseBodySaysWhichLimit) {
-  const std::string deep = "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\", \"x\": " + Nested(100000) + "}]}";
+  const std::string deep =
+      "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\", \"x\": " + Nested(100000) + "}]}";
   auto r = ParseBody(deep);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("deeper than 64"), std::string::npos) << r.status().message();
@@ -51,7 +52,8 @@ TEST(BoundedJson, DeepToolArgumentsStringIsA400) {
   body["messages"][1]["tool_calls"][0]["function"]["arguments"] = Nested(5000);
   auto r = ParseChatRequest(body, {});
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("function.arguments"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("function.arguments"), std::string::npos)
+      << r.status().message();
   // A shallow arguments string still becomes an object for the template.
   body["messages"][1]["tool_calls"][0]["function"]["arguments"] = R"({"city": "Paris"})";
   auto ok = ParseChatRequest(body, {});

@@ -11,8 +11,9 @@ namespace vllm::api {
 
 inline Status CheckCount(const std::string& field, size_t count, int32_t limit, const char* flag) {
   if (count <= static_cast<size_t>(limit)) return Status::Ok();
-  return InvalidArgument("'" + field + "' has " + std::to_string(count) + " entries, over this server's limit of " +
-                         std::to_string(limit) + " (" + flag + ")");
+  return InvalidArgument("'" + field + "' has " + std::to_string(count) +
+                         " entries, over this server's limit of " + std::to_string(limit) + " (" +
+                         flag + ")");
 }
 
 }  // namespace vllm::api

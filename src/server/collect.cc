@@ -13,13 +13,18 @@ bool CollectReply::Poll(Response* res) {
         choices_.Apply(o);
         if (o.finished) {
           const ChoiceState& c = choices_.choice(o.index);
-          const double e2e = std::chrono::duration<double>(OutputPump::Clock::now() - t_start_).count();
-          ctx_.metrics.ObserveGeneration(c.t_first_token_s, e2e, static_cast<int64_t>(c.token_ids.size()));
+          const double e2e =
+              std::chrono::duration<double>(OutputPump::Clock::now() - t_start_).count();
+          ctx_.metrics.ObserveGeneration(c.t_first_token_s, e2e,
+                                         static_cast<int64_t>(c.token_ids.size()));
         }
         break;
       }
-      case OutputPump::Event::kIdle: return false;
-      case OutputPump::Event::kDone: finish_(choices_, res); return true;
+      case OutputPump::Event::kIdle:
+        return false;
+      case OutputPump::Event::kDone:
+        finish_(choices_, res);
+        return true;
       case OutputPump::Event::kTimeout:
         pump_->AbortAll();
         ReplyError(*res, api::Timeout(ctx_.config.timeout_s), style_);

@@ -19,8 +19,13 @@ class CollectReply : public PendingReply {
  public:
   // `finish` writes the success body from the finished choices.
   using Finish = std::function<void(ChoiceSet& choices, Response* res)>;
-  CollectReply(ServerContext& ctx, std::unique_ptr<OutputPump> pump, ChoiceSet choices, ErrorStyle style, Finish finish)
-      : ctx_(ctx), pump_(std::move(pump)), choices_(std::move(choices)), style_(style), finish_(std::move(finish)),
+  CollectReply(ServerContext& ctx, std::unique_ptr<OutputPump> pump, ChoiceSet choices,
+               ErrorStyle style, Finish finish)
+      : ctx_(ctx),
+        pump_(std::move(pump)),
+        choices_(std::move(choices)),
+        style_(style),
+        finish_(std::move(finish)),
         t_start_(OutputPump::Clock::now()) {}
 
   bool Poll(Response* res) override;

@@ -22,12 +22,15 @@ constexpr milliseconds kLingerTime{1000};
 milliseconds Ms(double seconds) { return milliseconds(static_cast<int64_t>(seconds * 1000)); }
 
 std::string Head(const Response& r, bool keep_alive, bool chunked) {
-  std::string_view reason = http::obsolete_reason(http::int_to_status(static_cast<unsigned>(r.status)));
+  std::string_view reason =
+      http::obsolete_reason(http::int_to_status(static_cast<unsigned>(r.status)));
   if (reason.empty() || reason == "<unknown-status>") reason = "Unknown";
-  std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " + std::string(reason) + "\r\nServer: vllm-cpp\r\n";
+  std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " + std::string(reason) +
+                    "\r\nServer: vllm-cpp\r\n";
   if (r.status != 204) {
     if (!r.content_type.empty()) out += "Content-Type: " + r.content_type + "\r\n";
-    out += chunked ? std::string("Transfer-Encoding: chunked\r\n") : "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
+    out += chunked ? std::string("Transfer-Encoding: chunked\r\n")
+                   : "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
   }
   out += keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n";
   // Header values echoed from the request (Origin, Access-Control-Request-Headers) cannot
@@ -84,26 +87,30 @@ void HttpConnection::WaitForRequest() {
 // while the request is served, and draining before close.
 void HttpConnection::Watch() {
   watching_ = true;
-  socket_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, size_t n) {
-    self->watching_ = false;
-    if (self->closed_) return;
-    if (ec) {
-      self->gone_ = true;  // EOF, reset, or cancelled by a deadline
-      return self->Close();
-    }
-    self->buffer_.commit(n);
-    switch (self->phase_) {
-      case Phase::kIdle: return self->ReadHeader();
-      case Phase::kServing:
-        // A pipelined next request: keep it for after this reply. Reading stops here (one
-        // read at a time), so a pipelining client's hang-up is seen only at the next write.
-        return;
-      case Phase::kClosing:
-        self->buffer_.consume(self->buffer_.size());
-        return self->Watch();
-      case Phase::kReading: return;  // not reached: no watch while the parser reads
-    }
-  });
+  socket_.async_read_some(buffer_.prepare(4096),
+                          [self = shared_from_this()](beast::error_code ec, size_t n) {
+                            self->watching_ = false;
+                            if (self->closed_) return;
+                            if (ec) {
+                              self->gone_ = true;  // EOF, reset, or cancelled by a deadline
+                              return self->Close();
+                            }
+                            self->buffer_.commit(n);
+                            switch (self->phase_) {
+                              case Phase::kIdle:
+                                return self->ReadHeader();
+                              case Phase::kServing:
+                                // A pipelined next request: keep it for after this reply. Reading
+                                // stops here (one read at a time), so a pipelining client's hang-up
+                                // is seen only at the next write.
+                                return;
+                              case Phase::kClosing:
+                                self->buffer_.consume(self->buffer_.size());
+                                return self->Watch();
+                              case Phase::kReading:
+                                return;  // not reached: no watch while the parser reads
+                            }
+                          });
 }
 
 void HttpConnection::ReadHeader() {
@@ -112,8 +119,9 @@ void HttpConnection::ReadHeader() {
   parser_.emplace();
   parser_->header_limit(kHeaderLimit);
   parser_->body_limit(env_.ctx->config.max_body_bytes);
-  http::async_read_header(socket_, buffer_, *parser_,
-                          [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  http::async_read_header(
+      socket_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
 }
 
 void HttpConnection::OnHeader(beast::error_code ec) {
@@ -123,11 +131,12 @@ void HttpConnection::OnHeader(beast::error_code ec) {
   // curl and others wait up to a second for this before sending a large body.
   if (EqualsIgnoreCase(std::string_view(parser_->get()[http::field::expect]), "100-continue"))
     Queue("HTTP/1.1 100 Continue\r\n\r\n", After::kNothing);
-  http::async_read(socket_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec2, size_t) {
-    if (self->closed_) return;
-    if (ec2) return self->OnReadError(ec2);
-    self->OnRequest();
-  });
+  http::async_read(socket_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code ec2, size_t) {
+                     if (self->closed_) return;
+                     if (ec2) return self->OnReadError(ec2);
+                     self->OnRequest();
+                   });
 }
 
 void HttpConnection::OnReadError(beast::error_code ec) {
@@ -144,10 +153,13 @@ void HttpConnection::OnReadError(beast::error_code ec) {
     keep_alive_ = false;
     return Queue(Head(res, false, false) + res.body, After::kLinger);
   }
-  if (ec == http::error::header_limit) return ReplyAndClose(431, "the request header is larger than 64 KiB");
-  if (ec == http::error::partial_message || (ec == http::error::end_of_stream && parser_->got_some()))
+  if (ec == http::error::header_limit)
+    return ReplyAndClose(431, "the request header is larger than 64 KiB");
+  if (ec == http::error::partial_message ||
+      (ec == http::error::end_of_stream && parser_->got_some()))
     return ReplyAndClose(400, "the request ended before its body was complete");
-  if (ec.category() == http::make_error_code(http::error::bad_method).category() && ec != http::error::end_of_stream)
+  if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+      ec != http::error::end_of_stream)
     return ReplyAndClose(400, "malformed HTTP request");
   Close();  // a clean close between requests, a reset, or our own cancel
 }
@@ -169,7 +181,8 @@ void HttpConnection::OnRequest() {
   req.method = std::string(msg.method_string());
   const std::string_view target = msg.target();
   req.path = std::string(target.substr(0, target.find('?')));
-  for (const auto& f : msg) req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  for (const auto& f : msg)
+    req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
   req.body = std::move(msg.body());
   req.remote_addr = remote_addr_;
   parser_.reset();
@@ -177,14 +190,18 @@ void HttpConnection::OnRequest() {
   if (buffer_.size() == 0 && !watching_) Watch();
   auto self = shared_from_this();
   const size_t bytes = req.body.size();
-  const bool queued = env_.workers->TryPost([self, req = std::move(req)] {
-    Response res;
-    Dispatch(*self->env_.ctx, req, res);
-    net::post(self->socket_.get_executor(), [self, res = std::move(res)]() mutable { self->OnHandled(std::move(res)); });
-  }, bytes);
+  const bool queued = env_.workers->TryPost(
+      [self, req = std::move(req)] {
+        Response res;
+        Dispatch(*self->env_.ctx, req, res);
+        net::post(self->socket_.get_executor(),
+                  [self, res = std::move(res)]() mutable { self->OnHandled(std::move(res)); });
+      },
+      bytes);
   if (!queued) {
     Response res;
-    ReplyError(res, api::Overloaded("the server is overloaded: too many requests wait for a worker"));
+    ReplyError(res,
+               api::Overloaded("the server is overloaded: too many requests wait for a worker"));
     env_.ctx->metrics.CountRequest("unknown", 503);
     OnHandled(std::move(res));
   }
@@ -211,14 +228,17 @@ void HttpConnection::OnHandled(Response res) {
 void HttpConnection::SendChunk(std::string data) {
   std::string chunk = Chunk(data);
   buffered_ += chunk.size();  // counted now, so the hub sees it before the strand runs
-  net::post(socket_.get_executor(), [self = shared_from_this(), chunk = std::move(chunk)]() mutable {
-    self->buffered_ -= chunk.size();
-    self->Queue(std::move(chunk), After::kNothing);
-  });
+  net::post(socket_.get_executor(),
+            [self = shared_from_this(), chunk = std::move(chunk)]() mutable {
+              if (self->closed_) return;  // Close() zeroed the count already
+              self->buffered_ -= chunk.size();
+              self->Queue(std::move(chunk), After::kNothing);
+            });
 }
 
 void HttpConnection::EndStream() {
-  net::post(socket_.get_executor(), [self = shared_from_this()] { self->Queue("0\r\n\r\n", After::kReplyDone); });
+  net::post(socket_.get_executor(),
+            [self = shared_from_this()] { self->Queue("0\r\n\r\n", After::kReplyDone); });
 }
 
 void HttpConnection::SendResponse(Response res) {
@@ -246,30 +266,31 @@ void HttpConnection::WriteNext() {
   writing_ = true;
   // While reading (a 100 Continue) the read deadline stays; otherwise each write has one.
   if (phase_ != Phase::kReading) ArmDeadline(kWriteTimeout);
-  net::async_write(socket_, net::buffer(outq_.front().first), [self = shared_from_this()](beast::error_code ec, size_t) {
-    self->writing_ = false;
-    if (self->closed_) return;
-    if (ec) {
-      self->gone_ = true;
-      return self->Close();
-    }
-    const After after = self->outq_.front().second;
-    self->buffered_ -= self->outq_.front().first.size();
-    self->outq_.pop_front();
-    if (after == After::kClose) return self->Close();
-    if (after == After::kLinger) return self->Linger();
-    if (!self->outq_.empty()) {
-      self->WriteNext();
-    } else {
-      if (self->phase_ == Phase::kServing) {
-        ++self->deadline_gen_;
-        self->deadline_.cancel();
-      }
-      self->counted_writing_ = false;
-      --*self->env_.num_writing;
-    }
-    if (after == After::kReplyDone) self->ReplyDone();
-  });
+  net::async_write(socket_, net::buffer(outq_.front().first),
+                   [self = shared_from_this()](beast::error_code ec, size_t) {
+                     self->writing_ = false;
+                     if (self->closed_) return;
+                     if (ec) {
+                       self->gone_ = true;
+                       return self->Close();
+                     }
+                     const After after = self->outq_.front().second;
+                     self->buffered_ -= self->outq_.front().first.size();
+                     self->outq_.pop_front();
+                     if (after == After::kClose) return self->Close();
+                     if (after == After::kLinger) return self->Linger();
+                     if (!self->outq_.empty()) {
+                       self->WriteNext();
+                     } else {
+                       if (self->phase_ == Phase::kServing) {
+                         ++self->deadline_gen_;
+                         self->deadline_.cancel();
+                       }
+                       self->counted_writing_ = false;
+                       --*self->env_.num_writing;
+                     }
+                     if (after == After::kReplyDone) self->ReplyDone();
+                   });
 }
 
 void HttpConnection::ReplyDone() {

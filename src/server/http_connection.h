@@ -34,8 +34,8 @@ struct ConnectionEnv {
   ServerContext* ctx = nullptr;
   WorkQueue* workers = nullptr;
   StreamHub* hub = nullptr;
-  std::atomic<int64_t>* num_open = nullptr;        // decremented when a connection closes
-  std::atomic<int64_t>* num_writing = nullptr;     // connections with unsent bytes (shutdown waits)
+  std::atomic<int64_t>* num_open = nullptr;     // decremented when a connection closes
+  std::atomic<int64_t>* num_writing = nullptr;  // connections with unsent bytes (shutdown waits)
 };
 
 class HttpConnection : public ResponseSink, public std::enable_shared_from_this<HttpConnection> {
@@ -82,7 +82,7 @@ class HttpConnection : public ResponseSink, public std::enable_shared_from_this<
   std::string remote_addr_;
   Phase phase_ = Phase::kIdle;
   bool keep_alive_ = true;
-  bool watching_ = false;      // a read is pending while the request is served
+  bool watching_ = false;  // a read is pending while the request is served
   bool writing_ = false;
   bool deadline_fired_ = false;
   bool closed_ = false;

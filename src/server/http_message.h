@@ -55,7 +55,9 @@ struct Response {
   std::shared_ptr<PendingReply> pending;  // set: the reply comes later, from the hub
   std::string metrics_route;              // a pending reply's route label, counted when it ends
 
-  void SetHeader(std::string name, std::string value) { headers.emplace_back(std::move(name), std::move(value)); }
+  void SetHeader(std::string name, std::string value) {
+    headers.emplace_back(std::move(name), std::move(value));
+  }
   void SetContent(std::string b, std::string type) {
     body = std::move(b);
     content_type = std::move(type);

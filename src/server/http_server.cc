@@ -38,22 +38,30 @@ struct HttpServer::Impl {
 };
 
 void HttpServer::Impl::Accept() {
-  acceptor.async_accept(net::make_strand(ioc), [this](boost::system::error_code ec, tcp::socket socket) {
-    if (ec) {
-      if (!acceptor.is_open()) return;  // stopping
-      // Out of file descriptors (or another transient failure): back off instead of spinning.
-      LOG(WARNING) << "accept failed: " << ec.message();
-      retry_timer.expires_after(std::chrono::milliseconds(100));
-      retry_timer.async_wait([this](boost::system::error_code) { Accept(); });
-      return;
-    }
-    const int64_t n = ++num_open;
-    const ConnectionEnv env{.ctx = ctx, .workers = &workers, .hub = &hub, .num_open = &num_open, .num_writing = &num_writing};
-    auto conn = std::make_shared<HttpConnection>(std::move(socket), env);
-    if (n > ctx->config.max_connections) conn->Reject();
-    else conn->Start();
-    Accept();
-  });
+  acceptor.async_accept(net::make_strand(ioc),
+                        [this](boost::system::error_code ec, tcp::socket socket) {
+                          if (ec) {
+                            if (!acceptor.is_open()) return;  // stopping
+                            // Out of file descriptors (or another transient failure): back off
+                            // instead of spinning.
+                            LOG(WARNING) << "accept failed: " << ec.message();
+                            retry_timer.expires_after(std::chrono::milliseconds(100));
+                            retry_timer.async_wait([this](boost::system::error_code) { Accept(); });
+                            return;
+                          }
+                          const int64_t n = ++num_open;
+                          const ConnectionEnv env{.ctx = ctx,
+                                                  .workers = &workers,
+                                                  .hub = &hub,
+                                                  .num_open = &num_open,
+                                                  .num_writing = &num_writing};
+                          auto conn = std::make_shared<HttpConnection>(std::move(socket), env);
+                          if (n > ctx->config.max_connections)
+                            conn->Reject();
+                          else
+                            conn->Start();
+                          Accept();
+                        });
 }
 
 HttpServer::HttpServer(ServerContext* ctx) : impl_(std::make_unique<Impl>(ctx)) {}
@@ -67,9 +75,11 @@ bool HttpServer::Bind() {
   const ServerConfig& cfg = impl_->ctx->config;
   boost::system::error_code ec;
   tcp::resolver resolver(impl_->ioc);
-  const auto results = resolver.resolve(cfg.host, std::to_string(cfg.port), tcp::resolver::passive, ec);
+  const auto results =
+      resolver.resolve(cfg.host, std::to_string(cfg.port), tcp::resolver::passive, ec);
   if (ec || results.empty()) {
-    LOG(ERROR) << "cannot bind " << cfg.host << ":" << cfg.port << ": " << (ec ? ec.message() : "no address");
+    LOG(ERROR) << "cannot bind " << cfg.host << ":" << cfg.port << ": "
+               << (ec ? ec.message() : "no address");
     return false;
   }
   const tcp::endpoint ep = results.begin()->endpoint();
@@ -90,7 +100,8 @@ bool HttpServer::Bind() {
 void HttpServer::Run() {
   impl_->Accept();
   std::vector<std::thread> threads;
-  for (int i = 1; i < impl_->ctx->config.http_threads; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
+  for (int i = 1; i < impl_->ctx->config.http_threads; ++i)
+    threads.emplace_back([this] { impl_->ioc.run(); });
   impl_->ioc.run();
   for (std::thread& t : threads) t.join();
 }

@@ -39,7 +39,9 @@ bool IsLoopbackName(std::string_view name) {
   return inet_pton(AF_INET, s.c_str(), v4) == 1 && v4[0] == 127;
 }
 
-bool IsWildcard(const std::string& bound) { return bound.empty() || bound == "0.0.0.0" || bound == "::"; }
+bool IsWildcard(const std::string& bound) {
+  return bound.empty() || bound == "0.0.0.0" || bound == "::";
+}
 
 // "http://localhost:3000" -> "localhost:3000"; "" when it is not http(s).
 std::string_view OriginHost(std::string_view origin) {

@@ -15,9 +15,11 @@ ServerConfig Local(std::string api_key = "", std::string origins = "") {
 
 TEST(HostAllowed, WithoutAKeyOnlyTheBoundAddressAndLoopbackNames) {
   const ServerConfig c = Local();
-  for (const char* h : {"127.0.0.1:8000", "localhost:8000", "LOCALHOST", "[::1]:8000", "127.0.0.2", ""})
+  for (const char* h :
+       {"127.0.0.1:8000", "localhost:8000", "LOCALHOST", "[::1]:8000", "127.0.0.2", ""})
     EXPECT_TRUE(HostAllowed(c, h)) << h;
-  for (const char* h : {"evil.example:8000", "evil.example", "10.0.0.5:8000", "localhost.evil.example"})
+  for (const char* h :
+       {"evil.example:8000", "evil.example", "10.0.0.5:8000", "localhost.evil.example"})
     EXPECT_FALSE(HostAllowed(c, h)) << h;
 }
 

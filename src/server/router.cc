@@ -40,7 +40,8 @@ const Route kRoutes[] = {
 bool Matches(const Route& r, const std::string& path) {
   const std::string_view pattern = r.path;
   if (!pattern.empty() && pattern.back() == '*')
-    return path.size() >= pattern.size() && path.compare(0, pattern.size() - 1, pattern.substr(0, pattern.size() - 1)) == 0;
+    return path.size() >= pattern.size() &&
+           path.compare(0, pattern.size() - 1, pattern.substr(0, pattern.size() - 1)) == 0;
   return path == pattern;
 }
 
@@ -57,20 +58,26 @@ void AnswerPreflight(const Request& req, Response& res) {
   res.content_type.clear();
   res.SetHeader("Access-Control-Allow-Methods", AllowedMethods(req.path) + ", OPTIONS");
   const std::string asked = req.Header("Access-Control-Request-Headers");
-  res.SetHeader("Access-Control-Allow-Headers", asked.empty() ? "Authorization, Content-Type, x-api-key" : asked);
+  res.SetHeader("Access-Control-Allow-Headers",
+                asked.empty() ? "Authorization, Content-Type, x-api-key" : asked);
   res.SetHeader("Access-Control-Max-Age", "600");
 }
 
 void RouteAndHandle(ServerContext& ctx, const Request& req, Response& res, std::string* route) {
   const ErrorStyle style = IsAnthropicPath(req.path) ? ErrorStyle::kAnthropic : ErrorStyle::kOpenAi;
   if (!HostAllowed(ctx.config, req.Header("Host")))
-    return ReplyError(res, api::HttpError(403, "Host '" + req.Header("Host") +
-                                                   "' is not served: without --api-key only the bound address and "
-                                                   "localhost are (DNS-rebinding protection)"), style);
+    return ReplyError(
+        res,
+        api::HttpError(403, "Host '" + req.Header("Host") +
+                                "' is not served: without --api-key only the bound address and "
+                                "localhost are (DNS-rebinding protection)"),
+        style);
   const std::string origin = req.Header("Origin");
   if (!origin.empty()) {
     if (!OriginAllowed(ctx.config, origin))
-      return ReplyError(res, api::HttpError(403, "origin '" + origin + "' is not allowed (--allowed-origins)"), style);
+      return ReplyError(
+          res, api::HttpError(403, "origin '" + origin + "' is not allowed (--allowed-origins)"),
+          style);
     res.SetHeader("Access-Control-Allow-Origin", origin);
     res.SetHeader("Vary", "Origin");
   }
@@ -81,7 +88,8 @@ void RouteAndHandle(ServerContext& ctx, const Request& req, Response& res, std::
     path_known = true;
     if (req.method == r.method) match = &r;
   }
-  if (!path_known) return ReplyError(res, api::NotFound("no route for " + req.method + " " + req.path), style);
+  if (!path_known)
+    return ReplyError(res, api::NotFound("no route for " + req.method + " " + req.path), style);
   *route = RouteOf(req.path);
   if (!match && req.method == "OPTIONS" && !origin.empty()) return AnswerPreflight(req, res);
   if (!match) {
@@ -91,7 +99,9 @@ void RouteAndHandle(ServerContext& ctx, const Request& req, Response& res, std::
   if (match->needs_auth && !ctx.config.api_key.empty() && !Authorized(req, ctx.config.api_key))
     return ReplyError(res, api::Unauthorized(), style);
   if (req.method == "POST" && !IsJsonContentType(req.Header("Content-Type")))
-    return ReplyError(res, api::HttpError(415, "request bodies must be sent as 'Content-Type: application/json'"), style);
+    return ReplyError(
+        res, api::HttpError(415, "request bodies must be sent as 'Content-Type: application/json'"),
+        style);
   if (match->counts_for_rate_limit && ctx.rate_limiter) {
     if (const int wait = ctx.rate_limiter->Admit(req.remote_addr); wait > 0) {
       res.SetHeader("Retry-After", std::to_string(wait));
@@ -128,8 +138,10 @@ void Dispatch(ServerContext& ctx, const Request& req, Response& res) {
   RouteAndHandle(ctx, req, res, &route);
   // A pending reply's status is known when it finishes: the hub counts it then. Streams
   // count as 200 here: their status line is sent before the first token.
-  if (res.pending) res.metrics_route = route;
-  else ctx.metrics.CountRequest(route, res.status);
+  if (res.pending)
+    res.metrics_route = route;
+  else
+    ctx.metrics.CountRequest(route, res.status);
 }
 
 }  // namespace vllm::server

@@ -8,10 +8,13 @@ StreamHub::~StreamHub() { Stop(); }
 
 void StreamHub::AddStream(std::shared_ptr<ResponseSink> sink, std::shared_ptr<SseSession> stream) {
   ++ctx_->open_streams;
-  Add({.sink = std::move(sink), .stream = std::move(stream), .t_last_write = std::chrono::steady_clock::now()});
+  Add({.sink = std::move(sink),
+       .stream = std::move(stream),
+       .t_last_write = std::chrono::steady_clock::now()});
 }
 
-void StreamHub::AddPending(std::shared_ptr<ResponseSink> sink, std::shared_ptr<PendingReply> pending, Response head) {
+void StreamHub::AddPending(std::shared_ptr<ResponseSink> sink,
+                           std::shared_ptr<PendingReply> pending, Response head) {
   Add({.sink = std::move(sink), .pending = std::move(pending), .head = std::move(head)});
 }
 

@@ -27,12 +27,12 @@ namespace vllm::server {
 class ResponseSink {
  public:
   virtual ~ResponseSink() = default;
-  virtual bool Gone() const = 0;                // the client hung up or the connection failed
-  virtual size_t BufferedBytes() const = 0;     // queued, not yet written
+  virtual bool Gone() const = 0;                 // the client hung up or the connection failed
+  virtual size_t BufferedBytes() const = 0;      // queued, not yet written
   virtual void SendChunk(std::string data) = 0;  // one piece of the chunked SSE body
-  virtual void EndStream() = 0;                 // the terminating chunk
-  virtual void SendResponse(Response res) = 0;  // a whole (non-streaming) reply
-  virtual void Abandon() = 0;                   // server stop: close without a reply
+  virtual void EndStream() = 0;                  // the terminating chunk
+  virtual void SendResponse(Response res) = 0;   // a whole (non-streaming) reply
+  virtual void Abandon() = 0;                    // server stop: close without a reply
 };
 
 class StreamHub {
@@ -48,7 +48,8 @@ class StreamHub {
   void AddStream(std::shared_ptr<ResponseSink> sink, std::shared_ptr<SseSession> stream);
   // `head`: what the router already set (CORS headers, the metrics route); the reply's
   // status and body are filled in on top of it.
-  void AddPending(std::shared_ptr<ResponseSink> sink, std::shared_ptr<PendingReply> pending, Response head);
+  void AddPending(std::shared_ptr<ResponseSink> sink, std::shared_ptr<PendingReply> pending,
+                  Response head);
   size_t size() const { return num_entries_.load(); }
   // Cancels whatever is still open and joins the thread.
   void Stop();
