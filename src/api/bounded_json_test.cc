@@ -23,6 +23,25 @@ TEST(BoundedJson, AcceptsUpToTheLimitAndRefusesOneMore) {
   EXPECT_EQ(ParseBoundedJson(objects).error, JsonParseError::kTooDeep);
 }
 
+TEST(BoundedJson, ObjectMembersAreCapped) {
+  auto object = [](int n) {
+    std::string s = "{";
+    for (int i = 0; i < n; ++i) s += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":[{}]";
+    return s + "}";
+  };
+  EXPECT_EQ(ParseBoundedJson(object(kMaxJsonObjectMembers)).error, JsonParseError::kNone);
+  EXPECT_EQ(ParseBoundedJson(object(kMaxJsonObjectMembers + 1)).error, JsonParseError::kTooManyMembers);
+  // Counted per object: many objects of the limit each are fine, arrays are not limited.
+  const std::string many = "[" + object(kMaxJsonObjectMembers) + "," + object(kMaxJsonObjectMembers) + "]";
+  EXPECT_EQ(ParseBoundedJson(many).error, JsonParseError::kNone);
+  std::string long_array = "[0";
+  for (int i = 0; i < 100000; ++i) long_array += ",0";
+  EXPECT_EQ(ParseBoundedJson(long_array + "]").error, JsonParseError::kNone);
+  auto r = ParseBody("{\"logit_bias\": " + object(5000) + "}");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("more than 1024 members"), std::string::npos) << r.status().message();
+}
+
 TEST(BoundedJson, AMillionLevelsIsRefusedWithoutRecursion) {
   // The body of the crash in issue 21: 2 MB of brackets.
   const BoundedJson j = ParseBoundedJson(Nested(1000000));

@@ -44,9 +44,9 @@ Status NormalizeToolCalls(Json* msg, size_t index) {
     if (fn.contains("arguments") && fn["arguments"].is_string()) {
       // JSON inside a string is parsed with the same depth limit as the body.
       BoundedJson parsed = ParseBoundedJson(fn["arguments"].get_ref<const std::string&>());
-      if (parsed.error == JsonParseError::kTooDeep)
-        return InvalidArgument("'" + where + "[" + std::to_string(k) + "].function.arguments' nests JSON deeper than " +
-                               std::to_string(kMaxJsonDepth) + " levels (this server's limit)");
+      if (parsed.error == JsonParseError::kTooDeep || parsed.error == JsonParseError::kTooManyMembers)
+        return InvalidArgument(
+            JsonLimitMessage(parsed.error, "'" + where + "[" + std::to_string(k) + "].function.arguments'"));
       if (parsed.error == JsonParseError::kNone) fn["arguments"] = std::move(parsed.value);
     }
   }

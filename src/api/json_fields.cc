@@ -128,9 +128,8 @@ Status ReadIntList(const Json& obj, const char* key, std::vector<int32_t>* out) 
 
 Result<Json> ParseBody(std::string_view body) {
   BoundedJson parsed = ParseBoundedJson(body);
-  if (parsed.error == JsonParseError::kTooDeep)
-    return InvalidArgument("request body nests JSON deeper than " + std::to_string(kMaxJsonDepth) +
-                           " levels (this server's limit)");
+  if (parsed.error == JsonParseError::kTooDeep || parsed.error == JsonParseError::kTooManyMembers)
+    return InvalidArgument(JsonLimitMessage(parsed.error, "request body"));
   if (parsed.error == JsonParseError::kMalformed) {
     // nlohmann's lexer rejects ill-formed UTF-8 inside strings; say which problem it was.
     const std::string& what = parsed.message;
