@@ -28,11 +28,16 @@ conformance: build
 # -O1 keeps the model-running engine tests fast enough; DCHECKs stay on (no NDEBUG). It is
 # also the portable build (no -march=native): the SIMD kernels are reached only through
 # run-time dispatch, and the kernel tests run every target this CPU supports.
+# Then the hostile-input suite (tests/security/test_hostile_input.py, ~1 min) against the
+# sanitized server: an out-of-bounds access, overflow or UB on any request path aborts the
+# server, and a leak found at its SIGTERM exit makes it exit non-zero; the suite sees both.
 test-asan: $(SETUP_STAMP)
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
 	  -DVLLM_CPP_SANITIZE=ON -DVLLM_CPP_NATIVE=OFF >/dev/null
-	cmake --build $(ASAN_BUILD) -j $(JOBS) --target vllm_tests
+	cmake --build $(ASAN_BUILD) -j $(JOBS) --target vllm_tests vllm-cpp
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+	ASAN_OPTIONS=abort_on_error=1 VLLM_CPP_BIN=$(abspath $(ASAN_BUILD))/vllm-cpp \
+	  .venv/bin/python -m pytest -q tests/security/test_hostile_input.py
 
 # The CPU kernel tests cross-compiled for AArch64 and run under qemu-user: the only way the
 # NEON target (src/kernels/cpu/simd_neon.h) gets exercised on an x86 machine. Its own small

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config git python3-venv nodejs npm
-  nlohmann-json3-dev libcpp-httplib-dev libcli11-dev libpcre2-dev libutf8proc-dev libhwy-dev
+  nlohmann-json3-dev libboost1.81-dev libcpp-httplib-dev libcli11-dev libpcre2-dev libutf8proc-dev libhwy-dev
   libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev
   g++-aarch64-linux-gnu qemu-user)  # make test-neon: the NEON kernels cross-built, run under qemu
 

@@ -1,6 +1,7 @@
 #include "api/anthropic_request.h"
 
 #include "api/chat_request.h"
+#include "api/count_limit.h"
 #include "api/sampling_fields.h"
 
 namespace vllm::api {
@@ -23,12 +24,13 @@ Status BlockText(const Json& content, const std::string& where, std::string* out
   return Status::Ok();
 }
 
-Status ConvertUser(const Json& content, const std::string& where, Json* out) {
+Status ConvertUser(const Json& content, const std::string& where, const RequestLimits& limits, Json* out) {
   if (content.is_string()) {
     out->push_back({{"role", "user"}, {"content", content}});
     return Status::Ok();
   }
   if (!content.is_array()) return InvalidArgument("'" + where + ".content' must be a string or a list of blocks");
+  RETURN_IF_ERROR(CheckCount(where + ".content", content.size(), limits.max_content_parts, "--max-content-parts"));
   std::string text;
   bool has_text = false;
   for (const Json& b : content) {
@@ -53,15 +55,17 @@ Status ConvertUser(const Json& content, const std::string& where, Json* out) {
   return Status::Ok();
 }
 
-Status ConvertAssistant(const Json& content, const std::string& where, Json* out) {
+// `content` is moved from: tool_use inputs (arbitrary client JSON) move into the tool calls.
+Status ConvertAssistant(Json& content, const std::string& where, const RequestLimits& limits, Json* out) {
   if (content.is_string()) {
-    out->push_back({{"role", "assistant"}, {"content", content}});
+    out->push_back({{"role", "assistant"}, {"content", std::move(content)}});
     return Status::Ok();
   }
   if (!content.is_array()) return InvalidArgument("'" + where + ".content' must be a string or a list of blocks");
+  RETURN_IF_ERROR(CheckCount(where + ".content", content.size(), limits.max_content_parts, "--max-content-parts"));
   std::string text, thinking;
   Json calls = Json::array();
-  for (const Json& b : content) {
+  for (Json& b : content) {
     if (!b.is_object() || !b.contains("type") || !b["type"].is_string())
       return InvalidArgument("'" + where + ".content' blocks must be objects with a 'type'");
     const std::string type = b["type"].get<std::string>();
@@ -72,8 +76,9 @@ Status ConvertAssistant(const Json& content, const std::string& where, Json* out
     } else if (type == "redacted_thinking") {
       // Opaque to us; nothing a template could render.
     } else if (type == "tool_use" && b.contains("name") && b["name"].is_string()) {
+      Json input = b.contains("input") ? std::move(b["input"]) : Json::object();
       calls.push_back({{"id", b.contains("id") && b["id"].is_string() ? b["id"] : Json("")}, {"type", "function"},
-                       {"function", {{"name", b["name"]}, {"arguments", b.contains("input") ? b["input"] : Json::object()}}}});
+                       {"function", {{"name", b["name"]}, {"arguments", std::move(input)}}}});
     } else {
       return InvalidArgument("'" + where + "' has an invalid or unsupported '" + type + "' block");
     }
@@ -85,17 +90,19 @@ Status ConvertAssistant(const Json& content, const std::string& where, Json* out
   return Status::Ok();
 }
 
-Status ConvertTools(const Json& body, MessagesRequest* r) {
+// Moves the tool schemas out of `body`.
+Status ConvertTools(Json& body, const RequestLimits& limits, MessagesRequest* r) {
   if (!Has(body, "tools")) return Status::Ok();
-  const Json& tools = body.at("tools");
+  Json& tools = body["tools"];
   if (!tools.is_array()) return InvalidArgument("'tools' must be a list");
+  RETURN_IF_ERROR(CheckCount("tools", tools.size(), limits.max_tools, "--max-tools"));
   r->tools = Json::array();
-  for (const Json& t : tools) {
+  for (Json& t : tools) {
     if (!t.is_object() || !t.contains("name") || !t["name"].is_string())
       return InvalidArgument("'tools' entries need a string 'name'");
     Json fn = {{"name", t["name"]}};
-    if (t.contains("description")) fn["description"] = t["description"];
-    fn["parameters"] = t.contains("input_schema") ? t["input_schema"] : Json{{"type", "object"}};
+    if (t.contains("description")) fn["description"] = std::move(t["description"]);
+    fn["parameters"] = t.contains("input_schema") ? std::move(t["input_schema"]) : Json{{"type", "object"}};
     r->tools.push_back({{"type", "function"}, {"function", std::move(fn)}});
   }
   r->tools_enabled = !r->tools.empty();
@@ -113,7 +120,7 @@ Status ConvertTools(const Json& body, MessagesRequest* r) {
 
 }  // namespace
 
-Result<MessagesRequest> ParseMessagesRequest(const Json& body, const RequestLimits& limits, bool count_tokens) {
+Result<MessagesRequest> ParseMessagesRequest(Json body, const RequestLimits& limits, bool count_tokens) {
   MessagesRequest r;
   RETURN_IF_ERROR(ReadString(body, "model", &r.model));
   r.messages = Json::array();
@@ -123,22 +130,23 @@ Result<MessagesRequest> ParseMessagesRequest(const Json& body, const RequestLimi
     r.messages.push_back({{"role", "system"}, {"content", system}});
   }
   if (!Has(body, "messages")) return InvalidArgument("'messages' is required");
-  const Json& msgs = body.at("messages");
+  Json& msgs = body["messages"];
   if (!msgs.is_array()) return InvalidArgument("'messages' must be a list");
   if (msgs.empty()) return InvalidArgument("'messages' must not be empty");
+  RETURN_IF_ERROR(CheckCount("messages", msgs.size(), limits.max_messages, "--max-messages"));
   for (size_t i = 0; i < msgs.size(); ++i) {
-    const Json& m = msgs[i];
+    Json& m = msgs[i];
     const std::string where = "messages[" + std::to_string(i) + "]";
     if (!m.is_object() || !m.contains("role") || !m["role"].is_string())
       return InvalidArgument("'" + where + ".role' must be a string");
     if (!m.contains("content")) return InvalidArgument("'" + where + ".content' is required");
     const std::string role = m["role"].get<std::string>();
-    if (role == "user") RETURN_IF_ERROR(ConvertUser(m["content"], where, &r.messages));
-    else if (role == "assistant") RETURN_IF_ERROR(ConvertAssistant(m["content"], where, &r.messages));
+    if (role == "user") RETURN_IF_ERROR(ConvertUser(m["content"], where, limits, &r.messages));
+    else if (role == "assistant") RETURN_IF_ERROR(ConvertAssistant(m["content"], where, limits, &r.messages));
     else return InvalidArgument("'" + where + ".role' is '" + role + "'; expected user or assistant");
   }
-  RETURN_IF_ERROR(NormalizeMessages(&r.messages));
-  RETURN_IF_ERROR(ConvertTools(body, &r));
+  RETURN_IF_ERROR(NormalizeMessages(&r.messages, limits));
+  RETURN_IF_ERROR(ConvertTools(body, limits, &r));
   if (Has(body, "thinking")) {
     const Json& t = body.at("thinking");
     if (!t.is_object() || !t.contains("type") || !t["type"].is_string())
@@ -153,9 +161,7 @@ Result<MessagesRequest> ParseMessagesRequest(const Json& body, const RequestLimi
   if (temperature) r.params.temperature = *temperature;
   if (top_p) r.params.top_p = *top_p;
   if (top_k) r.params.top_k = *top_k;
-  RETURN_IF_ERROR(ReadStringList(body, "stop_sequences", &r.stop_sequences));
-  for (const auto& s : r.stop_sequences)
-    if (s.empty()) return InvalidArgument("'stop_sequences' entries must not be empty");
+  RETURN_IF_ERROR(ReadStopList(body, "stop_sequences", limits, &r.stop_sequences));
   r.params.stop = r.stop_sequences;
   RETURN_IF_ERROR(ReadBool(body, "stream", &r.stream));
   if (!count_tokens) {

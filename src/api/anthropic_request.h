@@ -28,7 +28,8 @@ struct MessagesRequest {
   bool stream = false;
 };
 
-// count_tokens = true: max_tokens is not required (the count_tokens endpoint).
-Result<MessagesRequest> ParseMessagesRequest(const Json& body, const RequestLimits& limits, bool count_tokens);
+// count_tokens = true: max_tokens is not required (the count_tokens endpoint). The body is
+// taken by value so callers move it in: message content and tool schemas move out of it.
+Result<MessagesRequest> ParseMessagesRequest(Json body, const RequestLimits& limits, bool count_tokens);
 
 }  // namespace vllm::api

@@ -1,5 +1,6 @@
 #include "api/anthropic_response.h"
 
+#include "api/bounded_json.h"
 #include "api/sse.h"
 
 namespace vllm::api {
@@ -22,7 +23,7 @@ namespace {
 Json ToolUseBlock(const ToolCall& c, bool with_input) {
   Json input = Json::object();
   if (with_input) {
-    input = Json::parse(c.arguments, nullptr, false);
+    input = ParseBoundedJson(c.arguments).value;
     if (input.is_discarded() || !input.is_object()) input = Json::object();
   }
   std::string id = c.id;

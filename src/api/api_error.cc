@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/logging.h"
+
 namespace vllm::api {
 
 namespace {
@@ -65,7 +67,10 @@ ApiError FromStatus(const Status& st, std::string param) {
     case StatusCode::kUnimplemented: return BadRequest(st.message(), std::move(param));
     case StatusCode::kNotFound: return NotFound(st.message());
     case StatusCode::kResourceExhausted: return Overloaded(st.message());
-    default: return InternalError(st.message());
+    default:
+      // Internal failures can name files, paths or internals: the log gets them, not clients.
+      LOG(ERROR) << "internal error answered 500: " << st.message();
+      return InternalError("internal error");
   }
 }
 

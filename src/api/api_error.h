@@ -28,7 +28,8 @@ ApiError Overloaded(std::string message);
 ApiError Timeout(double seconds);
 ApiError InternalError(std::string message);
 ApiError HttpError(int status, std::string message);  // any other status, e.g. from the HTTP layer
-// InvalidArgument / Unimplemented -> 400, NotFound -> 404, ResourceExhausted -> 503, else 500.
+// InvalidArgument / Unimplemented -> 400, NotFound -> 404, ResourceExhausted -> 503, else 500
+// with a generic message (the status's own text goes to the log only).
 ApiError FromStatus(const Status& st, std::string param = "");
 
 std::string ToOpenAiJson(const ApiError& e);

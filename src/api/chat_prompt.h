@@ -13,15 +13,17 @@
 
 namespace vllm::api {
 
+// Owns its JSON: callers move the request's parts in, and rendering moves them on into the
+// template context, so client JSON is never deep-copied on the way.
 struct ChatPromptInput {
-  const Json* messages = nullptr;  // normalized (NormalizeMessages)
-  const Json* tools = nullptr;     // null pointer or JSON null: no tools
+  Json messages;                          // normalized (NormalizeMessages)
+  Json tools = nullptr;                   // JSON null or empty: no tools
   Json template_kwargs = Json::object();  // server defaults overlaid by the request's
   bool add_generation_prompt = true;
   bool continue_final_message = false;  // cut the text right after the last message's content
 };
 
-Result<std::string> RenderChatPrompt(const ChatTemplate& tmpl, const Tokenizer& tok, const ChatPromptInput& in);
+Result<std::string> RenderChatPrompt(const ChatTemplate& tmpl, const Tokenizer& tok, ChatPromptInput in);
 
 // enable_thinking as the template will see it (absent = true, as Qwen3's template assumes).
 bool ThinkingEnabled(const Json& template_kwargs);

@@ -1,5 +1,7 @@
 #include "api/chat_request.h"
 
+#include "api/bounded_json.h"
+#include "api/count_limit.h"
 #include "api/sampling_fields.h"
 
 namespace vllm::api {
@@ -8,10 +10,11 @@ namespace {
 
 // A list of parts ([{"type": "text", "text": ...}]) becomes one string: templates of the
 // models we serve take string content, and text is all this server can feed a model.
-Status FlattenContent(Json* content, size_t index) {
+Status FlattenContent(Json* content, size_t index, const RequestLimits& limits) {
   const std::string where = "messages[" + std::to_string(index) + "].content";
   if (content->is_string() || content->is_null()) return Status::Ok();
   if (!content->is_array()) return InvalidArgument("'" + where + "' must be a string or a list of content parts");
+  RETURN_IF_ERROR(CheckCount(where, content->size(), limits.max_content_parts, "--max-content-parts"));
   std::string text;
   for (const Json& part : *content) {
     if (!part.is_object() || !part.contains("type") || !part["type"].is_string())
@@ -32,14 +35,19 @@ Status NormalizeToolCalls(Json* msg, size_t index) {
   Json& calls = (*msg)["tool_calls"];
   const std::string where = "messages[" + std::to_string(index) + "].tool_calls";
   if (!calls.is_array()) return InvalidArgument("'" + where + "' must be a list");
-  for (Json& call : calls) {
+  for (size_t k = 0; k < calls.size(); ++k) {
+    Json& call = calls[k];
     if (!call.is_object() || !call.contains("function") || !call["function"].is_object() ||
         !call["function"].contains("name") || !call["function"]["name"].is_string())
       return InvalidArgument("'" + where + "' entries need function.name");
     Json& fn = call["function"];
     if (fn.contains("arguments") && fn["arguments"].is_string()) {
-      Json parsed = Json::parse(fn["arguments"].get<std::string>(), nullptr, false);
-      if (!parsed.is_discarded()) fn["arguments"] = std::move(parsed);
+      // JSON inside a string is parsed with the same depth limit as the body.
+      BoundedJson parsed = ParseBoundedJson(fn["arguments"].get_ref<const std::string&>());
+      if (parsed.error == JsonParseError::kTooDeep || parsed.error == JsonParseError::kTooManyMembers)
+        return InvalidArgument(
+            JsonLimitMessage(parsed.error, "'" + where + "[" + std::to_string(k) + "].function.arguments'"));
+      if (parsed.error == JsonParseError::kNone) fn["arguments"] = std::move(parsed.value);
     }
   }
   return Status::Ok();
@@ -47,9 +55,10 @@ Status NormalizeToolCalls(Json* msg, size_t index) {
 
 }  // namespace
 
-Status NormalizeMessages(Json* messages) {
+Status NormalizeMessages(Json* messages, const RequestLimits& limits) {
   if (!messages->is_array()) return InvalidArgument("'messages' must be a list");
   if (messages->empty()) return InvalidArgument("'messages' must not be empty");
+  RETURN_IF_ERROR(CheckCount("messages", messages->size(), limits.max_messages, "--max-messages"));
   for (size_t i = 0; i < messages->size(); ++i) {
     Json& msg = (*messages)[i];
     const std::string where = "messages[" + std::to_string(i) + "]";
@@ -61,7 +70,7 @@ Status NormalizeMessages(Json* messages) {
       return InvalidArgument("'" + where + ".role' is '" + role +
                              "'; expected system, developer, user, assistant or tool");
     if (!msg.contains("content")) msg["content"] = nullptr;
-    RETURN_IF_ERROR(FlattenContent(&msg["content"], i));
+    RETURN_IF_ERROR(FlattenContent(&msg["content"], i, limits));
     if (msg["content"].is_null() && role != "assistant")
       return InvalidArgument("'" + where + ".content' is required for role " + role);
     // Templates test `'</think>' in content` and the like, which fails on None (jinja2 too);
@@ -72,8 +81,9 @@ Status NormalizeMessages(Json* messages) {
   return Status::Ok();
 }
 
-Status CheckTools(const Json& tools) {
+Status CheckTools(const Json& tools, const RequestLimits& limits) {
   if (!tools.is_array()) return InvalidArgument("'tools' must be a list");
+  RETURN_IF_ERROR(CheckCount("tools", tools.size(), limits.max_tools, "--max-tools"));
   for (const Json& t : tools) {
     if (!t.is_object() || !t.contains("function") || !t["function"].is_object() ||
         !t["function"].contains("name") || !t["function"]["name"].is_string())
@@ -82,12 +92,13 @@ Status CheckTools(const Json& tools) {
   return Status::Ok();
 }
 
-Result<ChatRequest> ParseChatRequest(const Json& body, const RequestLimits& limits) {
+Result<ChatRequest> ParseChatRequest(Json body, const RequestLimits& limits) {
   ChatRequest r;
   RETURN_IF_ERROR(ReadString(body, "model", &r.model));
   if (!Has(body, "messages")) return InvalidArgument("'messages' is required");
-  r.messages = body.at("messages");
-  RETURN_IF_ERROR(NormalizeMessages(&r.messages));
+  // Moved, never copied: the body is not read again for these fields.
+  r.messages = std::move(body["messages"]);
+  RETURN_IF_ERROR(NormalizeMessages(&r.messages, limits));
   if (Has(body, "response_format")) {
     const Json& rf = body.at("response_format");
     if (!rf.is_object() || !rf.contains("type") || !rf["type"].is_string())
@@ -98,8 +109,8 @@ Result<ChatRequest> ParseChatRequest(const Json& body, const RequestLimits& limi
     if (type != "text") return InvalidArgument("unknown response_format type '" + type + "'");
   }
   if (Has(body, "tools")) {
-    r.tools = body.at("tools");
-    RETURN_IF_ERROR(CheckTools(r.tools));
+    r.tools = std::move(body["tools"]);
+    RETURN_IF_ERROR(CheckTools(r.tools, limits));
     r.tools_enabled = !r.tools.empty();
   }
   if (Has(body, "tool_choice")) {
@@ -115,7 +126,7 @@ Result<ChatRequest> ParseChatRequest(const Json& body, const RequestLimits& limi
   }
   if (Has(body, "chat_template_kwargs")) {
     if (!body.at("chat_template_kwargs").is_object()) return InvalidArgument("'chat_template_kwargs' must be an object");
-    r.chat_template_kwargs = body.at("chat_template_kwargs");
+    r.chat_template_kwargs = std::move(body["chat_template_kwargs"]);
   }
   RETURN_IF_ERROR(ReadBool(body, "add_generation_prompt", &r.add_generation_prompt));
   RETURN_IF_ERROR(ReadBool(body, "continue_final_message", &r.continue_final_message));

@@ -27,7 +27,9 @@ struct ChatRequest {
   int32_t top_logprobs = 0;
 };
 
-Result<ChatRequest> ParseChatRequest(const Json& body, const RequestLimits& limits);
+// Takes the body by value so callers move it in: messages, tools and chat_template_kwargs
+// are moved out of it, never deep-copied.
+Result<ChatRequest> ParseChatRequest(Json body, const RequestLimits& limits);
 
 // Checks one OpenAI-style message list and normalizes it in place (shared with the
 // Anthropic adapter, which builds the same shape): roles system/developer/user/assistant/
@@ -35,9 +37,9 @@ Result<ChatRequest> ParseChatRequest(const Json& body, const RequestLimits& limi
 // developer becomes system (templates know only system); null content becomes ""
 // (templates test `x in content`); tool-call arguments given as a JSON
 // string become objects, which is what chat templates expect.
-Status NormalizeMessages(Json* messages);
+Status NormalizeMessages(Json* messages, const RequestLimits& limits);
 
 // Tools: a list of {"type": "function", "function": {"name", ...}}.
-Status CheckTools(const Json& tools);
+Status CheckTools(const Json& tools, const RequestLimits& limits);
 
 }  // namespace vllm::api

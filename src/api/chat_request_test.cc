@@ -151,3 +151,53 @@ TEST(MessagesRequest, Rejections) {
 
 }  // namespace
 }  // namespace vllm::api
+
+namespace vllm::api {
+namespace {
+
+// A chat body with `field` set to a JSON value built by the caller.
+Json ChatWith(const char* field, Json value) {
+  Json b = Json::parse(R"({"messages": [{"role": "user", "content": "x"}]})");
+  b[field] = std::move(value);
+  return b;
+}
+
+void ExpectLimit(const Status& st, const std::string& field, const std::string& flag) {
+  ASSERT_FALSE(st.ok()) << field;
+  EXPECT_NE(st.message().find("'" + field + "'"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("limit"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find(flag), std::string::npos) << st.message();
+}
+
+TEST(RequestLimits, CountsAreCappedWithTheFieldAndFlagNamed) {
+  RequestLimits lim;
+  lim.max_stop = 2;
+  lim.max_stop_token_ids = 3;
+  lim.max_logit_bias = 2;
+  lim.max_tools = 1;
+  lim.max_messages = 2;
+  lim.max_content_parts = 2;
+  lim.max_stop_bytes = 4;
+  ExpectLimit(ParseChatRequest(ChatWith("stop", {"a", "b", "c"}), lim).status(), "stop", "--max-stop");
+  EXPECT_TRUE(ParseChatRequest(ChatWith("stop", {"a", "b"}), lim).ok());
+  EXPECT_FALSE(ParseChatRequest(ChatWith("stop", "abcde"), lim).ok());  // over max_stop_bytes
+  ExpectLimit(ParseChatRequest(ChatWith("stop_token_ids", {1, 2, 3, 4}), lim).status(), "stop_token_ids",
+              "--max-stop-token-ids");
+  ExpectLimit(ParseChatRequest(ChatWith("logit_bias", {{"1", 1}, {"2", 1}, {"3", 1}}), lim).status(), "logit_bias",
+              "--max-logit-bias");
+  const Json tool = {{"type", "function"}, {"function", {{"name", "f"}}}};
+  ExpectLimit(ParseChatRequest(ChatWith("tools", {tool, tool}), lim).status(), "tools", "--max-tools");
+  Json three = Json::array({{{"role", "user"}, {"content", "a"}}, {{"role", "assistant"}, {"content", "b"}},
+                            {{"role", "user"}, {"content", "c"}}});
+  ExpectLimit(ParseChatRequest(ChatWith("messages", three), lim).status(), "messages", "--max-messages");
+  const Json part = {{"type", "text"}, {"text", "x"}};
+  Json parts = Json::array({{{"role", "user"}, {"content", {part, part, part}}}});
+  ExpectLimit(ParseChatRequest(ChatWith("messages", parts), lim).status(), "messages[0].content",
+              "--max-content-parts");
+  Json anthropic = ChatWith("stop_sequences", {"a", "b", "c"});
+  anthropic["max_tokens"] = 4;
+  ExpectLimit(ParseMessagesRequest(anthropic, lim, false).status(), "stop_sequences", "--max-stop");
+}
+
+}  // namespace
+}  // namespace vllm::api

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <limits>
 
+#include "api/bounded_json.h"
+
 namespace vllm::api {
 
 namespace {
@@ -124,22 +126,19 @@ Status ReadIntList(const Json& obj, const char* key, std::vector<int32_t>* out) 
   return Status::Ok();
 }
 
-Result<Json> ParseBody(const std::string& body) {
-  Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) {
+Result<Json> ParseBody(std::string_view body) {
+  BoundedJson parsed = ParseBoundedJson(body);
+  if (parsed.error == JsonParseError::kTooDeep || parsed.error == JsonParseError::kTooManyMembers)
+    return InvalidArgument(JsonLimitMessage(parsed.error, "request body"));
+  if (parsed.error == JsonParseError::kMalformed) {
     // nlohmann's lexer rejects ill-formed UTF-8 inside strings; say which problem it was.
-    try {
-      Json ignored = Json::parse(body);
-    } catch (const nlohmann::json::parse_error& e) {
-      const std::string what = e.what();
-      if (what.find("UTF-8") != std::string::npos || what.find("utf-8") != std::string::npos)
-        return InvalidArgument("request body is not valid UTF-8 JSON: " + what);
-      return InvalidArgument("request body is not valid JSON: " + what);
-    }
-    return InvalidArgument("request body is not valid JSON");
+    const std::string& what = parsed.message;
+    if (what.find("UTF-8") != std::string::npos || what.find("utf-8") != std::string::npos)
+      return InvalidArgument("request body is not valid UTF-8 JSON: " + what);
+    return InvalidArgument("request body is not valid JSON: " + what);
   }
-  if (!j.is_object()) return InvalidArgument("request body must be a JSON object");
-  return j;
+  if (!parsed.value.is_object()) return InvalidArgument("request body must be a JSON object");
+  return std::move(parsed.value);
 }
 
 Result<Json> ParseJsonObject(const std::string& text, const std::string& what) {

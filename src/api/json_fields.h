@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -32,8 +33,9 @@ Status ReadString(const Json& obj, const char* key, std::string* out);
 Status ReadStringList(const Json& obj, const char* key, std::vector<std::string>* out);
 Status ReadIntList(const Json& obj, const char* key, std::vector<int32_t>* out);
 
-// Parses a request body; malformed JSON or invalid UTF-8 -> InvalidArgument.
-Result<Json> ParseBody(const std::string& body);
+// Parses a request body; malformed JSON, invalid UTF-8 or nesting deeper than
+// kMaxJsonDepth (bounded_json.h) -> InvalidArgument.
+Result<Json> ParseBody(std::string_view body);
 
 // A JSON object given as text (a CLI flag); `what` names it in the error.
 Result<Json> ParseJsonObject(const std::string& text, const std::string& what);

@@ -4,15 +4,18 @@
 #include <cstdlib>
 #include <string>
 
+#include "api/count_limit.h"
+
 namespace vllm::api {
 
 namespace {
 
 // logit_bias: {"token id as string": bias}. Keys must be decimal integers.
-Status ReadLogitBias(const Json& body, SamplingParams* p) {
+Status ReadLogitBias(const Json& body, const RequestLimits& limits, SamplingParams* p) {
   if (!Has(body, "logit_bias")) return Status::Ok();
   const Json& v = body.at("logit_bias");
   if (!v.is_object()) return InvalidArgument("'logit_bias' must be an object mapping token ids to numbers");
+  RETURN_IF_ERROR(CheckCount("logit_bias", v.size(), limits.max_logit_bias, "--max-logit-bias"));
   p->logit_bias.clear();
   for (auto it = v.begin(); it != v.end(); ++it) {
     const std::string& key = it.key();
@@ -29,6 +32,20 @@ Status ReadLogitBias(const Json& body, SamplingParams* p) {
 }
 
 }  // namespace
+
+Status ReadStopList(const Json& body, const char* key, const RequestLimits& limits, std::vector<std::string>* out) {
+  if (Has(body, key) && body.at(key).is_array())
+    RETURN_IF_ERROR(CheckCount(key, body.at(key).size(), limits.max_stop, "--max-stop"));
+  RETURN_IF_ERROR(ReadStringList(body, key, out));
+  for (const auto& s : *out) {
+    if (s.empty()) return InvalidArgument(std::string("'") + key + "' strings must not be empty");
+    if (s.size() > static_cast<size_t>(limits.max_stop_bytes))
+      return InvalidArgument(std::string("'") + key + "' has a string of " + std::to_string(s.size()) +
+                             " bytes, over this server's limit of " + std::to_string(limits.max_stop_bytes) +
+                             " (--max-stop-bytes)");
+  }
+  return Status::Ok();
+}
 
 Status CheckMaxTokens(int32_t max_tokens, const RequestLimits& limits, const char* field) {
   if (max_tokens <= 0) return InvalidArgument(std::string("'") + field + "' must be at least 1, got " + std::to_string(max_tokens));
@@ -51,14 +68,15 @@ Status ReadOpenAiSampling(const Json& body, const RequestLimits& limits, Samplin
   RETURN_IF_ERROR(ReadFloat(body, "presence_penalty", &p->presence_penalty));
   RETURN_IF_ERROR(ReadFloat(body, "frequency_penalty", &p->frequency_penalty));
   RETURN_IF_ERROR(ReadFloat(body, "repetition_penalty", &p->repetition_penalty));
-  RETURN_IF_ERROR(ReadLogitBias(body, p));
+  RETURN_IF_ERROR(ReadLogitBias(body, limits, p));
   RETURN_IF_ERROR(ReadUint64(body, "seed", &p->seed));
   RETURN_IF_ERROR(ReadInt(body, "n", &p->n));
   if (p->n < 1) return InvalidArgument("'n' must be at least 1");
   if (p->n > kMaxChoices) return InvalidArgument("'n' is " + std::to_string(p->n) + ", over this server's limit of " + std::to_string(kMaxChoices));
-  RETURN_IF_ERROR(ReadStringList(body, "stop", &p->stop));
-  for (const auto& s : p->stop)
-    if (s.empty()) return InvalidArgument("'stop' strings must not be empty");
+  RETURN_IF_ERROR(ReadStopList(body, "stop", limits, &p->stop));
+  if (Has(body, "stop_token_ids") && body.at("stop_token_ids").is_array())
+    RETURN_IF_ERROR(CheckCount("stop_token_ids", body.at("stop_token_ids").size(), limits.max_stop_token_ids,
+                               "--max-stop-token-ids"));
   RETURN_IF_ERROR(ReadIntList(body, "stop_token_ids", &p->stop_token_ids));
   // max_completion_tokens is the newer name; it wins when both are given.
   std::optional<int32_t> max_tokens;

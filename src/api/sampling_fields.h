@@ -4,6 +4,9 @@
 // API knows: server limits on max_tokens and n, and logit_bias keys.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "api/json_fields.h"
 #include "api/request_limits.h"
 #include "sampler/sampling_params.h"
@@ -14,6 +17,10 @@ namespace vllm::api {
 // logit_bias, seed, n, stop, stop_token_ids, max_tokens | max_completion_tokens, min_tokens,
 // ignore_eos, skip_special_tokens, include_stop_str_in_output.
 Status ReadOpenAiSampling(const Json& body, const RequestLimits& limits, SamplingParams* p);
+
+// `stop` / `stop_sequences`: a string or a list of non-empty strings, within the count and
+// length limits.
+Status ReadStopList(const Json& body, const char* key, const RequestLimits& limits, std::vector<std::string>* out);
 
 // Applies the server defaults for fields the request left out and checks max_tokens / n.
 Status CheckMaxTokens(int32_t max_tokens, const RequestLimits& limits, const char* field);

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/bounded_json.h"
 #include "api/ids.h"
 #include "api/partial_tag.h"
 
@@ -51,7 +52,7 @@ bool ParseHermes(std::string_view text, ToolCallParse* out) {
     // An unterminated last call (length limit, or a model that stops at EOS) still counts.
     const std::string_view inner = text.substr(body, close == std::string_view::npos ? text.size() - body : close - body);
     ToolCall call;
-    const Json j = Json::parse(Trim(inner), nullptr, false);
+    const Json j = ParseBoundedJson(Trim(inner)).value;  // model output: depth-bounded too
     if (j.is_discarded() || !CallFromJson(j, &call)) return false;
     calls.push_back(std::move(call));
     if (close == std::string_view::npos) break;
@@ -91,7 +92,7 @@ bool ParseLlama3(std::string_view text, ToolCallParse* out) {
     start = i + 1;
     if (piece.empty()) continue;
     ToolCall call;
-    const Json j = Json::parse(piece, nullptr, false);
+    const Json j = ParseBoundedJson(piece).value;
     if (j.is_discarded() || !CallFromJson(j, &call)) return false;
     calls.push_back(std::move(call));
   }

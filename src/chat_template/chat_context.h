@@ -24,6 +24,8 @@ struct ChatTemplateInputs {
   nlohmann::ordered_json extra_kwargs = nlohmann::ordered_json::object();    // enable_thinking, ...
 };
 
-Result<nlohmann::ordered_json> BuildChatTemplateContext(const ChatTemplateInputs& inputs);
+// Takes the inputs by value and moves their JSON into the context (callers std::move them
+// in), so a request's messages and tools are never deep-copied.
+Result<nlohmann::ordered_json> BuildChatTemplateContext(ChatTemplateInputs inputs);
 
 }  // namespace vllm

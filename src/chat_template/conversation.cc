@@ -40,7 +40,7 @@ Result<std::string> RenderConversation(const Tokenizer& tokenizer, const Convers
   in.extra_kwargs = conv.template_kwargs;
   if (!tokenizer.bos_token().empty()) in.special_tokens["bos_token"] = tokenizer.bos_token();
   if (!tokenizer.eos_token().empty()) in.special_tokens["eos_token"] = tokenizer.eos_token();
-  ASSIGN_OR_RETURN(nlohmann::ordered_json context, BuildChatTemplateContext(in));
+  ASSIGN_OR_RETURN(nlohmann::ordered_json context, BuildChatTemplateContext(std::move(in)));
   // Parsing per call costs microseconds next to a request; callers rendering often may cache.
   ASSIGN_OR_RETURN(ChatTemplate tmpl, ChatTemplate::Parse(tokenizer.chat_template()));
   return tmpl.Render(context);

@@ -1,6 +1,7 @@
 // Operational endpoints: /health, /v1/models, /v1/status, DELETE /v1/cache, /metrics,
 // /tokenize, /detokenize.
 #include "api/chat_request.h"
+#include "api/count_limit.h"
 #include "api/json_fields.h"
 #include "server/handlers.h"
 #include "server/http_util.h"
@@ -9,7 +10,7 @@ namespace vllm::server {
 
 using api::Json;
 
-void HandleHealth(ServerContext& ctx, const httplib::Request&, httplib::Response& res) {
+void HandleHealth(ServerContext& ctx, const Request&, Response& res) {
   if (ctx.draining) return ReplyError(res, api::Overloaded("the server is shutting down"));
   ReplyJson(res, R"({"status":"ok"})");
 }
@@ -21,18 +22,18 @@ Json ModelObject(const ServerContext& ctx) {
 }
 }  // namespace
 
-void HandleModels(ServerContext& ctx, const httplib::Request&, httplib::Response& res) {
+void HandleModels(ServerContext& ctx, const Request&, Response& res) {
   ReplyJson(res, api::Dump(Json{{"object", "list"}, {"data", Json::array({ModelObject(ctx)})}}));
 }
 
-void HandleModel(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void HandleModel(ServerContext& ctx, const Request& req, Response& res) {
   const std::string id = req.path.substr(std::string("/v1/models/").size());
   if (id != ctx.config.served_model_name)
     return ReplyError(res, api::NotFound("the model '" + id + "' does not exist", "model_not_found"));
   ReplyJson(res, api::Dump(ModelObject(ctx)));
 }
 
-void HandleStatus(ServerContext& ctx, const httplib::Request&, httplib::Response& res) {
+void HandleStatus(ServerContext& ctx, const Request&, Response& res) {
   const EngineStats s = ctx.engine->Stats();
   const double usage = s.kv_blocks_total > 0 ? static_cast<double>(s.kv_blocks_used) / s.kv_blocks_total : 0.0;
   const Json body = {
@@ -54,37 +55,41 @@ void HandleStatus(ServerContext& ctx, const httplib::Request&, httplib::Response
   ReplyJson(res, api::Dump(body));
 }
 
-void HandleResetCache(ServerContext& ctx, const httplib::Request&, httplib::Response& res) {
+void HandleResetCache(ServerContext& ctx, const Request&, Response& res) {
   ctx.engine->ResetPrefixCache();
   ReplyJson(res, R"({"status":"ok","reset":"prefix_cache"})");
 }
 
-void HandleMetrics(ServerContext& ctx, const httplib::Request&, httplib::Response& res) {
+void HandleMetrics(ServerContext& ctx, const Request&, Response& res) {
   if (!ctx.config.enable_metrics) return ReplyError(res, api::NotFound("metrics are off (start the server with --enable-metrics)"));
   res.status = 200;
-  res.set_content(ctx.metrics.Render(ctx.engine->Stats()), "text/plain; version=0.0.4; charset=utf-8");
+  res.SetContent(ctx.metrics.Render(ctx.engine->Stats()), "text/plain; version=0.0.4; charset=utf-8");
 }
 
 // {"prompt": str} or {"messages": [...]} (+ add_special_tokens, add_generation_prompt,
 // tools, chat_template_kwargs) -> {"count", "max_model_len", "tokens"}, as vLLM answers.
-void HandleTokenize(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void HandleTokenize(ServerContext& ctx, const Request& req, Response& res) {
   auto body = api::ParseBody(req.body);
   if (!body.ok()) return ReplyError(res, api::FromStatus(body.status()));
-  const Json& b = body.value();
+  Json& b = body.value();  // messages, tools and kwargs move out of it
   std::string model;
   if (Status st = api::ReadString(b, "model", &model); !st.ok()) return ReplyError(res, api::FromStatus(st));
   if (auto e = CheckModel(ctx, model)) return ReplyError(res, *e);
   Result<std::vector<int32_t>> ids = InvalidArgument("give 'prompt' (a string) or 'messages'");
   if (api::Has(b, "messages")) {
-    Json messages = b.at("messages");
-    if (Status st = api::NormalizeMessages(&messages); !st.ok()) return ReplyError(res, api::FromStatus(st));
+    Json messages = std::move(b["messages"]);
+    if (Status st = api::NormalizeMessages(&messages, ctx.config.limits); !st.ok())
+      return ReplyError(res, api::FromStatus(st));
     bool add_generation_prompt = true;
     if (Status st = api::ReadBool(b, "add_generation_prompt", &add_generation_prompt); !st.ok())
       return ReplyError(res, api::FromStatus(st));
-    const Json tools = api::Has(b, "tools") ? b.at("tools") : Json(nullptr);
-    const Json kwargs = api::Has(b, "chat_template_kwargs") && b.at("chat_template_kwargs").is_object()
-                            ? b.at("chat_template_kwargs") : Json::object();
-    ids = EncodeChat(ctx, messages, tools, kwargs, add_generation_prompt, false);
+    Json tools = api::Has(b, "tools") ? std::move(b["tools"]) : Json(nullptr);
+    if (tools.is_array())
+      if (Status st = api::CheckCount("tools", tools.size(), ctx.config.limits.max_tools, "--max-tools"); !st.ok())
+        return ReplyError(res, api::FromStatus(st));
+    Json kwargs = api::Has(b, "chat_template_kwargs") && b.at("chat_template_kwargs").is_object()
+                      ? std::move(b["chat_template_kwargs"]) : Json::object();
+    ids = EncodeChat(ctx, std::move(messages), std::move(tools), std::move(kwargs), add_generation_prompt, false);
   } else if (api::Has(b, "prompt")) {
     std::string prompt;
     bool add_special = true;
@@ -97,7 +102,7 @@ void HandleTokenize(ServerContext& ctx, const httplib::Request& req, httplib::Re
 }
 
 // {"tokens": [ids]} -> {"prompt": text}
-void HandleDetokenize(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void HandleDetokenize(ServerContext& ctx, const Request& req, Response& res) {
   auto body = api::ParseBody(req.body);
   if (!body.ok()) return ReplyError(res, api::FromStatus(body.status()));
   std::string model;

@@ -5,11 +5,9 @@
 #include "api/chat_prompt.h"
 #include "api/ids.h"
 #include "server/choice_set.h"
-#include "server/client_watch.h"
 #include "server/collect.h"
 #include "server/handlers.h"
 #include "server/http_util.h"
-#include "server/sse_writer.h"
 
 namespace vllm::server {
 
@@ -37,9 +35,8 @@ class MessagesStream : public SseSession {
       return true;
     }
     RequestOutput o;
-    switch (pump_->Next(&o, std::chrono::milliseconds(50))) {
+    switch (pump_->Next(&o, std::chrono::milliseconds(0))) {
       case OutputPump::Event::kIdle: return true;
-      case OutputPump::Event::kClientGone: return false;  // nobody to write to
       case OutputPump::Event::kOutput: writer_.Delta(choices_.Apply(o), out); return true;
       case OutputPump::Event::kTimeout:
         pump_->AbortAll();
@@ -68,49 +65,50 @@ class MessagesStream : public SseSession {
   OutputPump::Clock::time_point t_start_ = OutputPump::Clock::now();
 };
 
-Result<std::vector<int32_t>> EncodeMessages(ServerContext& ctx, const api::MessagesRequest& r) {
-  return EncodeChat(ctx, r.messages, r.tools_enabled ? r.tools : api::Json(nullptr), r.template_kwargs, true, false);
+// Moves the messages, tools and kwargs out of `r`.
+Result<std::vector<int32_t>> EncodeMessages(ServerContext& ctx, api::MessagesRequest& r) {
+  return EncodeChat(ctx, std::move(r.messages), r.tools_enabled ? std::move(r.tools) : api::Json(nullptr),
+                    std::move(r.template_kwargs), true, false);
 }
 
 }  // namespace
 
-void HandleMessages(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  auto fail = [&](const api::ApiError& e) {
-    ReplyError(res, e, ErrorStyle::kAnthropic);
-  };
+void HandleMessages(ServerContext& ctx, const Request& req, Response& res) {
+  auto fail = [&](const api::ApiError& e) { ReplyError(res, e, ErrorStyle::kAnthropic); };
   auto body = api::ParseBody(req.body);
   if (!body.ok()) return fail(api::FromStatus(body.status()));
-  auto r = api::ParseMessagesRequest(body.value(), ctx.config.limits, /*count_tokens=*/false);
+  auto r = api::ParseMessagesRequest(std::move(body.value()), ctx.config.limits, /*count_tokens=*/false);
   if (!r.ok()) return fail(api::FromStatus(r.status()));
   if (auto e = CheckModel(ctx, r->model)) return fail(*e);
+  std::optional<api::ReasoningStyle> reasoning = ctx.config.reasoning;
+  if (reasoning && !ThinkingEnabled(ctx, r->template_kwargs)) reasoning.reset();
   auto prompt = EncodeMessages(ctx, r.value());
   if (!prompt.ok()) return fail(api::FromStatus(prompt.status()));
 
   const std::string id = api::RandomId("msg_", 24);
-  std::optional<api::ReasoningStyle> reasoning = ctx.config.reasoning;
-  if (reasoning && !api::ThinkingEnabled(TemplateKwargs(ctx, r->template_kwargs))) reasoning.reset();
   ChoiceSet choices(1, 1, reasoning, r->tools_enabled);
   auto pump = std::make_unique<OutputPump>(ctx.engine, Deadline(ctx), &ctx.engine_stopped);
-  pump->SetClientGone([watch = std::make_shared<ClientWatch>(req)] { return watch->Gone(); });
   const int64_t input_tokens = static_cast<int64_t>(prompt->size());
   EngineRequest er{.request_id = id, .prompt_token_ids = std::move(prompt.value()), .params = r->params};
   if (auto e = Submit(ctx, std::move(er), 0, pump.get())) return fail(*e);
-  if (r->stream) {
-    ServeSse(ctx, res, std::make_shared<MessagesStream>(ctx, id, std::move(pump), std::move(choices), r->stop_sequences, input_tokens));
-    return;
-  }
-  if (CollectResult cr = CollectAll(ctx, *pump, choices); cr != CollectResult::kDone) return fail(CollectError(ctx, cr));
-  const ChoiceState& c = choices.choice(0);
-  const api::AnthropicStop stop =
-      api::ToAnthropicStop(c.reason, !c.total.tool_calls.empty(), MatchedStop(c, r->stop_sequences));
-  ReplyJson(res, api::AnthropicMessageBody(id, ctx.config.served_model_name, c.total, stop, choices.TotalUsage()));
+  if (r->stream)
+    return ReplyStream(res, std::make_shared<MessagesStream>(ctx, id, std::move(pump), std::move(choices),
+                                                             r->stop_sequences, input_tokens));
+  res.pending = std::make_shared<CollectReply>(
+      ctx, std::move(pump), std::move(choices), ErrorStyle::kAnthropic,
+      [&ctx, id, stops = std::move(r->stop_sequences)](ChoiceSet& choices, Response* out) {
+        const ChoiceState& c = choices.choice(0);
+        const api::AnthropicStop stop =
+            api::ToAnthropicStop(c.reason, !c.total.tool_calls.empty(), MatchedStop(c, stops));
+        ReplyJson(*out, api::AnthropicMessageBody(id, ctx.config.served_model_name, c.total, stop, choices.TotalUsage()));
+      });
 }
 
-void HandleCountTokens(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void HandleCountTokens(ServerContext& ctx, const Request& req, Response& res) {
   auto fail = [&](const api::ApiError& e) { ReplyError(res, e, ErrorStyle::kAnthropic); };
   auto body = api::ParseBody(req.body);
   if (!body.ok()) return fail(api::FromStatus(body.status()));
-  auto r = api::ParseMessagesRequest(body.value(), ctx.config.limits, /*count_tokens=*/true);
+  auto r = api::ParseMessagesRequest(std::move(body.value()), ctx.config.limits, /*count_tokens=*/true);
   if (!r.ok()) return fail(api::FromStatus(r.status()));
   if (auto e = CheckModel(ctx, r->model)) return fail(*e);
   auto prompt = EncodeMessages(ctx, r.value());

@@ -10,13 +10,13 @@ bool ConstantTimeEqual(const std::string& a, const std::string& b) {
 }
 }  // namespace
 
-bool Authorized(const httplib::Request& req, const std::string& api_key) {
-  const std::string bearer = req.get_header_value("Authorization");
+bool Authorized(const Request& req, const std::string& api_key) {
+  const std::string bearer = req.Header("Authorization");
   constexpr std::string_view kPrefix = "Bearer ";
   if (bearer.size() > kPrefix.size() && bearer.compare(0, kPrefix.size(), kPrefix) == 0 &&
       ConstantTimeEqual(bearer.substr(kPrefix.size()), api_key))
     return true;
-  const std::string x = req.get_header_value("x-api-key");
+  const std::string x = req.Header("x-api-key");
   return !x.empty() && ConstantTimeEqual(x, api_key);
 }
 

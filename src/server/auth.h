@@ -2,12 +2,12 @@
 // (Anthropic clients), compared in constant time so response timing leaks nothing.
 #pragma once
 
-#include <httplib.h>
-
 #include <string>
+
+#include "server/http_message.h"
 
 namespace vllm::server {
 
-bool Authorized(const httplib::Request& req, const std::string& api_key);
+bool Authorized(const Request& req, const std::string& api_key);
 
 }  // namespace vllm::server

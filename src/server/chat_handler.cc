@@ -5,12 +5,10 @@
 #include "api/openai_response.h"
 #include "api/sse.h"
 #include "server/choice_set.h"
-#include "server/client_watch.h"
 #include "server/collect.h"
 #include "server/handlers.h"
 #include "server/http_util.h"
 #include "server/openai_stream.h"
-#include "server/sse_writer.h"
 
 namespace vllm::server {
 
@@ -56,35 +54,33 @@ class ChatStream : public OpenAiStream {
 
 }  // namespace
 
-void HandleChatCompletions(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  auto fail = [&](const api::ApiError& e) {
-    ReplyError(res, e);
-  };
+void HandleChatCompletions(ServerContext& ctx, const Request& req, Response& res) {
+  auto fail = [&](const api::ApiError& e) { ReplyError(res, e); };
   auto body = api::ParseBody(req.body);
   if (!body.ok()) return fail(api::FromStatus(body.status()));
-  auto r = api::ParseChatRequest(body.value(), ctx.config.limits);
+  auto r = api::ParseChatRequest(std::move(body.value()), ctx.config.limits);
   if (!r.ok()) return fail(api::FromStatus(r.status()));
   if (auto e = CheckModel(ctx, r->model)) return fail(*e);
-  auto prompt = EncodeChat(ctx, r->messages, r->tools_enabled ? r->tools : Json(nullptr), r->chat_template_kwargs,
-                           r->add_generation_prompt, r->continue_final_message);
+  std::optional<api::ReasoningStyle> reasoning = ctx.config.reasoning;
+  if (reasoning && !ThinkingEnabled(ctx, r->chat_template_kwargs)) reasoning.reset();
+  auto prompt = EncodeChat(ctx, std::move(r->messages), r->tools_enabled ? std::move(r->tools) : Json(nullptr),
+                           std::move(r->chat_template_kwargs), r->add_generation_prompt, r->continue_final_message);
   if (!prompt.ok()) return fail(api::FromStatus(prompt.status()));
   if (!r->max_tokens_given) ClipDefaultMaxTokens(ctx, prompt->size(), &r->params);
 
   const api::ResponseHeader h{.id = api::RandomId("chatcmpl-", 24), .created = UnixNow(), .model = ctx.config.served_model_name};
-  std::optional<api::ReasoningStyle> reasoning = ctx.config.reasoning;
-  if (reasoning && !api::ThinkingEnabled(TemplateKwargs(ctx, r->chat_template_kwargs))) reasoning.reset();
   ChoiceSet choices(r->params.n, r->params.n, reasoning, r->tools_enabled);
   auto pump = std::make_unique<OutputPump>(ctx.engine, Deadline(ctx), &ctx.engine_stopped);
-  pump->SetClientGone([watch = std::make_shared<ClientWatch>(req)] { return watch->Gone(); });
   EngineRequest er{.request_id = h.id, .prompt_token_ids = std::move(prompt.value()), .params = r->params};
   if (auto e = Submit(ctx, std::move(er), 0, pump.get())) return fail(*e);
 
-  if (r->stream) {
-    ServeSse(ctx, res, std::make_shared<ChatStream>(ctx, h, std::move(pump), std::move(choices), r->logprobs, r->include_usage));
-    return;
-  }
-  if (CollectResult cr = CollectAll(ctx, *pump, choices); cr != CollectResult::kDone) return fail(CollectError(ctx, cr));
-  ReplyJson(res, api::ChatCompletionBody(h, choices.Finished(r->logprobs), choices.TotalUsage(), *ctx.tokenizer));
+  if (r->stream)
+    return ReplyStream(res, std::make_shared<ChatStream>(ctx, h, std::move(pump), std::move(choices), r->logprobs, r->include_usage));
+  const bool logprobs = r->logprobs;
+  res.pending = std::make_shared<CollectReply>(
+      ctx, std::move(pump), std::move(choices), ErrorStyle::kOpenAi, [&ctx, h, logprobs](ChoiceSet& c, Response* out) {
+        ReplyJson(*out, api::ChatCompletionBody(h, c.Finished(logprobs), c.TotalUsage(), *ctx.tokenizer));
+      });
 }
 
 }  // namespace vllm::server

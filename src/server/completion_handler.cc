@@ -4,12 +4,10 @@
 #include "api/openai_response.h"
 #include "api/sse.h"
 #include "server/choice_set.h"
-#include "server/client_watch.h"
 #include "server/collect.h"
 #include "server/handlers.h"
 #include "server/http_util.h"
 #include "server/openai_stream.h"
-#include "server/sse_writer.h"
 
 namespace vllm::server {
 
@@ -56,10 +54,8 @@ class CompletionStream : public OpenAiStream {
 
 }  // namespace
 
-void HandleCompletions(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  auto fail = [&](const api::ApiError& e) {
-    ReplyError(res, e);
-  };
+void HandleCompletions(ServerContext& ctx, const Request& req, Response& res) {
+  auto fail = [&](const api::ApiError& e) { ReplyError(res, e); };
   auto body = api::ParseBody(req.body);
   if (!body.ok()) return fail(api::FromStatus(body.status()));
   auto r = api::ParseCompletionRequest(body.value(), ctx.config.limits);
@@ -89,7 +85,6 @@ void HandleCompletions(ServerContext& ctx, const httplib::Request& req, httplib:
     }
   ChoiceSet choices(num_choices, n, std::nullopt, false);
   auto pump = std::make_unique<OutputPump>(ctx.engine, Deadline(ctx), &ctx.engine_stopped);
-  pump->SetClientGone([watch = std::make_shared<ClientWatch>(req)] { return watch->Gone(); });
   for (size_t k = 0; k < prompts.size(); ++k) {
     SamplingParams params = r->params;
     if (!r->max_tokens_given) ClipDefaultMaxTokens(ctx, prompts[k].size(), &params);
@@ -99,13 +94,14 @@ void HandleCompletions(ServerContext& ctx, const httplib::Request& req, httplib:
     if (auto e = Submit(ctx, std::move(er), static_cast<int32_t>(k) * n, pump.get())) return fail(*e);
   }
   const bool logprobs = r->logprobs.has_value();
-  if (r->stream) {
-    ServeSse(ctx, res, std::make_shared<CompletionStream>(ctx, h, std::move(pump), std::move(choices), std::move(echo),
-                                                          logprobs, r->include_usage));
-    return;
-  }
-  if (CollectResult cr = CollectAll(ctx, *pump, choices); cr != CollectResult::kDone) return fail(CollectError(ctx, cr));
-  ReplyJson(res, api::CompletionBody(h, choices.Finished(logprobs), echo, choices.TotalUsage(), *ctx.tokenizer));
+  if (r->stream)
+    return ReplyStream(res, std::make_shared<CompletionStream>(ctx, h, std::move(pump), std::move(choices),
+                                                               std::move(echo), logprobs, r->include_usage));
+  res.pending = std::make_shared<CollectReply>(
+      ctx, std::move(pump), std::move(choices), ErrorStyle::kOpenAi,
+      [&ctx, h, logprobs, echo = std::move(echo)](ChoiceSet& c, Response* out) {
+        ReplyJson(*out, api::CompletionBody(h, c.Finished(logprobs), echo, c.TotalUsage(), *ctx.tokenizer));
+      });
 }
 
 }  // namespace vllm::server

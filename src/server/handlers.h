@@ -1,25 +1,25 @@
-// Route handlers. Each runs on an HTTP thread: parse and validate the body, render and
-// tokenize, submit to the engine, then answer (JSON, or SSE through a chunked provider).
+// Route handlers. Each runs on an HTTP worker thread and never blocks on the engine: parse
+// and validate the body, render and tokenize, submit to the engine, then answer with JSON,
+// or leave an SSE session / pending reply that the StreamHub drives to the end.
 #pragma once
 
-#include <httplib.h>
-
+#include "server/http_message.h"
 #include "server/server_context.h"
 
 namespace vllm::server {
 
-void HandleChatCompletions(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
-void HandleCompletions(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
-void HandleMessages(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
-void HandleCountTokens(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
+void HandleChatCompletions(ServerContext& ctx, const Request& req, Response& res);
+void HandleCompletions(ServerContext& ctx, const Request& req, Response& res);
+void HandleMessages(ServerContext& ctx, const Request& req, Response& res);
+void HandleCountTokens(ServerContext& ctx, const Request& req, Response& res);
 
-void HandleHealth(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
-void HandleModels(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
-void HandleModel(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);  // /v1/models/{id}
-void HandleStatus(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
-void HandleResetCache(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
-void HandleMetrics(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
-void HandleTokenize(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
-void HandleDetokenize(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
+void HandleHealth(ServerContext& ctx, const Request& req, Response& res);
+void HandleModels(ServerContext& ctx, const Request& req, Response& res);
+void HandleModel(ServerContext& ctx, const Request& req, Response& res);  // /v1/models/{id}
+void HandleStatus(ServerContext& ctx, const Request& req, Response& res);
+void HandleResetCache(ServerContext& ctx, const Request& req, Response& res);
+void HandleMetrics(ServerContext& ctx, const Request& req, Response& res);
+void HandleTokenize(ServerContext& ctx, const Request& req, Response& res);
+void HandleDetokenize(ServerContext& ctx, const Request& req, Response& res);
 
 }  // namespace vllm::server

@@ -1,15 +1,14 @@
-// The HTTP listener: cpp-httplib with a fixed pool of ServerConfig::http_threads threads.
-// One thread serves one connection (blocking I/O); a streaming response holds its thread
-// until the stream ends, so the pool bounds concurrent streams (>= 256 by default: 512).
-// An event loop would need a different library; at a few hundred streams threads are cheap
-// (mostly asleep on their request's OutputStream).
+// The HTTP listener: an event loop (Boost.Asio, HTTP/1.1 parsing by Boost.Beast) on
+// ServerConfig::http_threads threads, holding every connection without a thread each.
 //
-// Routing is ours, not httplib's: every method on every path reaches Dispatch(), which
-// answers 404 for unknown paths and 405 for known paths with the wrong method, checks auth
-// and the rate limit, and turns any exception a handler leaks into a 500 (none should).
+//   accept -> HttpConnection (event loop: read with deadlines, write, notice hang-ups)
+//          -> WorkQueue (http_workers threads: Dispatch = checks, parse, template, submit)
+//          -> a whole reply, or an SSE stream / pending reply driven by the StreamHub
+//
+// Past max_connections a new connection is answered 503 and closed; a full worker queue
+// answers 503 too. docs/ARCHITECTURE.md (server) says why Beast and not libh2o or
+// libmicrohttpd.
 #pragma once
-
-#include <httplib.h>
 
 #include <memory>
 
@@ -20,16 +19,17 @@ namespace vllm::server {
 class HttpServer {
  public:
   explicit HttpServer(ServerContext* ctx);
+  ~HttpServer();
   // Binds; false (with the reason logged) when the address is taken or invalid.
   bool Bind();
-  // Serves until Stop(); returns after in-flight connections finished.
+  // Serves until Stop(); returns once the event-loop threads have ended.
   void Run();
+  // Any thread: stop accepting, let open streams write their tails (bounded), then end.
   void Stop();
 
  private:
-  void Dispatch(const httplib::Request& req, httplib::Response& res);
-  ServerContext* ctx_;
-  httplib::Server http_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace vllm::server

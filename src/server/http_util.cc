@@ -8,14 +8,22 @@
 
 namespace vllm::server {
 
-void ReplyError(httplib::Response& res, const api::ApiError& e, ErrorStyle style) {
+void ReplyError(Response& res, const api::ApiError& e, ErrorStyle style) {
   res.status = e.http_status;
-  res.set_content(style == ErrorStyle::kAnthropic ? api::ToAnthropicJson(e) : api::ToOpenAiJson(e), "application/json");
+  res.SetContent(style == ErrorStyle::kAnthropic ? api::ToAnthropicJson(e) : api::ToOpenAiJson(e), "application/json");
 }
 
-void ReplyJson(httplib::Response& res, const std::string& body, int status) {
+void ReplyJson(Response& res, std::string body, int status) {
   res.status = status;
-  res.set_content(body, "application/json");
+  res.SetContent(std::move(body), "application/json");
+}
+
+void ReplyStream(Response& res, std::shared_ptr<SseSession> session) {
+  res.status = 200;
+  res.content_type = "text/event-stream";
+  res.SetHeader("Cache-Control", "no-cache");
+  res.SetHeader("X-Accel-Buffering", "no");
+  res.stream = std::move(session);
 }
 
 OutputPump::Clock::time_point Deadline(const ServerContext& ctx) {
@@ -53,22 +61,27 @@ std::optional<api::ApiError> CheckModel(const ServerContext& ctx, const std::str
                        "model_not_found");
 }
 
-api::Json TemplateKwargs(const ServerContext& ctx, const api::Json& request_kwargs) {
-  api::Json kw = ctx.config.default_chat_template_kwargs;
-  for (auto it = request_kwargs.begin(); it != request_kwargs.end(); ++it) kw[it.key()] = it.value();
+api::Json TemplateKwargs(const ServerContext& ctx, api::Json request_kwargs) {
+  api::Json kw = ctx.config.default_chat_template_kwargs;  // the operator's, from the CLI
+  for (auto it = request_kwargs.begin(); it != request_kwargs.end(); ++it) kw[it.key()] = std::move(it.value());
   return kw;
 }
 
-Result<std::vector<int32_t>> EncodeChat(const ServerContext& ctx, const api::Json& messages, const api::Json& tools,
-                                        const api::Json& request_kwargs, bool add_generation_prompt,
+bool ThinkingEnabled(const ServerContext& ctx, const api::Json& request_kwargs) {
+  const api::Json& kw = request_kwargs.contains("enable_thinking") ? request_kwargs : ctx.config.default_chat_template_kwargs;
+  return api::ThinkingEnabled(kw);
+}
+
+Result<std::vector<int32_t>> EncodeChat(const ServerContext& ctx, api::Json messages, api::Json tools,
+                                        api::Json request_kwargs, bool add_generation_prompt,
                                         bool continue_final_message) {
   if (!ctx.chat_template) return InvalidArgument("this model's tokenizer has no chat template; use /v1/completions");
-  api::ChatPromptInput in{.messages = &messages,
-                          .tools = &tools,
-                          .template_kwargs = TemplateKwargs(ctx, request_kwargs),
+  api::ChatPromptInput in{.messages = std::move(messages),
+                          .tools = std::move(tools),
+                          .template_kwargs = TemplateKwargs(ctx, std::move(request_kwargs)),
                           .add_generation_prompt = add_generation_prompt,
                           .continue_final_message = continue_final_message};
-  ASSIGN_OR_RETURN(std::string text, api::RenderChatPrompt(*ctx.chat_template, *ctx.tokenizer, in));
+  ASSIGN_OR_RETURN(std::string text, api::RenderChatPrompt(*ctx.chat_template, *ctx.tokenizer, std::move(in)));
   return ctx.tokenizer->Encode(text, /*add_special_tokens=*/false);
 }
 

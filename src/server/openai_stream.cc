@@ -12,9 +12,8 @@ bool OpenAiStream::Step(std::string* out) {
     return true;
   }
   RequestOutput o;
-  switch (pump_->Next(&o, std::chrono::milliseconds(50))) {
+  switch (pump_->Next(&o, std::chrono::milliseconds(0))) {
     case OutputPump::Event::kIdle: return true;
-    case OutputPump::Event::kClientGone: return false;  // nobody to write to
     case OutputPump::Event::kOutput: Emit(o, out); return true;
     case OutputPump::Event::kTimeout:
       pump_->AbortAll();

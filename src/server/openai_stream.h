@@ -12,7 +12,7 @@
 #include "server/choice_set.h"
 #include "server/output_pump.h"
 #include "server/server_context.h"
-#include "server/sse_writer.h"
+#include "server/http_message.h"
 
 namespace vllm::server {
 

@@ -4,10 +4,6 @@ namespace vllm::server {
 
 OutputPump::Event OutputPump::Next(RequestOutput* out, std::chrono::milliseconds wait) {
   if (done_) return Event::kDone;
-  if (client_gone_ && client_gone_()) {
-    AbortAll();
-    return Event::kClientGone;
-  }
   if (Clock::now() >= deadline_) return Event::kTimeout;
   // Read before polling: Engine::Stop pushes every final output before the flag is set, so a
   // pass that starts after seeing the flag finds them (checking after the pass raced with it).
@@ -31,6 +27,7 @@ OutputPump::Event OutputPump::Next(RequestOutput* out, std::chrono::milliseconds
     return Event::kDone;
   }
   for (SubmittedRequest& r : reqs_) {
+    if (wait.count() <= 0) break;
     if (r.stream->Done()) continue;
     const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
     if (auto o = r.stream->Pop(std::max(std::chrono::milliseconds(1), std::min(wait, remaining)))) {

@@ -1,5 +1,6 @@
 // Reads the outputs of the engine requests behind one HTTP request (one per prompt; each
-// with its n choices) on the HTTP thread, with the request's deadline. The pump owns the
+// with its n choices), with the request's deadline. The StreamHub polls it (wait 0); a
+// client that hangs up is seen by its connection, and the hub then calls AbortAll(). The pump owns the
 // requests' lifetime on the HTTP side: AbortAll() (client gone, timeout, error) and the
 // destructor abort whatever is still running, so a vanished client never leaves blocks
 // behind.
@@ -7,7 +8,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,12 +34,10 @@ class OutputPump {
   OutputPump& operator=(const OutputPump&) = delete;
 
   void Add(SubmittedRequest r) { reqs_.push_back(std::move(r)); }
-  // Polled on every Next(): true once the client hung up (see ClientWatch).
-  void SetClientGone(std::function<bool()> gone) { client_gone_ = std::move(gone); }
 
-  // kClientGone: the client hung up; the requests are already aborted.
-  enum class Event { kOutput, kIdle, kDone, kTimeout, kClientGone };
-  // Waits up to `wait` for the next output; its index is already the response's choice index.
+  enum class Event { kOutput, kIdle, kDone, kTimeout };
+  // Waits up to `wait` (0: not at all) for the next output; its index is already the
+  // response's choice index.
   Event Next(RequestOutput* out, std::chrono::milliseconds wait);
   void AbortAll();
   bool done() const { return done_; }
@@ -48,7 +46,6 @@ class OutputPump {
   Engine* engine_;
   Clock::time_point deadline_;
   const std::atomic<bool>* stopped_;
-  std::function<bool()> client_gone_;
   std::vector<SubmittedRequest> reqs_;
   size_t cursor_ = 0;
   bool done_ = false;

@@ -24,10 +24,18 @@ struct ServerConfig {
   std::optional<api::ReasoningStyle> reasoning;
   api::Json default_chat_template_kwargs = api::Json::object();
   int64_t max_waiting_requests = 1024;  // queue depth beyond which requests answer 503
-  // One HTTP thread serves one connection for its whole life (cpp-httplib's model), so a
-  // streaming client holds a thread until its stream ends: the pool must exceed the number
-  // of concurrent streams we promise (>= 256) plus idle keep-alive connections.
-  int32_t http_threads = 512;
+  // Event-loop threads: they only move bytes, so a few hold thousands of connections.
+  int32_t http_threads = 2;
+  // Threads that parse, render templates and tokenize (never wait on the engine).
+  int32_t http_workers = 4;
+  int32_t max_queued_requests = 1024;         // read requests waiting for a worker; 503 beyond
+  int64_t max_queued_bytes = int64_t{256} << 20;  // ... and their bodies' bytes
+  int64_t max_connections = 8192;     // open connections; a new one beyond answers 503
+  double request_read_timeout_s = 30; // header and body of one request (slowloris: 408)
+  double keep_alive_timeout_s = 5;    // an idle connection closes after it
+  // CORS: "" = the default (any origin with an API key, else local origins only), "*" =
+  // any, or a comma-separated list of origins. origin_policy.h says why.
+  std::string allowed_origins;
 };
 
 }  // namespace vllm::server

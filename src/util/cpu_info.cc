@@ -57,15 +57,3 @@ std::string CpuModelName() {
 }
 
 }  // namespace vllm
-
-namespace vllm {
-
-size_t MemAvailableBytes() {
-  std::ifstream in("/proc/meminfo");
-  std::string line;
-  while (std::getline(in, line))  // "MemAvailable:   12345678 kB"
-    if (line.rfind("MemAvailable:", 0) == 0) return std::stoull(line.substr(13)) * 1024;
-  return 0;
-}
-
-}  // namespace vllm

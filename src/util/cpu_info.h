@@ -1,7 +1,6 @@
 // Facts about the host CPU that the runtime (not only the benchmarks) needs.
 #pragma once
 
-#include <cstddef>
 #include <string>
 
 namespace vllm {
@@ -12,13 +11,5 @@ int PhysicalCoreCount();
 int LogicalCpuCount();
 // "model name" from /proc/cpuinfo, or "unknown CPU".
 std::string CpuModelName();
-
-}  // namespace vllm
-
-namespace vllm {
-
-// MemAvailable from /proc/meminfo in bytes (what new allocations can take without swapping
-// or the OOM killer); 0 if unknown.
-size_t MemAvailableBytes();
 
 }  // namespace vllm

@@ -29,7 +29,7 @@ vllm::Result<ojson> ContextFrom(const ojson& request) {
   inputs.add_generation_prompt = in.value("add_generation_prompt", false);
   inputs.special_tokens = in.value("special_tokens", ojson::object());
   inputs.extra_kwargs = in.value("extra_kwargs", ojson::object());
-  return vllm::BuildChatTemplateContext(inputs);
+  return vllm::BuildChatTemplateContext(std::move(inputs));
 }
 
 }  // namespace

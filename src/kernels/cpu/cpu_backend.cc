@@ -5,7 +5,7 @@
 #include "kernels/cpu/cpu_ops.h"
 #include "kernels/cpu/dispatch.h"
 #include "util/check.h"
-#include "util/cpu_info.h"
+#include "util/mem_available.h"
 
 namespace vllm {
 
@@ -19,7 +19,10 @@ std::string CpuBackend::Describe() const {
 void CpuBackend::CopyToDevice(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
 void CpuBackend::CopyToHost(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
 void CpuBackend::Memset(void* dst, int value, size_t bytes) { std::memset(dst, value, bytes); }
-size_t CpuBackend::AvailableMemory() const { return MemAvailableBytes(); }
+size_t CpuBackend::AvailableMemory() const {
+  auto avail = MemAvailableBytes();
+  return avail.ok() ? static_cast<size_t>(avail.value()) : 0;  // 0: unknown (not Linux)
+}
 
 void CpuBackend::MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y) {
   cpu::MatMul(w, x, m, y, pool_);
