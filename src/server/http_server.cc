@@ -11,6 +11,7 @@
 #include "server/auth.h"
 #include "server/handlers.h"
 #include "server/http_util.h"
+#include "server/model_router.h"
 #include "util/logging.h"
 
 namespace vllm::server {
@@ -162,7 +163,8 @@ void HttpServer::Dispatch(const httplib::Request& req, httplib::Response& res) {
     }
   }
   try {
-    match->fn(*ctx_, req, res);
+    if (ctx_->router) ctx_->router->Serve(req, res, match->fn);
+    else match->fn(*ctx_, req, res);
     // Streams count as 200 here: their status line is sent before the first token.
     ctx_->metrics.CountRequest(match->path, res.status);
   } catch (const std::exception& e) {
