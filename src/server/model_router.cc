@@ -313,25 +313,28 @@ void ModelRouter::Serve(const httplib::Request& req, httplib::Response& res, Rou
   if (path == "/v1/models" || path.rfind("/v1/models/", 0) == 0) return ServeModels(req, res);
   if (path == "/v1/status" || path == "/metrics" || path == "/v1/cache")
     return ServeAcross(req, res, fn);
-  // A model route: the body names the model.
+  // A model route: the body names the model. With one model the handler checks the name
+  // itself (as a single-model server always did), and the body is parsed once.
+  Slot* s = slots_.size() == 1 ? slots_.front().get() : nullptr;
   const ErrorStyle style = StyleOf(path);
-  auto body = api::ParseBody(req.body);
-  if (!body.ok()) return ReplyError(res, api::FromStatus(body.status()), style);
-  std::string name;
-  if (Status st = api::ReadString(body.value(), "model", &name); !st.ok())
-    return ReplyError(res, api::FromStatus(st), style);
-  if (name.empty() && slots_.size() == 1) name = slots_.front()->name;
-  if (name.empty())
-    return ReplyError(
-        res, api::BadRequest("'model' is required: this server serves " + ServedNames(), "model"),
-        style);
-  Slot* s = Find(name);
-  if (!s)
-    return ReplyError(res,
-                      api::NotFound("the model '" + name + "' does not exist; this server serves " +
-                                        ServedNames(),
-                                    "model_not_found"),
-                      style);
+  if (!s) {
+    auto body = api::ParseBody(req.body);
+    if (!body.ok()) return ReplyError(res, api::FromStatus(body.status()), style);
+    std::string name;
+    if (Status st = api::ReadString(body.value(), "model", &name); !st.ok())
+      return ReplyError(res, api::FromStatus(st), style);
+    if (name.empty())
+      return ReplyError(
+          res, api::BadRequest("'model' is required: this server serves " + ServedNames(), "model"),
+          style);
+    s = Find(name);
+    if (!s)
+      return ReplyError(res,
+                        api::NotFound("the model '" + name +
+                                          "' does not exist; this server serves " + ServedNames(),
+                                      "model_not_found"),
+                        style);
+  }
   auto lease = Acquire(s);
   if (!lease.ok()) return ReplyError(res, api::FromStatus(lease.status()), style);
   struct Guard {

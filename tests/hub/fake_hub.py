@@ -12,7 +12,7 @@ huggingface_hub's hf_raise_for_status reads them).
 The CDN listens on 127.0.0.2 (another host of the loopback range), like the real hub's
 redirect to its storage host: clients must not send the token there, and do not follow a
 HEAD redirect to it. Faults for tests: `drop` (close the connection mid-body), `corrupt`
-(flip bytes), `throttle` (slow bodies), a gated repo that needs the token, and counters of
+(flip bytes), `throttle` (slow bodies), `api_unavailable` (503s), a gated repo that needs the token, and counters of
 connections and requests.
 """
 
@@ -66,6 +66,7 @@ class Faults:
     drop: dict = field(default_factory=dict)  # path -> [fraction of the body, times left]
     corrupt: dict = field(default_factory=dict)  # path -> times left
     throttle_bytes_per_s: float = 0.0  # 0: full speed
+    api_unavailable: int = 0  # the next N API calls answer 503 (Retry-After: 0)
 
 
 class FakeHub:
@@ -210,6 +211,11 @@ class _Handler(BaseHTTPRequestHandler):
         parts = parsed.path[len("/api/models/"):].split("/")
         repo_id = "/".join(parts[:2])
         rest = parts[2:]
+        with self.hub._lock:
+            unavailable = self.hub.faults.api_unavailable > 0
+            self.hub.faults.api_unavailable -= unavailable
+        if unavailable:
+            return self._fail(503, {"Retry-After": "0", "X-Error-Message": "Service Unavailable"}, body)
         repo = self._repo(repo_id, body)
         if repo is None:
             return

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import os
+import pty
 import signal
 import subprocess
 import time
 from pathlib import Path
 
-import pytest
+from filelock import FileLock
 from huggingface_hub import snapshot_download, try_to_load_from_cache
 
 import hub_repos as R
@@ -298,3 +299,68 @@ def test_models_cached_and_rm(hub, cli, hf_home):
     assert R.CHECKPOINT not in cli("models", "--cached").stdout
     err = one_line_error(cli("rm", R.CHECKPOINT))
     assert "not in the cache" in err
+
+
+def test_lock_is_shared_with_huggingface_hub(hub, vllm_bin, hub_env, hf_home):
+    """huggingface_hub's lock (filelock: flock on .locks/<repo>/<etag>.lock) holds vllm-cpp back."""
+    commit = hub.add_repo(R.CHECKPOINT, R.checkpoint_files())
+    etag = hub.file(R.CHECKPOINT, "model.safetensors").sha256
+    lock_path = cache_dir(hf_home) / ".locks" / ("models--" + R.CHECKPOINT.replace("/", "--")) / (etag + ".lock")
+    lock_path.parent.mkdir(parents=True)
+    with FileLock(str(lock_path)):
+        proc = subprocess.Popen([str(vllm_bin), "pull", R.CHECKPOINT], env=hub_env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        assert proc.poll() is None  # waiting for the lock we hold
+        assert hub.count(host="cdn", method="GET") == 0
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "another process is downloading" in err
+    snap = repo_dir(hf_home, R.CHECKPOINT) / "snapshots" / commit
+    assert (snap / "model.safetensors").read_bytes() == hub.file(R.CHECKPOINT, "model.safetensors").data
+
+
+def test_hub_errors_are_retried_with_back_off(hub, cli, hf_home):
+    hub.add_repo(R.CHECKPOINT, R.checkpoint_files())
+    hub.faults.api_unavailable = 2
+    p = cli("pull", R.CHECKPOINT)
+    assert p.returncode == 0, p.stderr
+    assert p.stderr.count("HTTP 503; retrying") == 2
+    hub.faults.api_unavailable = 100
+    err = one_line_error(cli("pull", R.CHECKPOINT + "@v2"))  # not cached: nothing to fall back to
+    assert "not answering" in err and "503" in err, err
+
+
+def test_progress_bar_on_a_terminal(hub, vllm_bin, hub_env):
+    hub.add_repo(R.CHECKPOINT, R.checkpoint_files())
+    hub.faults.throttle_bytes_per_s = 8 << 20  # a few redraws
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([str(vllm_bin), "pull", R.CHECKPOINT], env=hub_env, stdout=subprocess.DEVNULL,
+                            stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    assert proc.wait(timeout=60) == 0
+    text = b"".join(chunks).decode(errors="replace")
+    bar = [seg for seg in text.split("\r") if seg.startswith("model.safetensors")]
+    assert len(bar) >= 2, text  # redrawn in place
+    assert "|########################| 100% 3.0 MiB/3.0 MiB" in bar[-1], bar[-1]
+    assert "MiB/s ETA" in bar[-1]
+    assert "downloading model.safetensors" not in text  # no log lines on a terminal
+
+
+def test_hf_hub_cache_overrides_hf_home(hub, cli, hf_home, tmp_path):
+    commit = hub.add_repo(R.CHECKPOINT, R.checkpoint_files())
+    elsewhere = tmp_path / "elsewhere"
+    p = cli("pull", R.CHECKPOINT, env={"HF_HUB_CACHE": str(elsewhere)})
+    assert p.returncode == 0, p.stderr
+    assert (elsewhere / ("models--" + R.CHECKPOINT.replace("/", "--")) / "snapshots" / commit / "config.json").exists()
+    assert not cache_dir(hf_home).exists()
+    assert R.CHECKPOINT in cli("models", "--cached", env={"HF_HUB_CACHE": str(elsewhere)}).stdout
