@@ -8,6 +8,8 @@ ROOT=$PWD
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config git python3-venv nodejs npm
   nlohmann-json3-dev libboost1.81-dev libcpp-httplib-dev libcli11-dev libpcre2-dev libutf8proc-dev libhwy-dev
   libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libcurl4-openssl-dev libssl-dev libyaml-cpp-dev  # hub downloads + checksums (src/io/hub/), --models-config YAML
+  strace  # tests/hub: offline mode opens no network socket
   g++-aarch64-linux-gnu qemu-user)  # make test-neon: the NEON kernels cross-built, run under qemu
 
 missing=()

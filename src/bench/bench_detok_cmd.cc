@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "model/model_source.h"
 #include "model/presets.h"
 #include "tokenizer/incremental_detokenizer.h"
 #include "tokenizer/tokenizer.h"
@@ -123,7 +124,7 @@ int RunBenchDetok(int argc, char** argv) {
     std::fprintf(stderr, "bench-detok: --iterations must be >= 1\n");
     return 2;
   }
-  auto resolved = ResolveTokenizerDir(dir);
+  auto resolved = ResolveTokenizerSource(dir, {});
   auto loaded = resolved.ok() ? Tokenizer::FromDirectory(resolved.value()) : resolved.status();
   if (!loaded.ok()) {
     std::fprintf(stderr, "bench-detok: %s\n", loaded.status().message().c_str());

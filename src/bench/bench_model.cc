@@ -6,16 +6,17 @@
 #include <filesystem>
 #include <fstream>
 
+#include "bench/model_flags.h"
 #include "util/cpu_info.h"
 
 namespace vllm::bench {
 
 void AddModelArgs(CLI::App& app, ModelArgs* a) {
   // The seed spells it `--model M`; a positional MODEL works too, as in the other commands.
-  app.add_option("--model,model", a->model, "Checkpoint directory or preset name (see `vllm-cpp models`)")
+  app.add_option("--model,model", a->model,
+                 "Checkpoint directory, hub name ORG/NAME[@REV], or preset name (see `vllm-cpp models`)")
       ->required();
-  app.add_option("--load-format", a->load_format, "auto | safetensors | dummy (presets need dummy)")
-      ->capture_default_str();
+  AddModelSourceFlags(app, &a->source);
   app.add_option("--threads", a->threads, "Worker threads (0: the physical cores)")->capture_default_str();
   app.add_option("--device", a->device, "cpu | cuda | auto (cuda when built with it and a GPU is present)")
       ->capture_default_str();
@@ -43,7 +44,7 @@ Result<BenchModel> BenchModel::Load(const ModelArgs& args, int64_t max_num_token
   bm.args_ = args;
   bm.max_num_tokens_ = max_num_tokens;
   ASSIGN_OR_RETURN(bm.kv_dtype_, ParseKvCacheDtype(args.kv_cache_dtype));
-  ASSIGN_OR_RETURN(bm.source_, ResolveModelSource(args.model, args.load_format));
+  ASSIGN_OR_RETURN(bm.source_, ResolveModelSource(args.model, args.source));
   // Before the tokenizer: a preset of an unimplemented architecture may ship none, and "not
   // supported yet" is the error that matters.
   if (!IsArchitectureSupported(bm.source_.config.model_type))

@@ -20,7 +20,7 @@ namespace vllm::bench {
 
 struct ModelArgs {
   std::string model;
-  std::string load_format = "auto";  // a preset name needs "dummy"
+  ModelSourceOptions source;         // --load-format (a preset name needs "dummy"), hub flags
   int threads = 0;                   // 0: the physical cores
   std::string device = "auto";
   int block_size = 16;
@@ -29,8 +29,8 @@ struct ModelArgs {
   std::string output;  // --output FILE.json ("" = none)
 };
 
-// Adds --model (also accepted positionally), --load-format, --threads, --device, --block-size,
-// --kv-cache-dtype, --seed and --output.
+// Adds --model (also accepted positionally), --load-format, --revision, --gguf-file,
+// --offline, --threads, --device, --block-size, --kv-cache-dtype, --seed and --output.
 void AddModelArgs(CLI::App& app, ModelArgs* args);
 
 // Fails early, before minutes of loading, when --output cannot be written.

@@ -5,6 +5,8 @@ namespace vllm::cli {
 
 int RunGenerate(int argc, char** argv);
 int RunModels(int argc, char** argv);
+int RunPull(int argc, char** argv);
+int RunRm(int argc, char** argv);
 int RunServe(int argc, char** argv);
 
 }  // namespace vllm::cli

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "bench/model_flags.h"
 #include "cli/prompt_logits.h"
 #include "engine/engine.h"
 #include "model/model_source.h"
@@ -28,7 +29,7 @@ struct GenerateArgs {
   int top_k = 0;
   int64_t seed = -1;
   bool ignore_eos = false, json = false;
-  std::string load_format = "auto";
+  ModelSourceOptions source;
   int threads = 0, block_size = 16;
   std::string device = "auto";
   std::string dump_logits, dump_positions = "-1";
@@ -75,7 +76,7 @@ Status DumpLogits(const GenerateArgs& a, Model& model, const std::vector<int32_t
 }
 
 int Generate(const GenerateArgs& a) {
-  auto src = ResolveModelSource(a.model, a.load_format);
+  auto src = ResolveModelSource(a.model, a.source);
   if (!src.ok()) return Fail(src.status());
   std::shared_ptr<const Tokenizer> tok;
   if (!src->tokenizer_dir.empty()) {
@@ -154,7 +155,7 @@ int Generate(const GenerateArgs& a) {
 int RunGenerate(int argc, char** argv) {
   CLI::App app{"Generate text from a prompt (greedy unless --temperature > 0)", "vllm-cpp generate"};
   GenerateArgs a;
-  app.add_option("model", a.model, "Checkpoint directory or preset name (see `vllm-cpp models`)")->required();
+  app.add_option("model", a.model, "Checkpoint directory, GGUF file, hub name ORG/NAME[@REV][:QUANT], or preset")->required();
   app.add_option("--prompt", a.prompt, "Prompt text (encoded with the model's tokenizer)");
   app.add_option("--prompt-ids", a.prompt_ids, "Prompt as comma-separated token ids");
   app.add_option("--max-tokens", a.max_tokens, "Tokens to generate")->capture_default_str();
@@ -164,7 +165,7 @@ int RunGenerate(int argc, char** argv) {
   app.add_option("--seed", a.seed, "Sampling seed (and dummy-weight seed); -1: random")->capture_default_str();
   app.add_flag("--ignore-eos", a.ignore_eos, "Keep generating past EOS");
   app.add_flag("--json", a.json, "Print one JSON object instead of streaming text");
-  app.add_option("--load-format", a.load_format, "auto | safetensors | dummy")->capture_default_str();
+  AddModelSourceFlags(app, &a.source);
   app.add_option("--threads", a.threads, "Worker threads (0: one per physical core)")->capture_default_str();
   app.add_option("--device", a.device, "cpu | cuda | auto (cuda when built with it and a GPU is present)")
       ->capture_default_str();

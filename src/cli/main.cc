@@ -18,7 +18,9 @@ struct Command {
 const Command kCommands[] = {
     {"generate", vllm::cli::RunGenerate, "generate text from a prompt"},
     {"serve", vllm::cli::RunServe, "OpenAI- and Anthropic-compatible HTTP server"},
-    {"models", vllm::cli::RunModels, "list the built-in model presets"},
+    {"models", vllm::cli::RunModels, "list the built-in model presets (--cached: the hub models downloaded)"},
+    {"pull", vllm::cli::RunPull, "download a hub model ORG/NAME[@REV][:QUANT] into the Hugging Face cache"},
+    {"rm", vllm::cli::RunRm, "remove a hub model from the Hugging Face cache"},
     {"tokenize", vllm::cli::RunTokenizeCommand, "encode / decode / chat-render through a tokenizer"},
     {"bench", vllm::bench::RunBench, "single-stream generation benchmark (also installed as vllm-cpp-bench)"},
     {"bench-batching", vllm::bench::RunBenchBatching, "one request vs N concurrent requests (continuous batching)"},

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chat_template/conversation.h"
+#include "model/model_source.h"
 #include "model/presets.h"
 #include "tokenizer/incremental_detokenizer.h"
 #include "tokenizer/tokenizer.h"
@@ -151,7 +152,7 @@ int RunTokenizeCommand(int argc, char** argv) {
     std::fputs(kUsage, stderr);
     return 2;
   }
-  auto dir = ResolveTokenizerDir(options.dir);
+  auto dir = ResolveTokenizerSource(options.dir, {});
   auto tokenizer = dir.ok() ? Tokenizer::FromDirectory(dir.value()) : dir.status();
   if (!tokenizer.ok()) {
     std::fprintf(stderr, "tokenize: %s\n", tokenizer.status().message().c_str());

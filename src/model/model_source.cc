@@ -2,38 +2,110 @@
 
 #include <filesystem>
 
+#include "io/hub/snapshot.h"
 #include "model/presets.h"
 
 namespace vllm {
 
 namespace fs = std::filesystem;
 
-Result<ModelSource> ResolveModelSource(const std::string& model, const std::string& load_format) {
-  if (load_format != "auto" && load_format != "safetensors" && load_format != "dummy")
-    return InvalidArgument("--load-format '" + load_format + "' (need auto, safetensors or dummy)");
+namespace {
+
+bool IsGgufPath(const std::string& p) {
+  return p.size() > 5 &&
+         (p.compare(p.size() - 5, 5, ".gguf") == 0 || p.compare(p.size() - 5, 5, ".GGUF") == 0);
+}
+
+Status GgufNotSupported(const std::string& model, const std::string& path) {
+  return Unimplemented(
+      "model '" + model + "' is a GGUF file (" + path +
+      "): loading GGUF is not supported in this build yet; use a safetensors checkpoint");
+}
+
+// The hub half: the cache (and, unless offline, the network) for a hub name.
+Result<hub::Snapshot> FromHub(const std::string& model, const ModelSourceOptions& opts,
+                              hub::FileSet set, bool cache_only) {
+  ASSIGN_OR_RETURN(hub::HubRef ref, hub::ParseHubRef(model));
+  if (!opts.revision.empty()) ref.revision = opts.revision;
+  hub::HubSettings settings = hub::HubSettingsFromEnv();
+  settings.offline = settings.offline || opts.offline;
+  const hub::SnapshotRequest req{
+      .ref = ref,
+      .select = {.set = set, .gguf_file = opts.gguf_file, .gguf_quant = ref.gguf_quant}};
+  return cache_only ? hub::FindCachedSnapshot(settings, req) : hub::FetchSnapshot(settings, req);
+}
+
+Status FillFromDirectory(const std::string& dir, ModelSource* src) {
+  src->dir = dir;
+  ASSIGN_OR_RETURN(src->config, LoadModelConfig(dir));
+  std::error_code ec;
+  if (fs::exists(fs::path(dir) / "tokenizer.json", ec)) src->tokenizer_dir = dir;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ModelSource> ResolveModelSource(const std::string& model, const ModelSourceOptions& opts) {
+  const std::string& lf = opts.load_format;
+  if (lf != "auto" && lf != "safetensors" && lf != "dummy")
+    return InvalidArgument("--load-format '" + lf + "' (need auto, safetensors or dummy)");
   ModelSource src;
   src.name = model;
-  src.dummy = load_format == "dummy";
+  src.dummy = lf == "dummy";
   std::error_code ec;
   if (fs::is_directory(model, ec)) {
-    src.dir = model;
-    ASSIGN_OR_RETURN(src.config, LoadModelConfig(model));
-    if (fs::exists(fs::path(model) / "tokenizer.json", ec)) src.tokenizer_dir = model;
+    RETURN_IF_ERROR(FillFromDirectory(model, &src));
     return src;
   }
-  const Preset* preset = FindPreset(model);
-  if (!preset) {
-    if (fs::exists(model, ec)) return NotFound(model + ": not a directory (a model is a checkpoint directory)");
-    return NotFound("model '" + model + "': no such directory, and not a preset (see `vllm-cpp models`)");
+  if (fs::exists(model, ec)) {
+    if (IsGgufPath(model)) return GgufNotSupported(model, model);
+    return NotFound(model +
+                    ": not a directory or a GGUF file (a model is a checkpoint directory, a GGUF "
+                    "file or a hub name)");
   }
-  if (!src.dummy)
-    return NotFound("model '" + model + "' is a preset, not a local directory, and this build cannot "
-                    "download; pass a checkpoint directory, or --load-format dummy for random weights "
-                    "with its exact shapes");
-  ASSIGN_OR_RETURN(src.config, ParseModelConfig(preset->config_json, "", "preset " + model));
-  auto tok = PresetTokenizerDir(*preset);
-  if (tok.ok()) src.tokenizer_dir = tok.value();
+  const Preset* preset = FindPreset(model);
+  if (preset && src.dummy) {
+    ASSIGN_OR_RETURN(src.config, ParseModelConfig(preset->config_json, "", "preset " + model));
+    auto tok = PresetTokenizerDir(*preset);
+    if (tok.ok()) src.tokenizer_dir = tok.value();
+    return src;
+  }
+  if (!hub::LooksLikeHubName(model))
+    return NotFound("model '" + model +
+                    "': no such directory or file, not a preset (see `vllm-cpp models`), and not a "
+                    "hub name (ORG/NAME)");
+  // Random weights need only a config: from the cache, never a download of the weights.
+  auto snap = FromHub(model, opts, src.dummy ? hub::FileSet::kTokenizer : hub::FileSet::kCheckpoint,
+                      src.dummy);
+  if (!snap.ok()) {
+    const std::string what =
+        src.dummy ? "not a preset (see `vllm-cpp models`); as a hub name: "
+        : preset  ? "a preset (random weights with --load-format dummy); from the hub: "
+                  : "not a preset; from the hub: ";
+    return Status(snap.status().code(), "model '" + model + "' is not a local directory or file; " +
+                                            what + snap.status().message());
+  }
+  if (!snap->gguf.empty() && !src.dummy) return GgufNotSupported(model, snap->gguf);
+  RETURN_IF_ERROR(FillFromDirectory(snap->dir, &src));
+  src.hub_repo = hub::ParseHubRef(model)->repo_id;
+  src.hub_commit = snap->commit;
   return src;
+}
+
+Result<std::string> ResolveTokenizerSource(const std::string& model,
+                                           const ModelSourceOptions& opts) {
+  std::error_code ec;
+  if (fs::is_directory(model, ec)) return model;
+  if (const Preset* p = FindPreset(model); p && !fs::exists(model, ec)) {
+    if (auto dir = PresetTokenizerDir(*p); dir.ok()) return dir;
+  }
+  if (!hub::LooksLikeHubName(model) || fs::exists(model, ec))
+    return NotFound("'" + model +
+                    "' is neither a directory, a preset (see `vllm-cpp models`) nor a hub name");
+  ASSIGN_OR_RETURN(hub::Snapshot snap, FromHub(model, opts, hub::FileSet::kTokenizer, false));
+  if (!fs::exists(fs::path(snap.dir) / "tokenizer.json", ec))
+    return NotFound("hub model '" + model + "' has no tokenizer.json");
+  return snap.dir;
 }
 
 Result<std::unique_ptr<Model>> BuildModel(const ModelSource& src, const ModelOptions& opts,

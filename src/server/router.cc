@@ -5,6 +5,7 @@
 #include "server/auth.h"
 #include "server/handlers.h"
 #include "server/http_util.h"
+#include "server/model_router.h"
 #include "server/origin_policy.h"
 #include "util/logging.h"
 
@@ -109,7 +110,8 @@ void RouteAndHandle(ServerContext& ctx, const Request& req, Response& res, std::
     }
   }
   try {
-    match->fn(ctx, req, res);
+    if (ctx.router) ctx.router->Serve(req, res, match->fn);  // several models: the named one's context
+    else match->fn(ctx, req, res);
   } catch (const std::exception& e) {
     // Handlers return errors as values; this is a bug, but it must not end the server, and
     // its text (paths, internals) is for the log, not the client.

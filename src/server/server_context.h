@@ -16,17 +16,27 @@
 
 namespace vllm::server {
 
+class ModelRouter;
+
 struct ServerContext {
+  ServerContext() = default;
+  // A served model's context under a ModelRouter: its counters go to the server's metrics.
+  explicit ServerContext(Metrics* shared_metrics) : metrics(*shared_metrics) {}
+
   ServerConfig config;
   Engine* engine = nullptr;
   std::shared_ptr<const Tokenizer> tokenizer;
   std::optional<ChatTemplate> chat_template;  // unset: the tokenizer has none (chat -> 400)
-  Metrics metrics;
+  Metrics own_metrics;
+  Metrics& metrics = own_metrics;
   std::unique_ptr<RateLimiter> rate_limiter;
   std::atomic<bool> draining{false};  // shutting down: new work answers 503
   std::atomic<bool> engine_stopped{false};  // no output will ever come again
   std::atomic<int64_t> open_streams{0};
   int64_t created_unix = 0;  // for /v1/models
+  // Set when the server routes requests among models (server/model_router.h): the handlers
+  // then run on the named model's context, not on this one.
+  ModelRouter* router = nullptr;
 };
 
 }  // namespace vllm::server

@@ -25,7 +25,7 @@ Status CheckKvCacheFits(int64_t kv_bytes, int64_t available_bytes, const std::st
   if (kv_bytes <= available_bytes) return Status::Ok();
   auto mib = [](int64_t b) { return std::to_string(b >> 20) + " MiB"; };
   return InvalidArgument("the KV cache needs " + mib(kv_bytes) + " but only " +
-                         mib(available_bytes) + " of memory is available on the device; lower " +
+                         mib(available_bytes) + " of memory is available (MemAvailable on the CPU, free device memory on a GPU); lower " +
                          flag + " (the model's weights need room too)");
 }
 

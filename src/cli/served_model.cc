@@ -1,0 +1,78 @@
+#include "cli/served_model.h"
+
+#include <filesystem>
+
+#include "util/logging.h"
+#include "util/mem_available.h"
+
+namespace vllm::cli {
+
+namespace fs = std::filesystem;
+
+int64_t EstimateModelBytes(const ModelSource& src, const EngineArgs& e) {
+  if (src.dummy || src.dir.empty()) return 0;
+  int64_t bytes = e.num_kv_blocks > 0 ? 0 : e.kv_cache_bytes;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(src.dir, ec))
+    if (entry.path().extension() == ".safetensors")
+      bytes += static_cast<int64_t>(fs::file_size(entry.path(), ec));
+  return bytes;
+}
+
+Result<server::LoadedModel> LoadServedModel(const ModelSource& src, const EngineArgs& e) {
+  if (src.tokenizer_dir.empty())
+    return NotFound("serve needs a tokenizer: '" + src.name + "' has no tokenizer.json");
+  server::LoadedModel out;
+  ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tok, Tokenizer::FromDirectory(src.tokenizer_dir));
+  out.tokenizer = std::move(tok);
+  ASSIGN_OR_RETURN(const Device device, ParseDevice(e.device));
+  ASSIGN_OR_RETURN(std::unique_ptr<Model> model,
+                   BuildModel(src, {.max_num_tokens = e.max_num_batched_tokens, .num_threads = e.threads,
+                                    .device = device}));
+  // An oversized cache would start fine (untouched pages) and be OOM-killed under load: refuse
+  // now. The backend knows its free memory after the weights (MemAvailable on the CPU, free
+  // device memory on a GPU; 0 when unknown).
+  const int64_t kv_bytes =
+      e.num_kv_blocks > 0
+          ? static_cast<int64_t>(model->MakeKvSpec(e.block_size, e.num_kv_blocks, e.kv_dtype).TotalBytes())
+          : e.kv_cache_bytes;
+  if (const size_t avail = model->backend().AvailableMemory(); avail > 0)
+    RETURN_IF_ERROR(CheckKvCacheFits(kv_bytes, static_cast<int64_t>(avail),
+                                     e.num_kv_blocks > 0 ? "--num-kv-blocks" : "--kv-cache-memory"));
+  out.memory_bytes =
+      static_cast<int64_t>(model->WeightBytes()) + (e.num_kv_blocks > 0 ? 0 : e.kv_cache_bytes);
+  EngineConfig ec{.block_size = e.block_size,
+                  .kv_cache_dtype = e.kv_dtype,
+                  .num_kv_blocks = e.num_kv_blocks,
+                  .kv_cache_memory_bytes = e.kv_cache_bytes,
+                  .enable_prefix_caching = e.enable_prefix_caching,
+                  .max_num_seqs = e.max_num_seqs,
+                  .max_num_batched_tokens = e.max_num_batched_tokens,
+                  .max_model_len = e.max_model_len,
+                  .seed = e.seed};
+  out.engine = std::make_unique<Engine>(std::move(model), out.tokenizer, ec);
+  const std::string& tmpl = out.tokenizer->chat_template();
+  if (tmpl.empty()) {
+    LOG(WARNING) << "'" << src.name
+                 << "': the tokenizer has no chat template: /v1/chat/completions and /v1/messages "
+                 << "will answer 400";
+  } else if (auto t = ChatTemplate::Parse(tmpl); t.ok()) {
+    out.chat_template = std::move(t.value());
+  } else {
+    LOG(WARNING) << "'" << src.name
+                 << "': chat template does not parse (chat endpoints will answer 400): "
+                 << t.status().message();
+  }
+  const EngineStats st = out.engine->Stats();
+  const int64_t kv_tokens = static_cast<int64_t>(st.kv_blocks_total) * st.block_size;
+  LOG(INFO) << "'" << src.name << "': max_model_len " << out.engine->max_model_len()
+            << ", KV blocks " << st.kv_blocks_total << " x " << st.block_size << " tokens";
+  if (kv_tokens < out.engine->max_model_len()) {
+    LOG(WARNING) << "the KV cache holds " << kv_tokens << " tokens, fewer than max_model_len "
+                 << out.engine->max_model_len()
+                 << ": longer requests answer 400 (raise --kv-cache-memory)";
+  }
+  return out;
+}
+
+}  // namespace vllm::cli

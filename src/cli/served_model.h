@@ -1,0 +1,34 @@
+// Builds what `serve` runs for one model: engine, tokenizer and chat template (a
+// server::LoadedModel), from a resolved ModelSource and the serve flags' engine settings.
+// The ModelRouter calls it when the model is first needed, and again after an unload.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "model/model_source.h"
+#include "server/model_router.h"
+
+namespace vllm::cli {
+
+struct EngineArgs {
+  int32_t max_num_seqs = 256;
+  int32_t max_num_batched_tokens = 2048;
+  int64_t kv_cache_bytes = 0;
+  int32_t block_size = 16;
+  int64_t num_kv_blocks = 0;  // overrides kv_cache_bytes when > 0
+  DType kv_dtype = DType::kBF16;
+  bool enable_prefix_caching = true;
+  int64_t max_model_len = 0;
+  int threads = 0;
+  std::string device = "auto";  // cpu | cuda | auto
+  uint64_t seed = 0;            // derives the seeds of unseeded requests
+};
+
+// Memory the model will take, for the budget: its weight files plus the KV cache. 0 for
+// random weights (known once built).
+int64_t EstimateModelBytes(const ModelSource& src, const EngineArgs& e);
+
+Result<server::LoadedModel> LoadServedModel(const ModelSource& src, const EngineArgs& e);
+
+}  // namespace vllm::cli
