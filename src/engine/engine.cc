@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include "util/check.h"
 #include "util/logging.h"
@@ -22,6 +23,10 @@ struct Engine::Sequence {
   uint64_t cache_salt = 0;
   Clock::time_point t_arrival;
   double t_first_token_s = 0;
+  // Prompt logprobs gathered over the prompt's chunks (entry i: position i); sent with the first
+  // output. A recompute after preemption scores the same positions again: kept once.
+  std::vector<TokenLogprob> prompt_logprobs;
+  bool prompt_logprobs_sent = false;
 };
 
 struct Engine::PendingRequest {
@@ -45,6 +50,15 @@ std::vector<int32_t> EosIds(const Model& m, const Tokenizer* tok) {
 SchedulerConfig MakeSchedulerConfig(const EngineConfig& c, const Model& m, const Tokenizer* tok) {
   int64_t len = c.max_model_len > 0 ? c.max_model_len : m.config().max_position_embeddings;
   if (len <= 0) len = 4096;
+  // A context longer than the KV cache holds for one sequence can never be served: clamp it,
+  // so clients see the real limit in /v1/models and in context-length errors.
+  const int64_t kv_tokens = DeriveNumBlocks(c, m) * c.block_size;
+  if (len > kv_tokens) {
+    LOG(WARNING) << "max_model_len " << len << " clamped to " << kv_tokens << " tokens: the KV cache ("
+                 << DeriveNumBlocks(c, m) << " blocks of " << c.block_size
+                 << ") holds no more for one sequence; raise --kv-cache-memory for a longer context";
+    len = kv_tokens;
+  }
   return {.max_num_seqs = c.max_num_seqs,
           .max_num_batched_tokens = c.max_num_batched_tokens,
           .max_model_len = len,
@@ -113,6 +127,10 @@ Result<std::shared_ptr<OutputStream>> Engine::Submit(EngineRequest req) {
       stream->SetText(i, std::make_unique<SequenceText>(*tokenizer_, req.prompt_token_ids, req.params));
     seq->stream = stream;
     seq->prompt = req.prompt_token_ids;
+    // Entry 0 of the prompt logprobs: the first prompt token, which nothing predicts.
+    if (req.params.prompt_logprobs >= 0)
+      seq->prompt_logprobs.push_back({.token_id = req.prompt_token_ids[0],
+                                      .logprob = std::numeric_limits<float>::quiet_NaN(), .top = {}, .rank = 0});
     seq->cache_salt = req.cache_salt;
     seq->t_arrival = Clock::now();
     pending->seqs.push_back(std::move(seq));
@@ -147,6 +165,7 @@ void Engine::AddToScheduler(std::unique_ptr<Sequence> seq) {
   SchedRequest r = SchedRequest::Make(seq->seq_id, std::move(seq->prompt), seq->params.max_tokens);
   r.stop = MakeStopCriteria(seq->params);
   r.cache_extra_key = seq->cache_salt;
+  r.needs_prompt_logits = seq->params.prompt_logprobs >= 0;
   Status st = sched_.Add(std::move(r));
   CHECK(st.ok()) << "admissibility was checked at Submit: " << st.message();
   const int64_t id = seq->seq_id;
@@ -244,6 +263,14 @@ void Engine::CountPromptTokens(const SchedulerOutput& out) {
 // One output per sampled token: ids, logprobs when asked, usage; the final one for each
 // sequence the scheduler stopped. Text is made by the stream's reader.
 void Engine::EmitOutputs(const ModelRunnerOutput& ran, const std::vector<FinishedSeq>& finished) {
+  for (const PromptLogprobsChunk& chunk : ran.prompt_logprobs) {
+    auto it = seqs_.find(chunk.seq_id);
+    if (it == seqs_.end()) continue;
+    std::vector<TokenLogprob>& have = it->second->prompt_logprobs;
+    for (size_t j = 0; j < chunk.logprobs.size(); ++j)
+      if (chunk.first_position + static_cast<int64_t>(j) == static_cast<int64_t>(have.size()))
+        have.push_back(chunk.logprobs[j]);
+  }
   size_t next_finished = 0;
   for (size_t i = 0; i < ran.seq_ids.size(); ++i) {
     const int64_t id = ran.seq_ids[i];
@@ -254,6 +281,10 @@ void Engine::EmitOutputs(const ModelRunnerOutput& ran, const std::vector<Finishe
     const FinishedSeq* fin = nullptr;
     if (next_finished < finished.size() && finished[next_finished].seq_id == id) fin = &finished[next_finished++];
     RequestOutput o;
+    if (seq.params.prompt_logprobs >= 0 && !seq.prompt_logprobs_sent) {
+      o.prompt_logprobs = std::move(seq.prompt_logprobs);
+      o.has_prompt_logprobs = seq.prompt_logprobs_sent = true;
+    }
     if (seq.params.max_tokens > 0) {  // max_tokens 0 scores the prompt: no token is kept
       o.new_token_ids = {sample.token_id};
       if (seq.params.logprobs >= 0) o.logprobs.push_back({sample.token_id, sample.logprob, sample.top_logprobs});
