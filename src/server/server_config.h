@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "api/json_fields.h"
 #include "api/reasoning_parser.h"
@@ -11,10 +12,14 @@
 
 namespace vllm::server {
 
+// GET /version (vLLM and llama.cpp's servers answer it too).
+inline constexpr const char* kVllmCppVersion = "0.1.0";
+
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8000;
   std::string served_model_name;
+  std::vector<std::string> served_model_aliases;  // further names of the same model
   std::string api_key;  // "" = no auth
   api::RequestLimits limits;
   size_t max_body_bytes = 16u << 20;  // larger bodies answer 413
