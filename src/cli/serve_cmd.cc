@@ -255,6 +255,9 @@ int RunServe(int argc, char** argv) {
   app.add_flag("--enable-prefix-caching,!--no-enable-prefix-caching", a.engine.enable_prefix_caching,
                "Share KV blocks of common prompt prefixes (default on)");
   app.add_option("--max-model-len", a.engine.max_model_len, "Context length (0: the model's)")->capture_default_str();
+  app.add_option("--pooling", c.pooling,
+                 "Embedding pooling: last | mean | cls (default: the checkpoint's sentence-transformers config, else last)")
+      ->check(CLI::IsMember({"last", "mean", "cls"}));
   app.add_option("--max-tokens", c.limits.default_max_tokens,
                  "Cap on max_tokens of requests that give none (0: the remaining context)")->capture_default_str();
   app.add_option("--max-request-tokens", c.limits.max_request_tokens, "Largest max_tokens a request may ask for")->capture_default_str();

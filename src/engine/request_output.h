@@ -28,6 +28,8 @@ struct RequestOutput {
   // a NaN logprob, rank 0 and no alternatives.
   std::vector<TokenLogprob> prompt_logprobs;
   bool has_prompt_logprobs = false;
+  // params.pooling: the pooled final hidden state [hidden] (not normalized), in the final output.
+  std::vector<float> embedding;
   bool finished = false;
   FinishReason finish_reason = FinishReason::kNone;
   int32_t stop_token_id = -1;      // kStop by an EOS / stop id: that token (it adds no text)

@@ -35,6 +35,8 @@ struct ModelRunnerOutput {
   std::vector<SampleOutput> samples;
   // One chunk per scheduled sequence with prompt-logits rows (params.prompt_logprobs >= 0).
   std::vector<PromptLogprobsChunk> prompt_logprobs;
+  // One chunk per scheduled sequence with params.pooling (embeddings).
+  std::vector<HiddenRowsChunk> hidden_rows;
 };
 
 class ModelRunner {

@@ -30,6 +30,15 @@ struct TokenLogprob {
 // Prompt logprobs of one sequence from one step: the prompt tokens at positions
 // [first_position, first_position + logprobs.size()) scored by the rows before them
 // (position 0 has no logprob: nothing predicts it).
+// Final-normed hidden states of one pooling sequence from one step: rows for positions
+// [first_position, first_position + num_rows), row-major [num_rows, hidden].
+struct HiddenRowsChunk {
+  int64_t seq_id = 0;
+  int64_t first_position = 0;
+  int64_t num_rows = 0;
+  std::vector<float> rows;
+};
+
 struct PromptLogprobsChunk {
   int64_t seq_id = 0;
   int64_t first_position = 0;

@@ -18,6 +18,7 @@ api::ChoiceDelta ChoiceSet::Apply(const RequestOutput& out) {
   c.logprobs.insert(c.logprobs.end(), out.logprobs.begin(), out.logprobs.end());
   c.token_ids.insert(c.token_ids.end(), out.new_token_ids.begin(), out.new_token_ids.end());
   if (out.has_prompt_logprobs) c.prompt_logprobs = out.prompt_logprobs;
+  if (!out.embedding.empty()) c.embedding = out.embedding;
   if (out.usage.prompt_tokens > 0) c.usage = out.usage;
   if (out.t_first_token_s > 0) c.t_first_token_s = out.t_first_token_s;
   if (out.finished) {

@@ -18,6 +18,7 @@ struct ChoiceState {
   std::string raw_text;         // engine text before parsing (stop strings already trimmed)
   std::vector<TokenLogprob> logprobs;
   std::vector<TokenLogprob> prompt_logprobs;  // from the first output, when asked
+  std::vector<float> embedding;               // pooling requests: from the final output
   std::vector<int32_t> token_ids;
   bool finished = false;
   FinishReason reason = FinishReason::kNone;

@@ -12,6 +12,7 @@ void HandleChatCompletions(ServerContext& ctx, const Request& req, Response& res
 void HandleCompletions(ServerContext& ctx, const Request& req, Response& res);
 void HandleMessages(ServerContext& ctx, const Request& req, Response& res);
 void HandleCountTokens(ServerContext& ctx, const Request& req, Response& res);
+void HandleEmbeddings(ServerContext& ctx, const Request& req, Response& res);
 
 void HandleHealth(ServerContext& ctx, const Request& req, Response& res);
 void HandleVersion(ServerContext& ctx, const Request& req, Response& res);

@@ -217,6 +217,7 @@ Status ModelRouter::Load(Slot* s, std::unique_lock<std::mutex>& lock) {
   s->ctx->engine = s->engine.get();
   s->ctx->tokenizer = std::move(loaded->tokenizer);
   s->ctx->chat_template = std::move(loaded->chat_template);
+  s->ctx->checkpoint_pooling = loaded->pooling;
   s->ctx->engine_stopped = false;
   s->memory_bytes = loaded->memory_bytes;
   s->state = ModelState::kLoaded;

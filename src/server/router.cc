@@ -30,6 +30,7 @@ const Route kRoutes[] = {
     {"POST", "/v1/chat/completions", HandleChatCompletions, true, true},
     {"POST", "/v1/completions", HandleCompletions, true, true},
     {"POST", "/v1/messages", HandleMessages, true, true},
+    {"POST", "/v1/embeddings", HandleEmbeddings, true, true},
     {"POST", "/v1/messages/count_tokens", HandleCountTokens, true, true},
     {"POST", "/tokenize", HandleTokenize, true, true},
     {"POST", "/detokenize", HandleDetokenize, true, true},
@@ -41,6 +42,7 @@ const Route kRoutes[] = {
     {"GET", "/models", HandleModels, true, true},
     {"POST", "/chat/completions", HandleChatCompletions, true, true},
     {"POST", "/completions", HandleCompletions, true, true},
+    {"POST", "/embeddings", HandleEmbeddings, true, true},
 };
 
 bool Matches(const Route& r, const std::string& path) {

@@ -41,6 +41,9 @@ struct ServerConfig {
   // CORS: "" = the default (any origin with an API key, else local origins only), "*" =
   // any, or a comma-separated list of origins. origin_policy.h says why.
   std::string allowed_origins;
+  // /v1/embeddings pooling: "" = the checkpoint's sentence-transformers config, else last;
+  // or last | mean | cls (--pooling).
+  std::string pooling;
 };
 
 }  // namespace vllm::server
