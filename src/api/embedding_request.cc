@@ -22,7 +22,8 @@ Status ReadInputs(const Json& body, EmbeddingRequest* r) {
   if (!Has(body, "input")) return InvalidArgument("'input' is required");
   const Json& in = body.at("input");
   const Status bad = InvalidArgument(
-      "'input' must be a string, a list of strings, a list of token ids or a list of token-id lists");
+      "'input' must be a string, a list of strings, a list of token ids or a list of token-id "
+      "lists");
   if (in.is_string()) {
     r->inputs.emplace_back(in.get<std::string>());
   } else if (in.is_array() && !in.empty() && in[0].is_number_integer()) {
@@ -31,7 +32,8 @@ Status ReadInputs(const Json& body, EmbeddingRequest* r) {
   } else if (in.is_array()) {
     if (in.empty()) return InvalidArgument("'input' must not be empty");
     if (in.size() > static_cast<size_t>(kMaxEmbeddingInputs))
-      return InvalidArgument("'input' has " + std::to_string(in.size()) + " items, over this server's limit of " +
+      return InvalidArgument("'input' has " + std::to_string(in.size()) +
+                             " items, over this server's limit of " +
                              std::to_string(kMaxEmbeddingInputs));
     for (const Json& item : in) {
       if (item.is_string()) {
@@ -54,7 +56,8 @@ Status ReadInputs(const Json& body, EmbeddingRequest* r) {
 
 // RFC 4648 base64 of raw bytes.
 std::string Base64(const unsigned char* data, size_t n) {
-  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static const char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   out.reserve((n + 2) / 3 * 4);
   for (size_t i = 0; i < n; i += 3) {
@@ -89,8 +92,10 @@ Result<EmbeddingRequest> ParseEmbeddingRequest(const Json& body) {
   return r;
 }
 
-std::vector<float> FinishEmbedding(std::vector<float> v, std::optional<int32_t> dimensions, bool normalize) {
-  if (dimensions && static_cast<size_t>(*dimensions) < v.size()) v.resize(static_cast<size_t>(*dimensions));
+std::vector<float> FinishEmbedding(std::vector<float> v, std::optional<int32_t> dimensions,
+                                   bool normalize) {
+  if (dimensions && static_cast<size_t>(*dimensions) < v.size())
+    v.resize(static_cast<size_t>(*dimensions));
   if (normalize) {
     double sum = 0;
     for (float x : v) sum += static_cast<double>(x) * x;
@@ -102,18 +107,21 @@ std::vector<float> FinishEmbedding(std::vector<float> v, std::optional<int32_t> 
   return v;
 }
 
-std::string EmbeddingBody(const std::string& model, const std::vector<std::vector<float>>& vectors, bool base64,
-                          int64_t prompt_tokens) {
+std::string EmbeddingBody(const std::string& model, const std::vector<std::vector<float>>& vectors,
+                          bool base64, int64_t prompt_tokens) {
   Json data = Json::array();
   for (size_t i = 0; i < vectors.size(); ++i) {
     Json e = vectors[i];
     if (base64) {
       static_assert(sizeof(float) == 4);
-      e = Base64(reinterpret_cast<const unsigned char*>(vectors[i].data()), vectors[i].size() * sizeof(float));
+      e = Base64(reinterpret_cast<const unsigned char*>(vectors[i].data()),
+                 vectors[i].size() * sizeof(float));
     }
     data.push_back(Json{{"object", "embedding"}, {"index", i}, {"embedding", std::move(e)}});
   }
-  return Dump(Json{{"object", "list"}, {"data", std::move(data)}, {"model", model},
+  return Dump(Json{{"object", "list"},
+                   {"data", std::move(data)},
+                   {"model", model},
                    {"usage", {{"prompt_tokens", prompt_tokens}, {"total_tokens", prompt_tokens}}}});
 }
 

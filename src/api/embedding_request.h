@@ -28,11 +28,12 @@ Result<EmbeddingRequest> ParseEmbeddingRequest(const Json& body);
 
 // The pooled vector as returned: the first `dimensions` values (all when unset), L2-normalized
 // when `normalize` (a zero vector stays zero).
-std::vector<float> FinishEmbedding(std::vector<float> pooled, std::optional<int32_t> dimensions, bool normalize);
+std::vector<float> FinishEmbedding(std::vector<float> pooled, std::optional<int32_t> dimensions,
+                                   bool normalize);
 
 // {"object": "list", "data": [{"object": "embedding", "index", "embedding"}], "model", "usage"}
 // with each embedding a JSON array of floats, or base64 of its little-endian float32 bytes.
-std::string EmbeddingBody(const std::string& model, const std::vector<std::vector<float>>& vectors, bool base64,
-                          int64_t prompt_tokens);
+std::string EmbeddingBody(const std::string& model, const std::vector<std::vector<float>>& vectors,
+                          bool base64, int64_t prompt_tokens);
 
 }  // namespace vllm::api

@@ -13,7 +13,8 @@ namespace vllm::server {
 namespace {
 
 Result<SamplingParams::Pooling> PoolingOf(const ServerContext& ctx) {
-  const std::string& mode = !ctx.config.pooling.empty() ? ctx.config.pooling : ctx.checkpoint_pooling;
+  const std::string& mode =
+      !ctx.config.pooling.empty() ? ctx.config.pooling : ctx.checkpoint_pooling;
   if (mode.empty() || mode == "last") return SamplingParams::Pooling::kLast;
   if (mode == "mean") return SamplingParams::Pooling::kMean;
   if (mode == "cls") return SamplingParams::Pooling::kCls;
@@ -31,8 +32,8 @@ void HandleEmbeddings(ServerContext& ctx, const Request& req, Response& res) {
   if (auto e = CheckModel(ctx, r->model)) return fail(*e);
   const int64_t hidden = ctx.engine->model_config().hidden_size;
   if (r->dimensions && *r->dimensions > hidden)
-    return fail(api::BadRequest("'dimensions' is " + std::to_string(*r->dimensions) + ", over this model's " +
-                                    std::to_string(hidden),
+    return fail(api::BadRequest("'dimensions' is " + std::to_string(*r->dimensions) +
+                                    ", over this model's " + std::to_string(hidden),
                                 "dimensions"));
   auto pooling = PoolingOf(ctx);
   if (!pooling.ok()) return fail(api::FromStatus(pooling.status()));
@@ -64,14 +65,17 @@ void HandleEmbeddings(ServerContext& ctx, const Request& req, Response& res) {
   }
   res.pending = std::make_shared<CollectReply>(
       ctx, std::move(pump), std::move(choices), ErrorStyle::kOpenAi,
-      [&ctx, dims = r->dimensions, normalize = r->normalize, base64 = r->base64](ChoiceSet& c, Response* out) {
+      [&ctx, dims = r->dimensions, normalize = r->normalize, base64 = r->base64](ChoiceSet& c,
+                                                                                 Response* out) {
         std::vector<std::vector<float>> vectors;
         for (int32_t i = 0; i < c.size(); ++i) {
           if (c.choice(i).embedding.empty())  // aborted: the server is shutting down
-            return ReplyError(*out, api::Overloaded("the request ended before its embedding was computed"));
+            return ReplyError(
+                *out, api::Overloaded("the request ended before its embedding was computed"));
           vectors.push_back(api::FinishEmbedding(c.choice(i).embedding, dims, normalize));
         }
-        ReplyJson(*out, api::EmbeddingBody(ctx.config.served_model_name, vectors, base64, c.TotalUsage().prompt_tokens));
+        ReplyJson(*out, api::EmbeddingBody(ctx.config.served_model_name, vectors, base64,
+                                           c.TotalUsage().prompt_tokens));
       });
 }
 
