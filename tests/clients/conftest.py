@@ -5,8 +5,12 @@ numpy). The server fixtures come from tests/api/api_helpers.py."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+
+# LiteLLM fetches its model price map over the network at import unless told to use its copy.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
 

@@ -161,6 +161,17 @@ def test_unprefixed_routes_head_and_version(server):
     assert status == 200 and isinstance(body["version"], str) and body["version"]
 
 
+def test_legacy_functions_through_the_sdk(oai):
+    fn = {"name": "get_weather", "description": "Weather in a city",
+          "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
+    msgs = [{"role": "user", "content": "Weather in Paris?"}]
+    legacy = oai.chat.completions.create(model=SERVED_NAME, messages=msgs, max_tokens=1, functions=[fn],
+                                         function_call="auto")
+    modern = oai.chat.completions.create(model=SERVED_NAME, messages=msgs, max_tokens=1,
+                                         tools=[{"type": "function", "function": fn}], tool_choice="auto")
+    assert legacy.usage.prompt_tokens == modern.usage.prompt_tokens
+
+
 def test_legacy_functions_map_to_tools(server):
     fn = {"name": "get_weather", "description": "Weather in a city",
           "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
