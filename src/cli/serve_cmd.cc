@@ -321,6 +321,12 @@ int RunServe(int argc, char** argv) {
     c.served_model_aliases.assign(a.served_model_names.begin() + 1, a.served_model_names.end());
     for (const std::string& n : a.served_model_names)
       if (n.empty()) return Fail("--served-model-name: names must not be empty");
+    // It takes every word after it (as vLLM's does): a MODEL written after it lands here.
+    std::error_code ec;
+    if (a.model.empty() && a.served_model_names.size() > 1 &&
+        std::filesystem::exists(a.served_model_names.back(), ec))
+      return Fail("--served-model-name took '" + a.served_model_names.back() +
+                  "' as an alias; put MODEL before --served-model-name");
   }
   if (!a.reasoning_parser.empty()) c.reasoning = api::ParseReasoningStyle(a.reasoning_parser);
   if (!a.default_chat_template_kwargs.empty()) {
