@@ -51,10 +51,12 @@ std::string AnthropicMessageBody(const std::string& id, const std::string& model
   return Dump(body);
 }
 
-void AnthropicEventWriter::Start(int64_t input_tokens, std::string* out) {
+void AnthropicEventWriter::Start(const Usage& usage, std::string* out) {
+  Usage start = usage;
+  start.completion_tokens = 0;
   const Json msg = {{"id", id_}, {"type", "message"}, {"role", "assistant"}, {"model", model_},
                     {"content", Json::array()}, {"stop_reason", nullptr}, {"stop_sequence", nullptr},
-                    {"usage", {{"input_tokens", input_tokens}, {"output_tokens", 0}}}};
+                    {"usage", AnthropicUsage(start)}};
   out->append(SseEvent("message_start", Dump(Json{{"type", "message_start"}, {"message", msg}})));
 }
 

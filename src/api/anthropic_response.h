@@ -32,7 +32,8 @@ std::string AnthropicMessageBody(const std::string& id, const std::string& model
 class AnthropicEventWriter {
  public:
   AnthropicEventWriter(std::string id, std::string model) : id_(std::move(id)), model_(std::move(model)) {}
-  void Start(int64_t input_tokens, std::string* out);
+  // message_start; its usage splits the prompt like message_delta's (input vs cache read).
+  void Start(const Usage& usage, std::string* out);
   void Delta(const ChoiceDelta& d, std::string* out);
   void Finish(const AnthropicStop& stop, const Usage& usage, std::string* out);
   // An error after message_start (timeout): Anthropic's "error" event.

@@ -61,6 +61,23 @@ ApiError InternalError(std::string message) {
 
 ApiError HttpError(int status, std::string message) { return Make(status, "invalid_request_error", std::move(message)); }
 
+ApiError ContextLengthExceeded(int64_t prompt_tokens, int64_t max_tokens, int64_t max_model_len,
+                               int64_t kv_cache_tokens) {
+  const int64_t total = prompt_tokens + max_tokens;
+  std::string m = "This model's maximum context length is " + std::to_string(max_model_len) +
+                  " tokens. However, you requested " + std::to_string(total) + " tokens (" +
+                  std::to_string(prompt_tokens) + " in the messages, " + std::to_string(max_tokens) +
+                  " in the completion). Please reduce the length of the messages or completion";
+  m += prompt_tokens >= max_model_len ? "." : ", or leave max_tokens out (it defaults to the remaining context).";
+  m += " The server's context is set by --max-model-len and bounded by the KV cache (--kv-cache-memory), which "
+       "holds " + std::to_string(kv_cache_tokens) + " tokens.";
+  ApiError e = Make(400, "invalid_request_error", std::move(m), "messages", "context_length_exceeded");
+  e.anthropic_message = "prompt is too long: " + std::to_string(total) + " tokens > " + std::to_string(max_model_len) +
+                        " maximum (" + std::to_string(prompt_tokens) + " prompt + " + std::to_string(max_tokens) +
+                        " max_tokens; the server's context is set by --max-model-len and bounded by --kv-cache-memory)";
+  return e;
+}
+
 ApiError FromStatus(const Status& st, std::string param) {
   switch (st.code()) {
     case StatusCode::kInvalidArgument:
@@ -102,7 +119,8 @@ std::string ToOpenAiJson(const ApiError& e) {
 
 std::string ToAnthropicJson(const ApiError& e) {
   nlohmann::ordered_json j = {{"type", "error"},
-                              {"error", {{"type", AnthropicType(e.http_status)}, {"message", e.message}}}};
+                              {"error", {{"type", AnthropicType(e.http_status)},
+                                         {"message", e.anthropic_message.empty() ? e.message : e.anthropic_message}}}};
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

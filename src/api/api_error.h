@@ -16,6 +16,7 @@ struct ApiError {
   std::string message;
   std::string param;  // "" -> null
   std::string code;   // "" -> null
+  std::string anthropic_message;  // "" -> message; where Anthropic words an error its own way
 };
 
 ApiError BadRequest(std::string message, std::string param = "");
@@ -30,6 +31,10 @@ ApiError InternalError(std::string message);
 ApiError HttpError(int status, std::string message);  // any other status, e.g. from the HTTP layer
 // InvalidArgument / Unimplemented -> 400, NotFound -> 404, ResourceExhausted -> 503, else 500
 // with a generic message (the status's own text goes to the log only).
+// prompt + max_tokens over the context (OpenAI's code "context_length_exceeded" and wording;
+// Anthropic's "prompt is too long: N tokens > M maximum"), naming the flags that raise it.
+ApiError ContextLengthExceeded(int64_t prompt_tokens, int64_t max_tokens, int64_t max_model_len,
+                               int64_t kv_cache_tokens);
 ApiError FromStatus(const Status& st, std::string param = "");
 
 std::string ToOpenAiJson(const ApiError& e);

@@ -92,10 +92,62 @@ Status CheckTools(const Json& tools, const RequestLimits& limits) {
   return Status::Ok();
 }
 
+namespace {
+
+// OpenAI's deprecated function calling, as the tools API it became: `functions` -> `tools`,
+// `function_call` -> `tool_choice`, assistant `function_call` -> one `tool_calls` entry and
+// role "function" results -> role "tool" (their `name` kept for templates that show it).
+Status MapLegacyFunctions(Json* body) {
+  Json& b = *body;
+  if (Has(b, "functions")) {
+    if (Has(b, "tools")) return InvalidArgument("give 'tools' or the deprecated 'functions', not both");
+    const Json& fns = b.at("functions");
+    if (!fns.is_array()) return InvalidArgument("'functions' must be a list of function definitions");
+    Json tools = Json::array();
+    for (const Json& f : fns) tools.push_back(Json{{"type", "function"}, {"function", f}});
+    b["tools"] = std::move(tools);
+    b.erase("functions");
+  }
+  if (Has(b, "function_call")) {
+    if (Has(b, "tool_choice")) return InvalidArgument("give 'tool_choice' or the deprecated 'function_call', not both");
+    const Json& fc = b.at("function_call");
+    if (fc.is_object()) {
+      if (!fc.contains("name") || !fc["name"].is_string())
+        return InvalidArgument("'function_call' must be none, auto or {\"name\": ...}");
+      b["tool_choice"] = Json{{"type", "function"}, {"function", {{"name", fc["name"]}}}};
+    } else {
+      b["tool_choice"] = fc;
+    }
+    b.erase("function_call");
+  }
+  if (!Has(b, "messages") || !b.at("messages").is_array()) return Status::Ok();
+  int call = 0;
+  for (Json& m : b["messages"]) {
+    if (!m.is_object()) continue;
+    if (m.contains("role") && m["role"] == "function") {
+      m["role"] = "tool";
+      if (!m.contains("tool_call_id") && m.contains("name") && m["name"].is_string())
+        m["tool_call_id"] = m["name"];
+    }
+    if (m.contains("function_call") && m["function_call"].is_object() && !m.contains("tool_calls")) {
+      Json fc = std::move(m["function_call"]);
+      m.erase("function_call");
+      const std::string id = fc.contains("name") && fc["name"].is_string() ? fc["name"].get<std::string>()
+                                                                           : "call_" + std::to_string(call);
+      m["tool_calls"] = Json::array({Json{{"id", id}, {"type", "function"}, {"function", std::move(fc)}}});
+      ++call;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<ChatRequest> ParseChatRequest(Json body, const RequestLimits& limits) {
   ChatRequest r;
   RETURN_IF_ERROR(ReadString(body, "model", &r.model));
   if (!Has(body, "messages")) return InvalidArgument("'messages' is required");
+  RETURN_IF_ERROR(MapLegacyFunctions(&body));
   // Moved, never copied: the body is not read again for these fields.
   r.messages = std::move(body["messages"]);
   RETURN_IF_ERROR(NormalizeMessages(&r.messages, limits));
@@ -151,6 +203,9 @@ Result<ChatRequest> ParseChatRequest(Json body, const RequestLimits& limits) {
     return InvalidArgument("'top_logprobs' must be in [0, 20]");
   if (r.top_logprobs > 0 && !r.logprobs) return InvalidArgument("'top_logprobs' needs 'logprobs': true");
   r.params.logprobs = r.logprobs ? r.top_logprobs : -1;
+  RETURN_IF_ERROR(ReadPromptLogprobs(body, &r.prompt_logprobs));
+  if (r.prompt_logprobs) r.params.prompt_logprobs = *r.prompt_logprobs;
+  if (r.stream && r.prompt_logprobs) return InvalidArgument("'prompt_logprobs' is not available when 'stream' is true");
   std::string user;
   RETURN_IF_ERROR(ReadString(body, "user", &user));
   return r;

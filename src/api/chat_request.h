@@ -25,6 +25,7 @@ struct ChatRequest {
   bool include_usage = false;
   bool logprobs = false;
   int32_t top_logprobs = 0;
+  std::optional<int32_t> prompt_logprobs;  // vLLM's extension: the prompt's logprobs, top-n
 };
 
 // Takes the body by value so callers move it in: messages, tools and chat_template_kwargs

@@ -1,5 +1,7 @@
 #include "api/completion_request.h"
 
+#include <algorithm>
+
 #include "api/sampling_fields.h"
 
 namespace vllm::api {
@@ -63,10 +65,13 @@ Result<CompletionRequest> ParseCompletionRequest(const Json& body, const Request
   RETURN_IF_ERROR(ReadInt(body, "logprobs", &r.logprobs));
   if (r.logprobs && (*r.logprobs < 0 || *r.logprobs > kMaxLogprobs)) return InvalidArgument("'logprobs' must be in [0, 20]");
   if (r.logprobs) r.params.logprobs = *r.logprobs;
-  if (r.echo && r.logprobs) return InvalidArgument("'echo' together with 'logprobs' (prompt logprobs) is not supported yet");
+  RETURN_IF_ERROR(ReadPromptLogprobs(body, &r.prompt_logprobs));
+  if (r.prompt_logprobs) r.params.prompt_logprobs = *r.prompt_logprobs;
+  // echo + logprobs scores the prompt too (lm-evaluation-harness's log-likelihoods).
+  if (r.echo && r.logprobs) r.params.prompt_logprobs = std::max(r.params.prompt_logprobs, *r.logprobs);
   RETURN_IF_ERROR(ReadString(body, "suffix", &r.suffix));
-  if (!r.suffix.empty()) return InvalidArgument("'suffix' is not supported");
   RETURN_IF_ERROR(ReadBool(body, "stream", &r.stream));
+  if (r.stream && r.prompt_logprobs) return InvalidArgument("'prompt_logprobs' is not available when 'stream' is true");
   if (Has(body, "stream_options")) {
     const Json& so = body.at("stream_options");
     if (!so.is_object()) return InvalidArgument("'stream_options' must be an object");

@@ -20,6 +20,7 @@ struct CompletionRequest {
   bool max_tokens_given = false;
   bool echo = false;
   std::optional<int32_t> logprobs;  // top alternatives per token (0..5 in OpenAI; we allow 20)
+  std::optional<int32_t> prompt_logprobs;  // vLLM's extension: the prompt's logprobs, top-n
   bool stream = false;
   bool include_usage = false;
   std::string suffix;

@@ -83,6 +83,59 @@ Json CompletionLogprobsJson(const std::vector<TokenLogprob>& lps, const Tokenize
               {"top_logprobs", std::move(tops)}, {"text_offset", std::move(offsets)}};
 }
 
+Json EchoLogprobsJson(const std::vector<TokenLogprob>& prompt, int32_t top_n,
+                      const std::vector<TokenLogprob>& lps, const Tokenizer& tok) {
+  Json tokens = Json::array(), token_lps = Json::array(), tops = Json::array(), offsets = Json::array();
+  size_t offset = 0;
+  for (size_t i = 0; i < prompt.size(); ++i) {
+    const TokenLogprob& lp = prompt[i];
+    const std::string text = TokenText(tok, lp.token_id);
+    tokens.push_back(text);
+    offsets.push_back(offset);
+    offset += Utf8Length(text);
+    if (i == 0) {
+      token_lps.push_back(nullptr);
+      tops.push_back(nullptr);
+      continue;
+    }
+    token_lps.push_back(FiniteLogprob(lp.logprob));
+    Json top = Json::object();
+    for (size_t k = 0; k < lp.top.size() && k < static_cast<size_t>(top_n); ++k)
+      top[TokenText(tok, lp.top[k].first)] = FiniteLogprob(lp.top[k].second);
+    top[text] = FiniteLogprob(lp.logprob);
+    tops.push_back(std::move(top));
+  }
+  const Json gen = CompletionLogprobsJson(lps, tok, offset);
+  for (const Json& v : gen.at("tokens")) tokens.push_back(v);
+  for (const Json& v : gen.at("token_logprobs")) token_lps.push_back(v);
+  for (const Json& v : gen.at("top_logprobs")) tops.push_back(v);
+  for (const Json& v : gen.at("text_offset")) offsets.push_back(v);
+  return Json{{"tokens", std::move(tokens)}, {"token_logprobs", std::move(token_lps)},
+              {"top_logprobs", std::move(tops)}, {"text_offset", std::move(offsets)}};
+}
+
+Json PromptLogprobsJson(const std::vector<TokenLogprob>& prompt, int32_t top_n, const Tokenizer& tok) {
+  Json out = Json::array();
+  for (size_t i = 0; i < prompt.size(); ++i) {
+    if (i == 0) {
+      out.push_back(nullptr);
+      continue;
+    }
+    const TokenLogprob& lp = prompt[i];
+    Json d = Json::object();
+    d[std::to_string(lp.token_id)] = {{"logprob", FiniteLogprob(lp.logprob)}, {"rank", lp.rank},
+                                      {"decoded_token", TokenText(tok, lp.token_id)}};
+    for (size_t k = 0; k < lp.top.size() && k < static_cast<size_t>(top_n); ++k) {
+      const std::string id = std::to_string(lp.top[k].first);
+      if (d.contains(id)) continue;
+      d[id] = {{"logprob", FiniteLogprob(lp.top[k].second)}, {"rank", k + 1},
+               {"decoded_token", TokenText(tok, lp.top[k].first)}};
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
 std::string ChatCompletionBody(const ResponseHeader& h, const std::vector<FinishedChoice>& choices,
                                const Usage& usage, const Tokenizer& tok) {
   Json out_choices = Json::array();
@@ -100,8 +153,11 @@ std::string ChatCompletionBody(const ResponseHeader& h, const std::vector<Finish
                            {"logprobs", c.want_logprobs ? ChatLogprobsJson(c.logprobs, tok) : Json(nullptr)},
                            {"finish_reason", NullIfEmpty(c.finish_reason)}});
   }
-  const Json body = {{"id", h.id}, {"object", "chat.completion"}, {"created", h.created}, {"model", h.model},
-                     {"choices", std::move(out_choices)}, {"usage", UsageJson(usage)}};
+  Json body = {{"id", h.id}, {"object", "chat.completion"}, {"created", h.created}, {"model", h.model},
+               {"choices", std::move(out_choices)}, {"usage", UsageJson(usage)}};
+  // vLLM puts a chat request's prompt_logprobs beside the choices (one prompt for all).
+  if (!choices.empty() && choices[0].prompt_logprobs_n >= 0)
+    body["prompt_logprobs"] = PromptLogprobsJson(choices[0].prompt_logprobs, choices[0].prompt_logprobs_n, tok);
   return Dump(body);
 }
 
@@ -125,10 +181,16 @@ std::string CompletionBody(const ResponseHeader& h, const std::vector<FinishedCh
   for (size_t i = 0; i < choices.size(); ++i) {
     const FinishedChoice& c = choices[i];
     const std::string& prefix = i < echo_prefix.size() ? echo_prefix[i] : std::string();
-    out_choices.push_back({{"index", c.index},
-                           {"text", prefix + c.message.content},
-                           {"logprobs", c.want_logprobs ? CompletionLogprobsJson(c.logprobs, tok, Utf8Length(prefix)) : Json(nullptr)},
-                           {"finish_reason", NullIfEmpty(c.finish_reason)}});
+    Json lps = nullptr;
+    if (c.echo_logprobs >= 0) {
+      lps = EchoLogprobsJson(c.prompt_logprobs, c.echo_logprobs, c.logprobs, tok);
+    } else if (c.want_logprobs) {
+      lps = CompletionLogprobsJson(c.logprobs, tok, Utf8Length(prefix));
+    }
+    Json choice = {{"index", c.index}, {"text", prefix + c.message.content}, {"logprobs", std::move(lps)},
+                   {"finish_reason", NullIfEmpty(c.finish_reason)}};
+    if (c.prompt_logprobs_n >= 0) choice["prompt_logprobs"] = PromptLogprobsJson(c.prompt_logprobs, c.prompt_logprobs_n, tok);
+    out_choices.push_back(std::move(choice));
   }
   const Json body = {{"id", h.id}, {"object", "text_completion"}, {"created", h.created}, {"model", h.model},
                      {"choices", std::move(out_choices)}, {"usage", UsageJson(usage)}};

@@ -27,6 +27,9 @@ struct FinishedChoice {
   std::string finish_reason;  // stop | length | tool_calls | abort
   bool want_logprobs = false;
   std::vector<TokenLogprob> logprobs;
+  std::vector<TokenLogprob> prompt_logprobs;  // one per prompt token (RequestOutput's layout)
+  int32_t echo_logprobs = -1;    // completions echo + logprobs: the prompt's part, top-n; -1 none
+  int32_t prompt_logprobs_n = -1;  // vLLM's prompt_logprobs field, top-n; -1 none
 };
 
 Json UsageJson(const Usage& u);
@@ -37,6 +40,14 @@ Json ChatLogprobsJson(const std::vector<TokenLogprob>& lps, const Tokenizer& tok
 size_t Utf8Length(std::string_view s);
 // completions: {"tokens", "token_logprobs", "top_logprobs", "text_offset"}; text_offset0 in characters
 Json CompletionLogprobsJson(const std::vector<TokenLogprob>& lps, const Tokenizer& tok, size_t text_offset0);
+// completions with echo: the prompt's tokens first (the first one's logprob and top_logprobs
+// null; the others' top_logprobs hold the top-n and the token itself, as OpenAI's do), then
+// the generated ones; text offsets run from 0 over the token texts.
+Json EchoLogprobsJson(const std::vector<TokenLogprob>& prompt, int32_t top_n,
+                      const std::vector<TokenLogprob>& lps, const Tokenizer& tok);
+// vLLM's prompt_logprobs: [null, {"<id>": {"logprob", "rank", "decoded_token"}, ...}, ...],
+// each dict the prompt token and the top-n alternatives.
+Json PromptLogprobsJson(const std::vector<TokenLogprob>& prompt, int32_t top_n, const Tokenizer& tok);
 
 std::string ChatCompletionBody(const ResponseHeader& h, const std::vector<FinishedChoice>& choices,
                                const Usage& usage, const Tokenizer& tok);

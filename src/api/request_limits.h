@@ -15,7 +15,9 @@ namespace vllm::api {
 inline constexpr int32_t kMaxChoices = 16;
 
 struct RequestLimits {
-  int32_t default_max_tokens = 256;    // when a request gives no max_tokens
+  // A request that gives no max_tokens gets the remaining context (prompt + max_tokens =
+  // max_model_len, as vLLM and OpenAI do), capped by this when > 0 (--max-tokens).
+  int32_t default_max_tokens = 0;
   int32_t max_request_tokens = 32768;  // the most max_tokens a request may ask for
   std::optional<float> default_temperature, default_top_p;
   std::optional<int32_t> default_top_k;

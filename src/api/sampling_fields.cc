@@ -47,6 +47,13 @@ Status ReadStopList(const Json& body, const char* key, const RequestLimits& limi
   return Status::Ok();
 }
 
+Status ReadPromptLogprobs(const Json& body, std::optional<int32_t>* out) {
+  if (Has(body, "prompt_logprobs") && body.at("prompt_logprobs").is_null()) return Status::Ok();
+  RETURN_IF_ERROR(ReadInt(body, "prompt_logprobs", out));
+  if (*out && (**out < 0 || **out > kMaxLogprobs)) return InvalidArgument("'prompt_logprobs' must be in [0, 20]");
+  return Status::Ok();
+}
+
 Status CheckMaxTokens(int32_t max_tokens, const RequestLimits& limits, const char* field) {
   if (max_tokens <= 0) return InvalidArgument(std::string("'") + field + "' must be at least 1, got " + std::to_string(max_tokens));
   if (max_tokens > limits.max_request_tokens)
@@ -86,8 +93,14 @@ Status ReadOpenAiSampling(const Json& body, const RequestLimits& limits, Samplin
     field = "max_completion_tokens";
     RETURN_IF_ERROR(ReadInt(body, "max_completion_tokens", &max_tokens));
   }
-  if (max_tokens) RETURN_IF_ERROR(CheckMaxTokens(*max_tokens, limits, field));
-  p->max_tokens = max_tokens.value_or(std::min(limits.default_max_tokens, limits.max_request_tokens));
+  // max_tokens 0 with echo scores the prompt and generates nothing (legacy OpenAI, vLLM).
+  const bool echo = Has(body, "echo") && body.at("echo").is_boolean() && body.at("echo").get<bool>();
+  if (max_tokens && !(echo && *max_tokens == 0)) RETURN_IF_ERROR(CheckMaxTokens(*max_tokens, limits, field));
+  // Left out: the operator's cap or the largest allowed; the handler then clips it to the
+  // context the prompt leaves (ClipDefaultMaxTokens).
+  p->max_tokens = max_tokens.value_or(limits.default_max_tokens > 0
+                                          ? std::min(limits.default_max_tokens, limits.max_request_tokens)
+                                          : limits.max_request_tokens);
   RETURN_IF_ERROR(ReadInt(body, "min_tokens", &p->min_tokens));
   RETURN_IF_ERROR(ReadBool(body, "ignore_eos", &p->ignore_eos));
   RETURN_IF_ERROR(ReadBool(body, "skip_special_tokens", &p->skip_special_tokens));

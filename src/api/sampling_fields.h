@@ -22,6 +22,9 @@ Status ReadOpenAiSampling(const Json& body, const RequestLimits& limits, Samplin
 // length limits.
 Status ReadStopList(const Json& body, const char* key, const RequestLimits& limits, std::vector<std::string>* out);
 
+// vLLM's `prompt_logprobs`: an integer in [0, 20] (top alternatives per prompt token).
+Status ReadPromptLogprobs(const Json& body, std::optional<int32_t>* out);
+
 // Applies the server defaults for fields the request left out and checks max_tokens / n.
 Status CheckMaxTokens(int32_t max_tokens, const RequestLimits& limits, const char* field);
 

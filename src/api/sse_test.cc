@@ -42,7 +42,7 @@ std::vector<std::pair<std::string, Json>> ParseEvents(const std::string& s) {
 TEST(AnthropicEvents, SequenceWithThinkingTextAndToolUse) {
   AnthropicEventWriter w("msg_1", "m");
   std::string s;
-  w.Start(12, &s);
+  w.Start(Usage{.prompt_tokens = 12}, &s);
   w.Delta({.reasoning = "hm", .content = "", .tool_calls = {}}, &s);
   w.Delta({.reasoning = "", .content = "Hi", .tool_calls = {}}, &s);
   w.Delta({.reasoning = "", .content = " there", .tool_calls = {{"call_x", "f", "{\"a\":1}"}}}, &s);
@@ -70,7 +70,7 @@ TEST(AnthropicEvents, SequenceWithThinkingTextAndToolUse) {
 TEST(AnthropicEvents, EmptyOutputStillHasOneBlock) {
   AnthropicEventWriter w("msg_2", "m");
   std::string s;
-  w.Start(3, &s);
+  w.Start(Usage{.prompt_tokens = 3}, &s);
   w.Finish({"end_turn", ""}, {}, &s);
   const auto ev = ParseEvents(s);
   ASSERT_EQ(ev.size(), 5u);

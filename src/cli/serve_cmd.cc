@@ -51,6 +51,7 @@ struct ServeArgs {
   std::optional<float> default_temperature, default_top_p;
   std::optional<int32_t> default_top_k;
   std::optional<uint64_t> seed;  // unset: a fresh random seed per process
+  std::vector<std::string> served_model_names;  // --served-model-name NAME [ALIAS...]
   bool continuous_batching = false, use_paged_cache = false;  // accepted, always on
 };
 
@@ -241,7 +242,9 @@ int RunServe(int argc, char** argv) {
                                                "preset name; default: ") + kDefaultModel + " with dummy (random) weights");
   app.add_option("--host", c.host, "Bind address (0.0.0.0 exposes the server on every interface)")->capture_default_str();
   app.add_option("--port", c.port, "TCP port")->capture_default_str();
-  app.add_option("--served-model-name", c.served_model_name, "Model name clients use (default: the model directory's base name)");
+  app.add_option("--served-model-name", a.served_model_names,
+                 "Model name clients use (default: the model directory's base name); further names are aliases "
+                 "(as vLLM: --served-model-name NAME ALIAS...)");
   app.add_option("--api-key", c.api_key, "Require this key (Authorization: Bearer KEY or x-api-key: KEY)");
   app.add_option("--max-num-seqs", a.engine.max_num_seqs, "Most sequences in one batch")->capture_default_str();
   app.add_option("--max-num-batched-tokens", a.engine.max_num_batched_tokens, "Token budget of one engine step")->capture_default_str();
@@ -252,7 +255,11 @@ int RunServe(int argc, char** argv) {
   app.add_flag("--enable-prefix-caching,!--no-enable-prefix-caching", a.engine.enable_prefix_caching,
                "Share KV blocks of common prompt prefixes (default on)");
   app.add_option("--max-model-len", a.engine.max_model_len, "Context length (0: the model's)")->capture_default_str();
-  app.add_option("--max-tokens", c.limits.default_max_tokens, "max_tokens of requests that give none")->capture_default_str();
+  app.add_option("--pooling", c.pooling,
+                 "Embedding pooling: last | mean | cls (default: the checkpoint's sentence-transformers config, else last)")
+      ->check(CLI::IsMember({"last", "mean", "cls"}));
+  app.add_option("--max-tokens", c.limits.default_max_tokens,
+                 "Cap on max_tokens of requests that give none (0: the remaining context)")->capture_default_str();
   app.add_option("--max-request-tokens", c.limits.max_request_tokens, "Largest max_tokens a request may ask for")->capture_default_str();
   app.add_option("--timeout", c.timeout_s, "Per-request timeout in seconds (504 after it)")->capture_default_str();
   app.add_option("--rate-limit", c.rate_limit_per_min, "Requests per minute per client address (0: off)")->capture_default_str();
@@ -309,6 +316,18 @@ int RunServe(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  if (!a.served_model_names.empty()) {
+    c.served_model_name = a.served_model_names.front();
+    c.served_model_aliases.assign(a.served_model_names.begin() + 1, a.served_model_names.end());
+    for (const std::string& n : a.served_model_names)
+      if (n.empty()) return Fail("--served-model-name: names must not be empty");
+    // It takes every word after it (as vLLM's does): a MODEL written after it lands here.
+    std::error_code ec;
+    if (a.model.empty() && a.served_model_names.size() > 1 &&
+        std::filesystem::exists(a.served_model_names.back(), ec))
+      return Fail("--served-model-name took '" + a.served_model_names.back() +
+                  "' as an alias; put MODEL before --served-model-name");
+  }
   if (!a.reasoning_parser.empty()) c.reasoning = api::ParseReasoningStyle(a.reasoning_parser);
   if (!a.default_chat_template_kwargs.empty()) {
     auto kwargs = api::ParseJsonObject(a.default_chat_template_kwargs, "--default-chat-template-kwargs");
@@ -330,7 +349,7 @@ int RunServe(int argc, char** argv) {
   if (!kv_dtype.ok()) return Fail(kv_dtype.status().message());
   a.engine.kv_dtype = kv_dtype.value();
   if (a.engine.num_kv_blocks < 0) return Fail("--num-kv-blocks must be >= 0");
-  if (c.limits.default_max_tokens < 1) return Fail("--max-tokens must be >= 1");
+  if (c.limits.default_max_tokens < 0) return Fail("--max-tokens must be >= 0");
   if (c.limits.max_request_tokens < 1) return Fail("--max-request-tokens must be >= 1");
   if (a.engine.block_size < 1 || a.engine.max_num_seqs < 1 || a.engine.max_num_batched_tokens < 1) return Fail("--block-size, --max-num-seqs and --max-num-batched-tokens must be >= 1");
   if (c.http_threads < 1 || c.http_workers < 1) return Fail("--http-threads and --http-workers must be >= 1");

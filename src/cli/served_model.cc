@@ -1,6 +1,9 @@
 #include "cli/served_model.h"
 
 #include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
 
 #include "util/logging.h"
 #include "util/mem_available.h"
@@ -17,6 +20,31 @@ int64_t EstimateModelBytes(const ModelSource& src, const EngineArgs& e) {
     if (entry.path().extension() == ".safetensors")
       bytes += static_cast<int64_t>(fs::file_size(entry.path(), ec));
   return bytes;
+}
+
+// sentence-transformers checkpoints (e.g. Qwen3-Embedding) name their pooling in modules.json ->
+// a sentence_transformers.models.Pooling module's folder -> config.json. "" when absent.
+std::string CheckpointPooling(const std::string& dir) {
+  if (dir.empty()) return "";
+  auto read = [](const std::filesystem::path& p) -> nlohmann::json {
+    std::ifstream f(p);
+    if (!f) return nullptr;
+    return nlohmann::json::parse(f, nullptr, /*allow_exceptions=*/false);
+  };
+  const nlohmann::json modules = read(std::filesystem::path(dir) / "modules.json");
+  std::string folder = "1_Pooling";
+  if (modules.is_array())
+    for (const auto& m : modules)
+      if (m.is_object() && m.value("type", "") == "sentence_transformers.models.Pooling" && m.contains("path") &&
+          m["path"].is_string())
+        folder = m["path"].get<std::string>();
+  const nlohmann::json cfg = read(std::filesystem::path(dir) / folder / "config.json");
+  if (!cfg.is_object()) return "";
+  auto on = [&](const char* key) { return cfg.contains(key) && cfg[key].is_boolean() && cfg[key].get<bool>(); };
+  if (on("pooling_mode_lasttoken")) return "last";
+  if (on("pooling_mode_mean_tokens")) return "mean";
+  if (on("pooling_mode_cls_token")) return "cls";
+  return "";
 }
 
 Result<server::LoadedModel> LoadServedModel(const ModelSource& src, const EngineArgs& e) {
@@ -51,6 +79,8 @@ Result<server::LoadedModel> LoadServedModel(const ModelSource& src, const Engine
                   .max_model_len = e.max_model_len,
                   .seed = e.seed};
   out.engine = std::make_unique<Engine>(std::move(model), out.tokenizer, ec);
+  out.pooling = CheckpointPooling(src.dir);
+  if (!out.pooling.empty()) LOG(INFO) << "'" << src.name << "': embeddings pool '" << out.pooling << "' (1_Pooling/config.json)";
   const std::string& tmpl = out.tokenizer->chat_template();
   if (tmpl.empty()) {
     LOG(WARNING) << "'" << src.name

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include "util/check.h"
 #include "util/logging.h"
@@ -22,6 +23,15 @@ struct Engine::Sequence {
   uint64_t cache_salt = 0;
   Clock::time_point t_arrival;
   double t_first_token_s = 0;
+  // Prompt logprobs gathered over the prompt's chunks (entry i: position i); sent with the first
+  // output. A recompute after preemption scores the same positions again: kept once.
+  std::vector<TokenLogprob> prompt_logprobs;
+  bool prompt_logprobs_sent = false;
+  // Pooling (embeddings): the rows seen so far (positions [0, pooled_rows)), summed for mean,
+  // kept for cls (position 0) and last (position P - 1).
+  std::vector<double> pooled;
+  int64_t pooled_rows = 0;
+  int64_t num_prompt_tokens = 0;
 };
 
 struct Engine::PendingRequest {
@@ -45,6 +55,15 @@ std::vector<int32_t> EosIds(const Model& m, const Tokenizer* tok) {
 SchedulerConfig MakeSchedulerConfig(const EngineConfig& c, const Model& m, const Tokenizer* tok) {
   int64_t len = c.max_model_len > 0 ? c.max_model_len : m.config().max_position_embeddings;
   if (len <= 0) len = 4096;
+  // A context longer than the KV cache holds for one sequence can never be served: clamp it,
+  // so clients see the real limit in /v1/models and in context-length errors.
+  const int64_t kv_tokens = DeriveNumBlocks(c, m) * c.block_size;
+  if (len > kv_tokens) {
+    LOG(WARNING) << "max_model_len " << len << " clamped to " << kv_tokens << " tokens: the KV cache ("
+                 << DeriveNumBlocks(c, m) << " blocks of " << c.block_size
+                 << ") holds no more for one sequence; raise --kv-cache-memory for a longer context";
+    len = kv_tokens;
+  }
   return {.max_num_seqs = c.max_num_seqs,
           .max_num_batched_tokens = c.max_num_batched_tokens,
           .max_model_len = len,
@@ -113,6 +132,11 @@ Result<std::shared_ptr<OutputStream>> Engine::Submit(EngineRequest req) {
       stream->SetText(i, std::make_unique<SequenceText>(*tokenizer_, req.prompt_token_ids, req.params));
     seq->stream = stream;
     seq->prompt = req.prompt_token_ids;
+    seq->num_prompt_tokens = static_cast<int64_t>(req.prompt_token_ids.size());
+    // Entry 0 of the prompt logprobs: the first prompt token, which nothing predicts.
+    if (req.params.prompt_logprobs >= 0)
+      seq->prompt_logprobs.push_back({.token_id = req.prompt_token_ids[0],
+                                      .logprob = std::numeric_limits<float>::quiet_NaN(), .top = {}, .rank = 0});
     seq->cache_salt = req.cache_salt;
     seq->t_arrival = Clock::now();
     pending->seqs.push_back(std::move(seq));
@@ -147,6 +171,7 @@ void Engine::AddToScheduler(std::unique_ptr<Sequence> seq) {
   SchedRequest r = SchedRequest::Make(seq->seq_id, std::move(seq->prompt), seq->params.max_tokens);
   r.stop = MakeStopCriteria(seq->params);
   r.cache_extra_key = seq->cache_salt;
+  r.needs_prompt_logits = seq->params.prompt_logprobs >= 0 || seq->params.pooling != SamplingParams::Pooling::kNone;
   Status st = sched_.Add(std::move(r));
   CHECK(st.ok()) << "admissibility was checked at Submit: " << st.message();
   const int64_t id = seq->seq_id;
@@ -244,6 +269,18 @@ void Engine::CountPromptTokens(const SchedulerOutput& out) {
 // One output per sampled token: ids, logprobs when asked, usage; the final one for each
 // sequence the scheduler stopped. Text is made by the stream's reader.
 void Engine::EmitOutputs(const ModelRunnerOutput& ran, const std::vector<FinishedSeq>& finished) {
+  for (const PromptLogprobsChunk& chunk : ran.prompt_logprobs) {
+    auto it = seqs_.find(chunk.seq_id);
+    if (it == seqs_.end()) continue;
+    std::vector<TokenLogprob>& have = it->second->prompt_logprobs;
+    for (size_t j = 0; j < chunk.logprobs.size(); ++j)
+      if (chunk.first_position + static_cast<int64_t>(j) == static_cast<int64_t>(have.size()))
+        have.push_back(chunk.logprobs[j]);
+  }
+  for (const HiddenRowsChunk& chunk : ran.hidden_rows) {
+    auto it = seqs_.find(chunk.seq_id);
+    if (it != seqs_.end()) Pool(*it->second, chunk);
+  }
   size_t next_finished = 0;
   for (size_t i = 0; i < ran.seq_ids.size(); ++i) {
     const int64_t id = ran.seq_ids[i];
@@ -254,6 +291,10 @@ void Engine::EmitOutputs(const ModelRunnerOutput& ran, const std::vector<Finishe
     const FinishedSeq* fin = nullptr;
     if (next_finished < finished.size() && finished[next_finished].seq_id == id) fin = &finished[next_finished++];
     RequestOutput o;
+    if (seq.params.prompt_logprobs >= 0 && !seq.prompt_logprobs_sent) {
+      o.prompt_logprobs = std::move(seq.prompt_logprobs);
+      o.has_prompt_logprobs = seq.prompt_logprobs_sent = true;
+    }
     if (seq.params.max_tokens > 0) {  // max_tokens 0 scores the prompt: no token is kept
       o.new_token_ids = {sample.token_id};
       if (seq.params.logprobs >= 0) o.logprobs.push_back({sample.token_id, sample.logprob, sample.top_logprobs});
@@ -269,6 +310,11 @@ void Engine::EmitOutputs(const ModelRunnerOutput& ran, const std::vector<Finishe
     }
     if (o.usage.completion_tokens == 1 && seq.t_first_token_s == 0)
       seq.t_first_token_s = std::chrono::duration<double>(Clock::now() - seq.t_arrival).count();
+    if (fin && seq.params.pooling != SamplingParams::Pooling::kNone) {
+      o.embedding.assign(seq.pooled.begin(), seq.pooled.end());
+      if (seq.params.pooling == SamplingParams::Pooling::kMean)
+        for (float& v : o.embedding) v = static_cast<float>(v / static_cast<double>(seq.pooled_rows));
+    }
     if (fin) {
       o.stop_token_id = fin->stop_token_id;
       FinishSequence(id, fin->reason, std::move(o));
@@ -278,6 +324,25 @@ void Engine::EmitOutputs(const ModelRunnerOutput& ran, const std::vector<Finishe
     o.index = seq.index;
     o.t_first_token_s = seq.t_first_token_s;
     seq.stream->Push(std::move(o));
+  }
+}
+
+// Folds one step's hidden rows into the sequence's pooled vector, each position once (a
+// recompute after preemption sends positions again).
+void Engine::Pool(Sequence& seq, const HiddenRowsChunk& chunk) {
+  const size_t hidden = static_cast<size_t>(model_->config().hidden_size);
+  const int64_t last = seq.num_prompt_tokens - 1;  // the scheduler may have finished it already
+  if (seq.pooled.empty()) seq.pooled.assign(hidden, 0.0);
+  for (int64_t j = 0; j < chunk.num_rows; ++j) {
+    const int64_t p = chunk.first_position + j;
+    if (p != seq.pooled_rows) continue;
+    const float* h = chunk.rows.data() + static_cast<size_t>(j) * hidden;
+    const bool take = seq.params.pooling == SamplingParams::Pooling::kMean ||
+                      (seq.params.pooling == SamplingParams::Pooling::kCls && p == 0) ||
+                      (seq.params.pooling == SamplingParams::Pooling::kLast && p == last);
+    if (take)
+      for (size_t d = 0; d < hidden; ++d) seq.pooled[d] += h[d];
+    ++seq.pooled_rows;
   }
 }
 

@@ -116,6 +116,7 @@ class Engine {
   void AddToScheduler(std::unique_ptr<Sequence> seq);
   void EmitOutputs(const ModelRunnerOutput& ran, const std::vector<FinishedSeq>& finished);
   void CountPromptTokens(const SchedulerOutput& out);
+  void Pool(Sequence& seq, const HiddenRowsChunk& chunk);
   void FinishSequence(int64_t seq_id, FinishReason reason, RequestOutput out);
   void AbortNow(const std::string& request_id);
   void StopNow(const std::string& request_id, int32_t index);

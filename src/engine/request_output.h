@@ -6,15 +6,10 @@
 #include <utility>
 #include <vector>
 
+#include "sampler/sample_output.h"
 #include "scheduler/request.h"
 
 namespace vllm {
-
-struct TokenLogprob {
-  int32_t token_id = 0;
-  float logprob = 0.f;
-  std::vector<std::pair<int32_t, float>> top;  // alternatives, logprob descending
-};
 
 struct Usage {
   int64_t prompt_tokens = 0;
@@ -28,6 +23,13 @@ struct RequestOutput {
   std::vector<int32_t> new_token_ids;   // accepted this step
   std::string text_delta;               // new, final text (stop strings trimmed)
   std::vector<TokenLogprob> logprobs;   // one per new token when logprobs were asked
+  // params.prompt_logprobs >= 0: in the sequence's first output, one entry per prompt token,
+  // each with its rank and top alternatives; entry 0 (nothing predicts the first token) has
+  // a NaN logprob, rank 0 and no alternatives.
+  std::vector<TokenLogprob> prompt_logprobs;
+  bool has_prompt_logprobs = false;
+  // params.pooling: the pooled final hidden state [hidden] (not normalized), in the final output.
+  std::vector<float> embedding;
   bool finished = false;
   FinishReason finish_reason = FinishReason::kNone;
   int32_t stop_token_id = -1;      // kStop by an EOS / stop id: that token (it adds no text)

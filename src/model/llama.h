@@ -25,6 +25,7 @@ class LlamaModel : public Model {
   void Forward(const BatchView& batch, std::span<const KvLayer> kv, StateLayers state,
                float* logits) override;
   size_t WeightBytes() const override { return arena_.bytes(); }
+  const float* LastHidden() const override { return normed_.data<float>(); }
   KvCacheSpec MakeKvSpec(int64_t block_size, int64_t num_blocks, DType dtype) const override;
 
  private:

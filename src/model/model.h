@@ -42,6 +42,10 @@ class Model {
   virtual void Forward(const BatchView& batch, std::span<const KvLayer> kv, StateLayers state,
                        float* logits) = 0;
   // Bytes of weights read by one full forward (the decode bandwidth floor).
+  // The final-normed hidden states of the last Forward's logits rows, [num_logits, hidden] f32
+  // on the backend's device (what the output projection read): pooling for embeddings.
+  // Valid until the next Forward; nullptr when the model keeps none.
+  virtual const float* LastHidden() const { return nullptr; }
   virtual size_t WeightBytes() const = 0;
   virtual KvCacheSpec MakeKvSpec(int64_t block_size, int64_t num_blocks, DType dtype) const = 0;
   // The per-sequence state group (none for attention-only models).

@@ -18,8 +18,9 @@ void BuildBatchInputs(const SchedulerOutput& out, const Scheduler& sched, const 
     CHECK(r != nullptr) << "scheduled an unknown sequence " << s.seq_id;
     std::span<const int32_t> tokens(r->token_ids.data() + s.num_computed_before, s.num_new_tokens);
     in->AddSequence(tokens, s.num_computed_before, kv.Blocks(s.seq_id), bs, s.samples,
-                    kv.StateSlot(s.seq_id));
+                    kv.StateSlot(s.seq_id), s.num_prompt_logits);
   }
+  in->AppendPromptLogitsRows();
 }
 
 }  // namespace vllm

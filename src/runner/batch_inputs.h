@@ -26,6 +26,9 @@ struct BatchInputs {
   std::vector<int32_t> state_slots;     // [S] per-sequence state slot (-1: none)
   int32_t block_table_stride = 0;
   std::vector<int32_t> logits_indices;  // token rows whose logits are computed, in output order
+  // Prompt-logits rows (prompt logprobs), appended after every sampled row by
+  // AppendPromptLogitsRows() so that the sampler's rows stay [0, num_sampled).
+  std::vector<int32_t> prompt_logits_rows;
   int32_t max_query_len = 0;
   int32_t max_seq_len = 0;
 
@@ -37,15 +40,18 @@ struct BatchInputs {
     token_ids.clear(), positions.clear(), slot_mapping.clear(), token_seq.clear();
     query_start.assign(1, 0);
     seq_lens.clear(), block_tables.clear(), state_slots.clear(), logits_indices.clear();
+    prompt_logits_rows.clear();
     block_table_stride = stride;
     max_query_len = max_seq_len = 0;
   }
 
   // Appends a sequence computing `tokens` at positions [start, start + tokens.size()), whose
   // K/V live in `blocks` (block i holds positions [i*bs, (i+1)*bs)). When `samples`, its last
-  // token's logits are computed.
+  // token's logits are computed; so are those of its first `num_prompt_logits` tokens (kept
+  // in prompt_logits_rows until AppendPromptLogitsRows).
   void AddSequence(std::span<const int32_t> tokens, int64_t start, std::span<const int32_t> blocks,
-                   int64_t block_size, bool samples, int32_t state_slot = -1) {
+                   int64_t block_size, bool samples, int32_t state_slot = -1,
+                   int32_t num_prompt_logits = 0) {
     CHECK_LE(static_cast<int64_t>(blocks.size()), block_table_stride) << "block table stride too small";
     const int32_t s = num_seqs();
     const int64_t n = static_cast<int64_t>(tokens.size());
@@ -62,8 +68,14 @@ struct BatchInputs {
     block_tables.resize(block_tables.size() + (block_table_stride - blocks.size()), -1);
     state_slots.push_back(state_slot);
     if (samples) logits_indices.push_back(num_tokens() - 1);
+    CHECK_LE(num_prompt_logits, n);
+    for (int32_t i = 0; i < num_prompt_logits; ++i) prompt_logits_rows.push_back(query_start[s] + i);
     max_query_len = std::max<int32_t>(max_query_len, static_cast<int32_t>(n));
     max_seq_len = std::max<int32_t>(max_seq_len, seq_lens.back());
+  }
+
+  void AppendPromptLogitsRows() {
+    logits_indices.insert(logits_indices.end(), prompt_logits_rows.begin(), prompt_logits_rows.end());
   }
 
   BatchView View() const {

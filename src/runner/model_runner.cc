@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "runner/batch_builder.h"
+#include "sampler/raw_logprobs.h"
 #include "util/check.h"
 
 namespace vllm {
@@ -52,7 +53,50 @@ const ModelRunnerOutput& ModelRunner::Execute(const SchedulerOutput& out, const 
     output_.token_ids.push_back(output_.samples[i].token_id);
     seqs_.at(output_.seq_ids[i]).state.Append(output_.samples[i].token_id);
   }
+  ScorePromptRows(out, sched);
   return output_;
+}
+
+void ModelRunner::ScorePromptRows(const SchedulerOutput& out, const Scheduler& sched) {
+  output_.prompt_logprobs.clear();
+  output_.hidden_rows.clear();
+  const size_t vocab = static_cast<size_t>(model_->config().vocab_size);
+  const size_t hidden = static_cast<size_t>(model_->config().hidden_size);
+  size_t row = output_.seq_ids.size();  // prompt rows follow the sampled ones
+  size_t sampled_row = 0;               // this sequence's row among the sampled ones
+  for (const ScheduledSeq& s : out.seqs) {
+    const size_t my_sampled_row = s.samples ? sampled_row++ : 0;
+    const SamplingParams& params = seqs_.at(s.seq_id).params;
+    if (params.pooling != SamplingParams::Pooling::kNone) {
+      // Its prompt rows, then its sampled row (the prompt's last position): consecutive positions.
+      const float* h = model_->LastHidden();
+      CHECK(h != nullptr) << "this model keeps no hidden states: it cannot serve embeddings";
+      HiddenRowsChunk chunk{.seq_id = s.seq_id, .first_position = s.num_computed_before,
+                            .num_rows = s.num_prompt_logits + (s.samples ? 1 : 0), .rows = {}};
+      chunk.rows.resize(static_cast<size_t>(chunk.num_rows) * hidden);
+      const size_t k = static_cast<size_t>(s.num_prompt_logits);
+      if (k > 0) backend_.CopyToHost(chunk.rows.data(), h + row * hidden, k * hidden * sizeof(float));
+      if (s.samples)
+        backend_.CopyToHost(chunk.rows.data() + k * hidden, h + my_sampled_row * hidden, hidden * sizeof(float));
+      output_.hidden_rows.push_back(std::move(chunk));
+      row += k;
+      continue;
+    }
+    if (s.num_prompt_logits == 0) continue;
+    const SchedRequest* r = sched.Get(s.seq_id);
+    const int32_t top_n = params.prompt_logprobs;
+    const size_t rows = static_cast<size_t>(s.num_prompt_logits);
+    host_logits_.resize(rows * vocab);
+    backend_.CopyToHost(host_logits_.data(), logits_.data<float>() + row * vocab, rows * vocab * sizeof(float));
+    // Row p (position num_computed_before + j) scores prompt token p + 1.
+    PromptLogprobsChunk chunk{.seq_id = s.seq_id, .first_position = s.num_computed_before + 1, .logprobs = {}};
+    for (size_t j = 0; j < rows; ++j) {
+      const int32_t next = r->token_ids[static_cast<size_t>(chunk.first_position) + j];
+      chunk.logprobs.push_back(ScoreToken({host_logits_.data() + j * vocab, vocab}, next, std::max(0, top_n)));
+    }
+    output_.prompt_logprobs.push_back(std::move(chunk));
+    row += rows;
+  }
 }
 
 std::span<const float> ModelRunner::Logits(const BatchInputs& in) {

@@ -33,6 +33,10 @@ struct ModelRunnerOutput {
   std::vector<int64_t> seq_ids;
   std::vector<int32_t> token_ids;
   std::vector<SampleOutput> samples;
+  // One chunk per scheduled sequence with prompt-logits rows (params.prompt_logprobs >= 0).
+  std::vector<PromptLogprobsChunk> prompt_logprobs;
+  // One chunk per scheduled sequence with params.pooling (embeddings).
+  std::vector<HiddenRowsChunk> hidden_rows;
 };
 
 class ModelRunner {
@@ -64,6 +68,8 @@ class ModelRunner {
   };
   // Forward into logits_ (device), sized for the batch's rows.
   void Forward(const BatchInputs& in);
+  // Scores the prompt-logits rows that follow the sampled rows in logits_.
+  void ScorePromptRows(const SchedulerOutput& out, const Scheduler& sched);
 
   Model* model_;
   Backend& backend_;

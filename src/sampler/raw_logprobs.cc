@@ -34,4 +34,15 @@ void TopLogprobs(std::span<const float> logits, const LogSoftmaxStats& stats, in
   for (auto& entry : best) entry.second = stats.Logprob(entry.second);
 }
 
+TokenLogprob ScoreToken(std::span<const float> logits, int32_t token_id, int32_t top_n) {
+  CHECK(token_id >= 0 && static_cast<size_t>(token_id) < logits.size());
+  const LogSoftmaxStats stats = ComputeLogSoftmaxStats(logits);
+  const float l = logits[token_id];
+  int32_t above = 0;
+  for (float x : logits) above += x > l;
+  TokenLogprob out{.token_id = token_id, .logprob = stats.Logprob(l), .top = {}, .rank = above + 1};
+  TopLogprobs(logits, stats, top_n, &out.top);
+  return out;
+}
+
 }  // namespace vllm

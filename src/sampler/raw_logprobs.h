@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "sampler/sample_output.h"
+
 namespace vllm {
 
 struct LogSoftmaxStats {
@@ -32,5 +34,10 @@ LogSoftmaxStats ComputeLogSoftmaxStats(std::span<const float> logits);
 // `out` is overwritten (its capacity is reused).
 void TopLogprobs(std::span<const float> logits, const LogSoftmaxStats& stats, int32_t n,
                  std::vector<std::pair<int32_t, float>>* out);
+
+// A given token's raw logprob in one row of logits, its rank (1 + the number of tokens with a
+// strictly larger logit) and the row's top-n alternatives: prompt logprobs (vLLM's
+// prompt_logprobs, OpenAI's echo + logprobs).
+TokenLogprob ScoreToken(std::span<const float> logits, int32_t token_id, int32_t top_n);
 
 }  // namespace vllm

@@ -49,7 +49,11 @@ Status SamplingParams::Validate(int64_t vocab_size) const {
   }
   if (logprobs < -1 || logprobs > kMaxLogprobs)
     return Bad("logprobs", "in [-1, 20] (-1 = none)", logprobs);
+  if (prompt_logprobs < -1 || prompt_logprobs > kMaxLogprobs)
+    return Bad("prompt_logprobs", "in [-1, 20] (-1 = none)", prompt_logprobs);
   if (n < 1) return Bad("n", ">= 1", n);
+  if (pooling != Pooling::kNone && (max_tokens != 0 || n != 1))
+    return Bad("max_tokens", "0 with n = 1 for a pooling (embedding) request", max_tokens);
   if (max_tokens < 0) return Bad("max_tokens", ">= 0", max_tokens);
   if (min_tokens < 0) return Bad("min_tokens", ">= 0", min_tokens);
   if (min_tokens > max_tokens) {

@@ -34,6 +34,14 @@ struct SamplingParams {
   std::vector<std::pair<int32_t, float>> logit_bias;  // (token id, added logit); ids unique
   std::optional<uint64_t> seed;  // unset: the engine's per-request fallback seed
   int32_t logprobs = -1;  // -1: none; n >= 0: chosen token's logprob + top-n alternatives
+  // Embeddings (/v1/embeddings): the prompt's final-normed hidden states pooled into one vector
+  // (RequestOutput::embedding); such a request runs its prompt only (max_tokens 0) and, like
+  // prompt logprobs, needs every prompt row, so it skips prefix-cache hits.
+  enum class Pooling : int8_t { kNone, kLast, kMean, kCls };
+  Pooling pooling = Pooling::kNone;
+  // -1: none; n >= 0: every prompt token's logprob (but the first) + top-n alternatives,
+  // from the prompt's own forward pass (such a sequence skips prefix-cache hits).
+  int32_t prompt_logprobs = -1;
   int32_t n = 1;
   int32_t max_tokens = 16;  // 0 is allowed (echo-style prompt scoring: no sampling)
   int32_t min_tokens = 0;   // EOS and stop_token_ids are masked until this many are generated

@@ -29,6 +29,9 @@ struct SchedRequest {
   int64_t num_prompt_tokens = 0;
   StopCriteria stop;
   uint64_t cache_extra_key = 0;    // separates prefix-cache namespaces (e.g. a cache salt)
+  // Every prompt row's logits are needed (prompt logprobs): no prefix-cache hit may skip a
+  // row, and at most SchedulerConfig::max_prompt_logits_rows such rows run per step.
+  bool needs_prompt_logits = false;
 
   RequestStatus status = RequestStatus::kWaiting;
   int64_t num_computed_tokens = 0;

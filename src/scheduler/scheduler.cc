@@ -47,6 +47,18 @@ void Scheduler::Preempt(int64_t seq_id) {
   waiting_.push_front(seq_id);
 }
 
+int32_t Scheduler::FitPromptLogits(const SchedRequest& r, int64_t start, int32_t n, int32_t* rows) {
+  *rows = 0;
+  if (!r.needs_prompt_logits) return n;
+  // Row p scores prompt token p + 1, so rows [start, min(start + n, P - 1)).
+  const int64_t want = std::min<int64_t>(start + n, r.num_prompt_tokens - 1) - start;
+  if (want <= 0) return n;
+  if (want > logits_rows_left_) n = logits_rows_left_;  // the chunk then ends before P - 1
+  *rows = static_cast<int32_t>(std::min<int64_t>(want, n));
+  logits_rows_left_ -= *rows;
+  return n;
+}
+
 // Returns false when preemption happened (then no new admissions this step).
 bool Scheduler::ScheduleRunning(SchedulerOutput* out, int32_t* budget) {
   bool preempted_any = false;
@@ -54,7 +66,9 @@ bool Scheduler::ScheduleRunning(SchedulerOutput* out, int32_t* budget) {
     const int64_t id = running_[i];
     SchedRequest& r = *requests_.at(id);
     const int64_t remaining = r.num_tokens() - r.num_computed_tokens;
-    const int32_t n = static_cast<int32_t>(std::min<int64_t>(remaining, *budget));
+    int32_t rows = 0;
+    const int32_t n = FitPromptLogits(r, r.num_computed_tokens,
+                                      static_cast<int32_t>(std::min<int64_t>(remaining, *budget)), &rows);
     if (n <= 0) {
       ++i;
       continue;
@@ -78,7 +92,8 @@ bool Scheduler::ScheduleRunning(SchedulerOutput* out, int32_t* budget) {
     out->seqs.push_back({.seq_id = id,
                          .num_computed_before = r.num_computed_tokens,
                          .num_new_tokens = n,
-                         .samples = r.num_computed_tokens + n == r.num_tokens()});
+                         .samples = r.num_computed_tokens + n == r.num_tokens(),
+                         .num_prompt_logits = rows});
     *budget -= n;
     ++i;
   }
@@ -90,10 +105,18 @@ void Scheduler::ScheduleWaiting(SchedulerOutput* out, int32_t* budget) {
          static_cast<int32_t>(running_.size()) < config_.max_num_seqs) {
     const int64_t id = waiting_.front();
     SchedRequest& r = *requests_.at(id);
-    PrefixHit hit = kv_->FindCachedPrefix(r.token_ids, r.cache_extra_key, /*count_query=*/true);
+    // A sequence that needs every prompt row's logits computes its prompt in full.
+    PrefixHit hit = r.needs_prompt_logits
+                        ? PrefixHit{}
+                        : kv_->FindCachedPrefix(r.token_ids, r.cache_extra_key, /*count_query=*/true);
     const int64_t cached = hit.num_tokens();
-    const int32_t n = static_cast<int32_t>(std::min<int64_t>(r.num_tokens() - cached, *budget));
-    if (!kv_->Allocate(id, cached + n, &hit)) break;  // no room: wait for blocks to free up
+    const int32_t left_before = logits_rows_left_;
+    int32_t rows = 0;
+    const int32_t n = FitPromptLogits(r, cached, static_cast<int32_t>(std::min<int64_t>(r.num_tokens() - cached, *budget)), &rows);
+    if (n <= 0 || !kv_->Allocate(id, cached + n, &hit)) {  // no room: wait for blocks to free up
+      logits_rows_left_ = left_before;
+      break;
+    }
     waiting_.pop_front();
     if (r.num_cached_prompt_tokens < 0) r.num_cached_prompt_tokens = cached;
     r.num_computed_tokens = cached;
@@ -102,7 +125,8 @@ void Scheduler::ScheduleWaiting(SchedulerOutput* out, int32_t* budget) {
     out->seqs.push_back({.seq_id = id,
                          .num_computed_before = cached,
                          .num_new_tokens = n,
-                         .samples = cached + n == r.num_tokens()});
+                         .samples = cached + n == r.num_tokens(),
+                         .num_prompt_logits = rows});
     *budget -= n;
   }
 }
@@ -110,6 +134,7 @@ void Scheduler::ScheduleWaiting(SchedulerOutput* out, int32_t* budget) {
 SchedulerOutput Scheduler::Schedule() {
   SchedulerOutput out;
   int32_t budget = config_.max_num_batched_tokens;
+  logits_rows_left_ = config_.max_prompt_logits_rows;
   if (ScheduleRunning(&out, &budget)) ScheduleWaiting(&out, &budget);
   out.num_batched_tokens = config_.max_num_batched_tokens - budget;
   if (!out.empty()) ++stats_.num_steps;

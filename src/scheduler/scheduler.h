@@ -28,6 +28,9 @@ struct SchedulerConfig {
   int32_t max_num_batched_tokens = 2048;
   int64_t max_model_len = 4096;
   std::vector<int32_t> eos_token_ids;  // stop a sequence unless its StopCriteria ignore_eos
+  // Prompt-logits rows (prompt logprobs) per step: each is a [vocab] f32 row of logits, so
+  // this bounds the step's logits buffer (256 x 151,936 x 4 B = 156 MB for Qwen3).
+  int32_t max_prompt_logits_rows = 256;
 };
 
 struct ScheduledSeq {
@@ -35,6 +38,9 @@ struct ScheduledSeq {
   int64_t num_computed_before = 0;  // tokens already in the cache
   int32_t num_new_tokens = 0;       // tokens computed this step
   bool samples = false;             // reaches the sequence's end: a new token is sampled
+  // Leading rows of this chunk whose logits score the next prompt token (prompt logprobs):
+  // positions [num_computed_before, num_computed_before + num_prompt_logits).
+  int32_t num_prompt_logits = 0;
 };
 
 struct SchedulerOutput {
@@ -94,6 +100,9 @@ class Scheduler {
   void Preempt(int64_t seq_id);
   // The reason the token just appended to r ends it, or kNone.
   FinishReason CheckStop(const SchedRequest& r, int32_t token) const;
+  // Caps a chunk of `n` tokens from `start` to the step's prompt-logits rows left; returns
+  // the chunk size (0: not this step) and sets *rows to its prompt-logits rows.
+  int32_t FitPromptLogits(const SchedRequest& r, int64_t start, int32_t n, int32_t* rows);
   bool ScheduleRunning(SchedulerOutput* out, int32_t* budget);
   void ScheduleWaiting(SchedulerOutput* out, int32_t* budget);
 
@@ -103,6 +112,7 @@ class Scheduler {
   std::deque<int64_t> waiting_;
   std::vector<int64_t> running_;  // admission order; the back is preempted first
   SchedulerStats stats_;
+  int32_t logits_rows_left_ = 0;  // this step's prompt-logits rows still free
 };
 
 }  // namespace vllm

@@ -192,5 +192,34 @@ TEST(SchedulerTest, AbortFreesBlocksEverywhereAndUnknownIdsAreHarmless) {
   EXPECT_TRUE(f.s.Schedule().empty());
 }
 
+// Prompt logprobs: every prompt row's logits are needed, so a prefix hit may not skip rows,
+// and the step's prompt-logits rows (one [vocab] row each) are capped across sequences.
+TEST(SchedulerTest, PromptLogitsSkipPrefixHitsAndCapRows) {
+  Fixture f(64, 4, {.max_num_seqs = 8, .max_num_batched_tokens = 100, .max_model_len = 100,
+                    .max_prompt_logits_rows = 10});
+  ASSERT_TRUE(f.s.Add(SchedRequest::Make(1, Tokens(13), 1)).ok());
+  Step(f.s);  // seq 1 samples its one token and finishes; its 3 full blocks stay cached
+  EXPECT_EQ(f.s.Get(1), nullptr);
+  SchedRequest r = SchedRequest::Make(2, Tokens(13), 1);
+  r.needs_prompt_logits = true;
+  ASSERT_TRUE(f.s.Add(std::move(r)).ok());
+  SchedRequest plain = SchedRequest::Make(3, Tokens(13), 1);
+  ASSERT_TRUE(f.s.Add(std::move(plain)).ok());
+  SchedulerOutput o = Step(f.s);
+  ASSERT_EQ(o.seqs.size(), 2u);
+  EXPECT_EQ(o.seqs[0].num_computed_before, 0);  // no prefix hit for prompt logits
+  EXPECT_EQ(o.seqs[0].num_new_tokens, 10);      // capped by the 10 rows
+  EXPECT_EQ(o.seqs[0].num_prompt_logits, 10);
+  EXPECT_FALSE(o.seqs[0].samples);
+  EXPECT_EQ(o.seqs[1].num_computed_before, 12);  // the plain request hits the cache
+  EXPECT_EQ(o.seqs[1].num_prompt_logits, 0);
+  o = Step(f.s);
+  ASSERT_EQ(o.seqs.size(), 1u);
+  EXPECT_EQ(o.seqs[0].num_computed_before, 10);
+  EXPECT_EQ(o.seqs[0].num_new_tokens, 3);
+  EXPECT_EQ(o.seqs[0].num_prompt_logits, 2);  // rows 10, 11 score tokens 11, 12; row 12 samples
+  EXPECT_TRUE(o.seqs[0].samples);
+}
+
 }  // namespace
 }  // namespace vllm

@@ -15,22 +15,30 @@ void HandleHealth(ServerContext& ctx, const Request&, Response& res) {
   ReplyJson(res, R"({"status":"ok"})");
 }
 
+void HandleVersion(ServerContext&, const Request&, Response& res) {
+  ReplyJson(res, api::Dump(Json{{"version", kVllmCppVersion}}));
+}
+
 namespace {
-Json ModelObject(const ServerContext& ctx) {
-  return {{"id", ctx.config.served_model_name}, {"object", "model"}, {"created", ctx.created_unix},
-          {"owned_by", "vllm-cpp"}, {"max_model_len", ctx.engine->max_model_len()}};
+Json ModelObject(const ServerContext& ctx, const std::string& name) {
+  return {{"id", name}, {"object", "model"}, {"created", ctx.created_unix},
+          {"owned_by", "vllm-cpp"}, {"root", ctx.config.served_model_name},
+          {"max_model_len", ctx.engine->max_model_len()}};
 }
 }  // namespace
 
+// Every alias of the served model is listed (clients pick one by name).
 void HandleModels(ServerContext& ctx, const Request&, Response& res) {
-  ReplyJson(res, api::Dump(Json{{"object", "list"}, {"data", Json::array({ModelObject(ctx)})}}));
+  Json data = Json::array({ModelObject(ctx, ctx.config.served_model_name)});
+  for (const std::string& alias : ctx.config.served_model_aliases) data.push_back(ModelObject(ctx, alias));
+  ReplyJson(res, api::Dump(Json{{"object", "list"}, {"data", std::move(data)}}));
 }
 
 void HandleModel(ServerContext& ctx, const Request& req, Response& res) {
   const std::string id = req.path.substr(std::string("/v1/models/").size());
-  if (id != ctx.config.served_model_name)
+  if (CheckModel(ctx, id) || id.empty())
     return ReplyError(res, api::NotFound("the model '" + id + "' does not exist", "model_not_found"));
-  ReplyJson(res, api::Dump(ModelObject(ctx)));
+  ReplyJson(res, api::Dump(ModelObject(ctx, id)));
 }
 
 void HandleStatus(ServerContext& ctx, const Request&, Response& res) {

@@ -28,14 +28,18 @@ class MessagesStream : public SseSession {
       : ctx_(ctx), writer_(id, ctx.config.served_model_name), pump_(std::move(pump)), choices_(std::move(choices)),
         stops_(std::move(stops)), input_tokens_(input_tokens) {}
 
+  // message_start waits for the first engine output: only then is the prefix-cache hit
+  // known, so its usage (input vs cache-read tokens) agrees with message_delta's.
   bool Step(std::string* out) override {
-    if (!started_) {
-      started_ = true;
-      writer_.Start(input_tokens_, out);
-      return true;
-    }
     RequestOutput o;
-    switch (pump_->Next(&o, std::chrono::milliseconds(0))) {
+    const OutputPump::Event event = pump_->Next(&o, std::chrono::milliseconds(0));
+    if (!started_ && event != OutputPump::Event::kIdle) {
+      started_ = true;
+      Usage u{.prompt_tokens = input_tokens_};
+      if (event == OutputPump::Event::kOutput && o.usage.prompt_tokens > 0) u = o.usage;
+      writer_.Start(u, out);
+    }
+    switch (event) {
       case OutputPump::Event::kIdle: return true;
       case OutputPump::Event::kOutput: writer_.Delta(choices_.Apply(o), out); return true;
       case OutputPump::Event::kTimeout:

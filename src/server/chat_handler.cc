@@ -77,9 +77,12 @@ void HandleChatCompletions(ServerContext& ctx, const Request& req, Response& res
   if (r->stream)
     return ReplyStream(res, std::make_shared<ChatStream>(ctx, h, std::move(pump), std::move(choices), r->logprobs, r->include_usage));
   const bool logprobs = r->logprobs;
+  const int32_t prompt_logprobs = r->prompt_logprobs.value_or(-1);
   res.pending = std::make_shared<CollectReply>(
-      ctx, std::move(pump), std::move(choices), ErrorStyle::kOpenAi, [&ctx, h, logprobs](ChoiceSet& c, Response* out) {
-        ReplyJson(*out, api::ChatCompletionBody(h, c.Finished(logprobs), c.TotalUsage(), *ctx.tokenizer));
+      ctx, std::move(pump), std::move(choices), ErrorStyle::kOpenAi,
+      [&ctx, h, logprobs, prompt_logprobs](ChoiceSet& c, Response* out) {
+        ReplyJson(*out, api::ChatCompletionBody(h, c.Finished(logprobs, -1, prompt_logprobs), c.TotalUsage(),
+                                                *ctx.tokenizer));
       });
 }
 

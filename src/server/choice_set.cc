@@ -17,6 +17,8 @@ api::ChoiceDelta ChoiceSet::Apply(const RequestOutput& out) {
   c.raw_text += out.text_delta;
   c.logprobs.insert(c.logprobs.end(), out.logprobs.begin(), out.logprobs.end());
   c.token_ids.insert(c.token_ids.end(), out.new_token_ids.begin(), out.new_token_ids.end());
+  if (out.has_prompt_logprobs) c.prompt_logprobs = out.prompt_logprobs;
+  if (!out.embedding.empty()) c.embedding = out.embedding;
   if (out.usage.prompt_tokens > 0) c.usage = out.usage;
   if (out.t_first_token_s > 0) c.t_first_token_s = out.t_first_token_s;
   if (out.finished) {
@@ -42,7 +44,8 @@ Usage ChoiceSet::TotalUsage() const {
   return u;
 }
 
-std::vector<api::FinishedChoice> ChoiceSet::Finished(bool want_logprobs) const {
+std::vector<api::FinishedChoice> ChoiceSet::Finished(bool want_logprobs, int32_t echo_logprobs,
+                                                     int32_t prompt_logprobs_n) const {
   std::vector<api::FinishedChoice> out;
   for (int32_t i = 0; i < size(); ++i) {
     const ChoiceState& c = choices_[i];
@@ -50,7 +53,10 @@ std::vector<api::FinishedChoice> ChoiceSet::Finished(bool want_logprobs) const {
                    .message = c.total,
                    .finish_reason = api::OpenAiFinishReason(c.reason, !c.total.tool_calls.empty()),
                    .want_logprobs = want_logprobs,
-                   .logprobs = c.logprobs});
+                   .logprobs = c.logprobs,
+                   .prompt_logprobs = c.prompt_logprobs,
+                   .echo_logprobs = echo_logprobs,
+                   .prompt_logprobs_n = prompt_logprobs_n});
   }
   return out;
 }

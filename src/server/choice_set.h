@@ -17,6 +17,8 @@ struct ChoiceState {
   api::ChoiceDelta total;       // everything emitted so far
   std::string raw_text;         // engine text before parsing (stop strings already trimmed)
   std::vector<TokenLogprob> logprobs;
+  std::vector<TokenLogprob> prompt_logprobs;  // from the first output, when asked
+  std::vector<float> embedding;               // pooling requests: from the final output
   std::vector<int32_t> token_ids;
   bool finished = false;
   FinishReason reason = FinishReason::kNone;
@@ -37,7 +39,10 @@ class ChoiceSet {
   int32_t size() const { return static_cast<int32_t>(choices_.size()); }
   // Prompt tokens counted once per prompt; completion tokens summed over choices.
   Usage TotalUsage() const;
-  std::vector<api::FinishedChoice> Finished(bool want_logprobs) const;
+  // echo_logprobs / prompt_logprobs_n: top-n of the prompt's logprobs in a completion's echo
+  // and in vLLM's prompt_logprobs field (-1: not asked).
+  std::vector<api::FinishedChoice> Finished(bool want_logprobs, int32_t echo_logprobs = -1,
+                                            int32_t prompt_logprobs_n = -1) const;
 
  private:
   int32_t n_;

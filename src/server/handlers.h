@@ -12,8 +12,10 @@ void HandleChatCompletions(ServerContext& ctx, const Request& req, Response& res
 void HandleCompletions(ServerContext& ctx, const Request& req, Response& res);
 void HandleMessages(ServerContext& ctx, const Request& req, Response& res);
 void HandleCountTokens(ServerContext& ctx, const Request& req, Response& res);
+void HandleEmbeddings(ServerContext& ctx, const Request& req, Response& res);
 
 void HandleHealth(ServerContext& ctx, const Request& req, Response& res);
+void HandleVersion(ServerContext& ctx, const Request& req, Response& res);
 void HandleModels(ServerContext& ctx, const Request& req, Response& res);
 void HandleModel(ServerContext& ctx, const Request& req, Response& res);  // /v1/models/{id}
 void HandleStatus(ServerContext& ctx, const Request& req, Response& res);

@@ -48,6 +48,11 @@ std::optional<api::ApiError> Submit(ServerContext& ctx, EngineRequest req, int32
                            " requests are already waiting (limit " + std::to_string(ctx.config.max_waiting_requests) + ")");
   const std::string id = req.request_id;
   const int64_t prompt_len = static_cast<int64_t>(req.prompt_token_ids.size());
+  // Too long for the context: a classifiable error (clients fall back to a larger model on
+  // context_length_exceeded). max_model_len is already within what the KV cache holds.
+  if (prompt_len + req.params.max_tokens > ctx.engine->max_model_len())
+    return api::ContextLengthExceeded(prompt_len, req.params.max_tokens, ctx.engine->max_model_len(),
+                                      int64_t{st.kv_blocks_total} * st.block_size);
   auto stream = ctx.engine->Submit(std::move(req));
   if (!stream.ok()) return api::FromStatus(stream.status());
   ctx.metrics.CountPromptTokens(prompt_len);
@@ -57,6 +62,8 @@ std::optional<api::ApiError> Submit(ServerContext& ctx, EngineRequest req, int32
 
 std::optional<api::ApiError> CheckModel(const ServerContext& ctx, const std::string& model) {
   if (model.empty() || model == ctx.config.served_model_name) return std::nullopt;
+  for (const std::string& alias : ctx.config.served_model_aliases)
+    if (model == alias) return std::nullopt;
   return api::NotFound("the model '" + model + "' does not exist; this server serves '" + ctx.config.served_model_name + "'",
                        "model_not_found");
 }

@@ -127,6 +127,10 @@ Status ModelRouter::Add(const std::string& name, int64_t estimate_bytes, ModelLo
   s->ctx = std::make_unique<ServerContext>(&front_->metrics);
   s->ctx->config = front_->config;
   s->ctx->config.served_model_name = name;
+  // --served-model-name's aliases belong to the model it names (the positional MODEL).
+  if (name != front_->config.served_model_name) s->ctx->config.served_model_aliases.clear();
+  for (const std::string& alias : s->ctx->config.served_model_aliases)
+    if (Find(alias)) return InvalidArgument("two models are served as '" + alias + "': give each a distinct name");
   s->ctx->created_unix = front_->created_unix;
   Slot* slot = s.get();
   slots_.push_back(std::move(s));
@@ -140,8 +144,11 @@ void ModelRouter::Start() {
 }
 
 ModelRouter::Slot* ModelRouter::Find(const std::string& name) {
-  for (auto& s : slots_)
+  for (auto& s : slots_) {
     if (s->name == name) return s.get();
+    for (const std::string& alias : s->ctx->config.served_model_aliases)
+      if (alias == name) return s.get();
+  }
   return nullptr;
 }
 
@@ -210,6 +217,7 @@ Status ModelRouter::Load(Slot* s, std::unique_lock<std::mutex>& lock) {
   s->ctx->engine = s->engine.get();
   s->ctx->tokenizer = std::move(loaded->tokenizer);
   s->ctx->chat_template = std::move(loaded->chat_template);
+  s->ctx->checkpoint_pooling = loaded->pooling;
   s->ctx->engine_stopped = false;
   s->memory_bytes = loaded->memory_bytes;
   s->state = ModelState::kLoaded;
@@ -334,8 +342,8 @@ int64_t ModelRouter::OpenStreams() const {
 
 void ModelRouter::Serve(const Request& req, Response& res, RouteHandler fn) {
   const std::string& path = req.path;
-  if (path == "/health") return fn(*front_, req, res);
-  if (path == "/v1/models" || path.rfind("/v1/models/", 0) == 0) return ServeModels(req, res);
+  if (path == "/health" || path == "/version") return fn(*front_, req, res);
+  if (path == "/v1/models" || path == "/models" || path.rfind("/v1/models/", 0) == 0) return ServeModels(req, res);
   if (path == "/v1/status" || path == "/metrics" || path == "/v1/cache")
     return ServeAcross(req, res, fn);
   // A model route: the body names the model. With one model the handler checks the name
@@ -383,14 +391,25 @@ void ModelRouter::ServeModels(const Request& req, Response& res) {
     if (s.state == ModelState::kLoaded) o["max_model_len"] = s.engine->max_model_len();
     return o;
   };
-  if (req.path == "/v1/models") {
+  if (req.path == "/v1/models" || req.path == "/models") {
     Json data = Json::array();
-    for (const auto& s : slots_) data.push_back(object(*s));
+    for (const auto& s : slots_) {
+      data.push_back(object(*s));
+      for (const std::string& alias : s->ctx->config.served_model_aliases) {
+        Json o = object(*s);
+        o["id"] = alias;
+        o["root"] = s->name;
+        data.push_back(std::move(o));
+      }
+    }
     return ReplyJson(res, api::Dump(Json{{"object", "list"}, {"data", data}}));
   }
   const std::string id = req.path.substr(std::string("/v1/models/").size());
-  for (const auto& s : slots_)
-    if (s->name == id) return ReplyJson(res, api::Dump(object(*s)));
+  if (const Slot* s = Find(id)) {
+    Json o = object(*s);
+    o["id"] = id;
+    return ReplyJson(res, api::Dump(o));
+  }
   ReplyError(res, api::NotFound(
                       "the model '" + id + "' does not exist; this server serves " + ServedNames(),
                       "model_not_found"));

@@ -38,6 +38,7 @@ struct LoadedModel {
   std::unique_ptr<Engine> engine;
   std::shared_ptr<const Tokenizer> tokenizer;
   std::optional<ChatTemplate> chat_template;
+  std::string pooling;  // from the checkpoint's 1_Pooling/config.json: last | mean | cls, or ""
   int64_t memory_bytes = 0;  // weights + KV cache
 };
 using ModelLoader = std::function<Result<LoadedModel>()>;

@@ -30,12 +30,19 @@ const Route kRoutes[] = {
     {"POST", "/v1/chat/completions", HandleChatCompletions, true, true},
     {"POST", "/v1/completions", HandleCompletions, true, true},
     {"POST", "/v1/messages", HandleMessages, true, true},
+    {"POST", "/v1/embeddings", HandleEmbeddings, true, true},
     {"POST", "/v1/messages/count_tokens", HandleCountTokens, true, true},
     {"POST", "/tokenize", HandleTokenize, true, true},
     {"POST", "/detokenize", HandleDetokenize, true, true},
     {"GET", "/metrics", HandleMetrics, false, false},
     {"GET", "/v1/status", HandleStatus, true, false},
     {"DELETE", "/v1/cache", HandleResetCache, true, false},
+    {"GET", "/version", HandleVersion, false, false},
+    // Un-prefixed aliases of the OpenAI routes (llama.cpp's server serves them too).
+    {"GET", "/models", HandleModels, true, true},
+    {"POST", "/chat/completions", HandleChatCompletions, true, true},
+    {"POST", "/completions", HandleCompletions, true, true},
+    {"POST", "/embeddings", HandleEmbeddings, true, true},
 };
 
 bool Matches(const Route& r, const std::string& path) {
@@ -84,10 +91,12 @@ void RouteAndHandle(ServerContext& ctx, const Request& req, Response& res, std::
   }
   const Route* match = nullptr;
   bool path_known = false;
+  // HEAD runs the GET handler; its body is dropped below.
+  const bool head = req.method == "HEAD";
   for (const Route& r : kRoutes) {
     if (!Matches(r, req.path)) continue;
     path_known = true;
-    if (req.method == r.method) match = &r;
+    if (req.method == r.method || (head && std::string_view(r.method) == "GET")) match = &r;
   }
   if (!path_known)
     return ReplyError(res, api::NotFound("no route for " + req.method + " " + req.path), style);
@@ -112,6 +121,7 @@ void RouteAndHandle(ServerContext& ctx, const Request& req, Response& res, std::
   try {
     if (ctx.router) ctx.router->Serve(req, res, match->fn);  // several models: the named one's context
     else match->fn(ctx, req, res);
+    if (head) res.body.clear();
   } catch (const std::exception& e) {
     // Handlers return errors as values; this is a bug, but it must not end the server, and
     // its text (paths, internals) is for the log, not the client.

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "api/json_fields.h"
 #include "api/reasoning_parser.h"
@@ -11,10 +12,14 @@
 
 namespace vllm::server {
 
+// GET /version (vLLM and llama.cpp's servers answer it too).
+inline constexpr const char* kVllmCppVersion = "0.1.0";
+
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8000;
   std::string served_model_name;
+  std::vector<std::string> served_model_aliases;  // further names of the same model
   std::string api_key;  // "" = no auth
   api::RequestLimits limits;
   size_t max_body_bytes = 16u << 20;  // larger bodies answer 413
@@ -36,6 +41,9 @@ struct ServerConfig {
   // CORS: "" = the default (any origin with an API key, else local origins only), "*" =
   // any, or a comma-separated list of origins. origin_policy.h says why.
   std::string allowed_origins;
+  // /v1/embeddings pooling: "" = the checkpoint's sentence-transformers config, else last;
+  // or last | mean | cls (--pooling).
+  std::string pooling;
 };
 
 }  // namespace vllm::server

@@ -27,6 +27,7 @@ struct ServerContext {
   Engine* engine = nullptr;
   std::shared_ptr<const Tokenizer> tokenizer;
   std::optional<ChatTemplate> chat_template;  // unset: the tokenizer has none (chat -> 400)
+  std::string checkpoint_pooling;  // the checkpoint's sentence-transformers pooling ("" if none)
   Metrics own_metrics;
   Metrics& metrics = own_metrics;
   std::unique_ptr<RateLimiter> rate_limiter;

@@ -37,15 +37,22 @@ def free_port() -> int:
 class Server:
     """One `vllm-cpp serve` process. stop() sends SIGTERM and returns the exit status."""
 
-    def __init__(self, binary: Path, model: Path | None, extra_args: list[str]):
-        """model None: no positional MODEL (the models come from extra_args: --model, --models-config)."""
+    DEFAULTS = {"--kv-cache-memory": "64MiB", "--max-model-len": "2048"}
+
+    def __init__(self, binary: Path, model: Path | None, extra_args: list[str], defaults: dict | None = None):
+        """model None: no positional MODEL (the models come from extra_args: --model, --models-config).
+        defaults: replaces DEFAULTS' values (a flag given once only); None as a value drops the flag."""
         self.port = free_port()
         self.host = "127.0.0.1"
         self.log = tempfile.NamedTemporaryFile(prefix="vllm-cpp-serve-", suffix=".log", delete=False)
         model_args = [] if model is None else [str(model), "--served-model-name", SERVED_NAME]
+        flags = {**self.DEFAULTS, **(defaults or {})}
         self.cmd = [str(binary), "serve", *model_args, "--port", str(self.port),
-                    "--threads", os.environ.get("VLLM_CPP_THREADS", "2"), "--kv-cache-memory", "64MiB",
-                    "--max-model-len", "2048"] + [str(a) for a in extra_args]
+                    "--threads", os.environ.get("VLLM_CPP_THREADS", "2")]
+        for flag, value in flags.items():
+            if value is not None:
+                self.cmd += [flag, str(value)]
+        self.cmd += [str(a) for a in extra_args]
         self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 120
         while time.time() < deadline:

@@ -89,7 +89,7 @@ def test_prompt_plus_max_tokens_over_context(server):
     ({"model": SERVED_NAME, "prompt": ""}, "must not be empty"),
     ({"model": SERVED_NAME, "prompt": [1, 2, 99999999]}, "vocabulary"),
     ({"model": SERVED_NAME, "prompt": "x", "max_tokens": 0}, "at least 1"),
-    ({"model": SERVED_NAME, "prompt": "x", "echo": True, "logprobs": 1}, "not supported yet"),
+    ({"model": SERVED_NAME, "prompt": "x", "echo": True, "logprobs": 21}, "must be in [0, 20]"),
 ])
 def test_completions_400(server, body, needle):
     check_error(server, "POST", "/v1/completions", body, 400, needle)
