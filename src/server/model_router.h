@@ -39,6 +39,8 @@ struct LoadedModel {
   std::shared_ptr<const Tokenizer> tokenizer;
   std::optional<ChatTemplate> chat_template;
   int64_t memory_bytes = 0;  // weights + KV cache
+  std::string backend;       // Backend::Describe()
+  int32_t num_threads = 0;
 };
 using ModelLoader = std::function<Result<LoadedModel>()>;
 

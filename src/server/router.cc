@@ -21,6 +21,7 @@ struct Route {
   HandlerFn fn;
   bool needs_auth;
   bool counts_for_rate_limit;
+  bool per_model = true;  // false: answered by the server itself, never by a model's context
 };
 
 const Route kRoutes[] = {
@@ -36,6 +37,11 @@ const Route kRoutes[] = {
     {"GET", "/metrics", HandleMetrics, false, false},
     {"GET", "/v1/status", HandleStatus, true, false},
     {"DELETE", "/v1/cache", HandleResetCache, true, false},
+    // The web UI (server/web_assets.h): static, no key needed to load it; its API calls
+    // carry the key the user enters.
+    {"GET", "/", HandleWebPage, false, false, false},
+    {"GET", "/dashboard", HandleWebPage, false, false, false},
+    {"GET", "/web/*", HandleWebPage, false, false, false},
 };
 
 bool Matches(const Route& r, const std::string& path) {
@@ -75,7 +81,7 @@ void RouteAndHandle(ServerContext& ctx, const Request& req, Response& res, std::
         style);
   const std::string origin = req.Header("Origin");
   if (!origin.empty()) {
-    if (!OriginAllowed(ctx.config, origin))
+    if (!OriginAllowed(ctx.config, origin) && !SameOrigin(origin, req.Header("Host")))
       return ReplyError(
           res, api::HttpError(403, "origin '" + origin + "' is not allowed (--allowed-origins)"),
           style);
@@ -110,7 +116,7 @@ void RouteAndHandle(ServerContext& ctx, const Request& req, Response& res, std::
     }
   }
   try {
-    if (ctx.router) ctx.router->Serve(req, res, match->fn);  // several models: the named one's context
+    if (ctx.router && match->per_model) ctx.router->Serve(req, res, match->fn);  // several models: the named one's context
     else match->fn(ctx, req, res);
   } catch (const std::exception& e) {
     // Handlers return errors as values; this is a bug, but it must not end the server, and
