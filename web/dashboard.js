@@ -129,7 +129,7 @@ function chart(spec) {
   for (let k = 0; k <= 4; k++) {
     const v = (top * k) / 4;
     root.append(svg('line', { x1: L, x2: W - R, y1: y(v), y2: y(v), class: 'grid' }));
-    root.append(svg('text', { x: L - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'tick' }, fmt(v)));
+    root.append(svg('text', { x: L - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'tick' }, fmt(v, 2)));
   }
   for (const sec of [90, 60, 30, 0]) {
     root.append(svg('text', { x: xAgo(sec), y: H - 10, 'text-anchor': 'middle', class: 'tick' }, sec ? `-${sec} s` : 'now'));

@@ -184,9 +184,9 @@ int RunBenchServe(int argc, char** argv) {
     for (const PromptSet& set : sets.value())
       report.configs.push_back(RunConfiguration(url.value(), opts, c, set, base, repetitions));
   if (!plot.empty()) {
-    const Status st = WriteSvgPage(plot, "vllm-cpp bench-serve: " + model + " at " + report.url,
-                                   "client: " + FormatHardware(report.client_hardware) + "; max_tokens " +
-                                       std::to_string(max_tokens),
+    const Status st = WriteSvgPage(plot, "vllm-cpp bench-serve: " + model,
+                                   report.url + ", max_tokens " + std::to_string(max_tokens) +
+                                       "; client: " + FormatHardware(report.client_hardware),
                                    ServeCharts(report));
     if (!st.ok()) return Fail(st.message());
   }

@@ -47,7 +47,7 @@ TEST(SvgChart, EverySeriesIsAGroupNamedInTheXml) {
   EXPECT_EQ(Count(svg, "data-series=\"throughput\""), 1);
   EXPECT_EQ(Count(svg, "class=\"chart\""), 3);
   EXPECT_EQ(Count(svg, "<circle"), 8);  // one marker per line point
-  EXPECT_EQ(Count(svg, "<rect x="), 2 + 3);  // two bars + three legend swatches
+  EXPECT_EQ(Count(svg, "<rect x="), 2 + 4);  // two bars + a legend swatch per series (2 + 1 + 1)
   EXPECT_NE(svg.find("bench-serve &lt;tiny&gt; &amp; co"), std::string::npos);  // escaped
   EXPECT_EQ(svg.find("<tiny>"), std::string::npos);
   EXPECT_NE(svg.find("concurrency (requests)"), std::string::npos);

@@ -60,6 +60,9 @@ TEST(IsJsonContentType, WithParametersAndCase) {
 }  // namespace
 }  // namespace vllm::server
 
+namespace vllm::server {
+namespace {
+
 TEST(SameOrigin, TheOriginNamesTheHostTheRequestWentTo) {
   EXPECT_TRUE(SameOrigin("http://192.168.1.5:8000", "192.168.1.5:8000"));
   EXPECT_TRUE(SameOrigin("https://Box.Local:8443", "box.local:8443"));
@@ -70,3 +73,6 @@ TEST(SameOrigin, TheOriginNamesTheHostTheRequestWentTo) {
   EXPECT_FALSE(SameOrigin("file://x", "x"));
   EXPECT_FALSE(SameOrigin("http://a:1", ""));
 }
+
+}  // namespace
+}  // namespace vllm::server
