@@ -57,11 +57,15 @@ run() {
 }
 
 T0=$SECONDS
+# The first model's runs also draw their charts (--plot): docs/BENCHMARKS.md shows them.
+PLOT_MODEL=${MODELS[0]}
 for m in "${MODELS[@]}"; do
-  run "bench__${m##*/}" bench --model "$m" --load-format dummy "${BENCH[@]}"
+  plot=(); [[ "$m" == "$PLOT_MODEL" ]] && plot=(--plot "$OUT/bench__${m##*/}.svg")
+  run "bench__${m##*/}" bench --model "$m" --load-format dummy "${BENCH[@]}" "${plot[@]}"
 done
 for m in "${MODELS[@]}"; do
-  run "bench-batching__${m##*/}" bench-batching --model "$m" --load-format dummy "${BATCH[@]}"
+  plot=(); [[ "$m" == "$PLOT_MODEL" ]] && plot=(--plot "$OUT/bench-batching__${m##*/}.svg")
+  run "bench-batching__${m##*/}" bench-batching --model "$m" --load-format dummy "${BATCH[@]}" "${plot[@]}"
 done
 run "bench-prefix-cache__${PREFIX_MODEL##*/}" bench-prefix-cache --model "$PREFIX_MODEL" --load-format dummy
 run "bench-paged-cache__${PREFIX_MODEL##*/}" bench-paged-cache --model "$PREFIX_MODEL" --load-format dummy "${PAGED[@]}"

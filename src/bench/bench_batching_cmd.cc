@@ -12,6 +12,7 @@
 #include "bench/memory_usage.h"
 #include "bench/report.h"
 #include "bench/request_runner.h"
+#include "bench/svg_chart.h"
 #include "bench/commands.h"
 
 namespace vllm::bench {
@@ -26,6 +27,7 @@ struct BatchingArgs {
   int max_tokens = 64;
   float temperature = 0.7f;
   int warmup = 1;
+  std::string plot;  // --plot FILE.svg
 };
 
 double TokS(const BatchRun& r) {
@@ -65,12 +67,29 @@ void PrintReport(const BenchModel& bm, const BatchingArgs& a, const BatchRun& si
               a.max_tokens, a.temperature, static_cast<double>(peak_rss) / 1e9);
 }
 
+// --plot: single-vs-batched throughput (bars) and each run's TTFT distribution (CDF).
+std::vector<Chart> BatchingCharts(const BatchRun& single, const BatchRun& batch) {
+  Chart bars{.kind = ChartKind::kBars, .title = "Single request vs continuous batching", .x_label = "",
+             .y_label = "generation throughput (tok/s)",
+             .categories = {"1 request", Fmt("%zu concurrent requests", batch.requests.size())},
+             .series = {{.name = "throughput (tok/s)", .y = {TokS(single), TokS(batch)}}}};
+  Chart ttft{.kind = ChartKind::kCdf, .title = "Time to first token (CDF over requests)", .x_label = "TTFT (ms)",
+             .y_label = "requests with TTFT <= x (%)"};
+  for (const auto& [name, run] : {std::pair{"single", &single}, std::pair{"batch", &batch}}) {
+    ChartSeries s{.name = Fmt("%s (%zu)", name, run->requests.size())};
+    for (const auto& q : run->requests) s.y.push_back(q.ttft_s * 1e3);
+    ttft.series.push_back(std::move(s));
+  }
+  return {bars, ttft};
+}
+
 int Batching(BatchingArgs& a) {
   if (a.requests <= 0) return Fail(InvalidArgument("--requests must be >= 1"));
   if (a.max_tokens <= 0) return Fail(InvalidArgument("--max-tokens must be >= 1"));
   if (a.warmup < 0) return Fail(InvalidArgument("--warmup must be >= 0"));
   if (a.temperature < 0) return Fail(InvalidArgument("--temperature must be >= 0"));
   if (Status st = CheckOutputWritable(a.model.output); !st.ok()) return Fail(st);
+  if (Status st = CheckPlotPath(a.plot); !st.ok()) return Fail(st);
   auto bm = BenchModel::Load(a.model, /*max_num_tokens=*/512);
   if (!bm.ok()) return Fail(bm.status());
   std::vector<std::vector<int32_t>> prompts;
@@ -103,6 +122,11 @@ int Batching(BatchingArgs& a) {
   const int64_t peak_rss = PeakRssBytes();
   bm->MeasureBandwidth();
   PrintReport(bm.value(), a, single.value(), batch.value(), peak_rss);
+  if (!a.plot.empty()) {
+    Status st = WriteSvgPage(a.plot, "vllm-cpp bench-batching: " + bm->ShortName() + Fmt(", %d tokens per request", a.max_tokens),
+                             FormatHardware(bm->hardware()), BatchingCharts(single.value(), batch.value()));
+    if (!st.ok()) return Fail(st);
+  }
   if (a.model.output.empty()) return 0;
   nlohmann::json j = bm->JsonHeader("bench-batching");
   j["settings"] = {{"requests", a.requests}, {"max_tokens", a.max_tokens}, {"temperature", a.temperature},
@@ -125,6 +149,7 @@ int RunBenchBatching(int argc, char** argv) {
   app.add_option("--max-tokens", a.max_tokens, "Tokens generated per request (EOS ignored)")->capture_default_str();
   app.add_option("--temperature", a.temperature, "Sampling temperature (0: greedy)")->capture_default_str();
   app.add_option("--warmup", a.warmup, "Warm-up requests before timing")->capture_default_str();
+  app.add_option("--plot", a.plot, "Also draw the charts (single vs batched bars, TTFT CDF) into this .svg");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -14,6 +14,7 @@
 #include "bench/memory_usage.h"
 #include "bench/report.h"
 #include "bench/request_runner.h"
+#include "bench/svg_chart.h"
 #include "bench/commands.h"
 
 namespace vllm::bench {
@@ -28,6 +29,7 @@ struct BenchArgs {
   int max_tokens = 256;
   float temperature = 0.7f;
   int warmup = 1;
+  std::string plot;  // --plot FILE.svg
 };
 
 // Tokens the warm-up requests generate: enough to run every code path (prefill, decode,
@@ -140,12 +142,31 @@ nlohmann::json ToJson(const BenchModel& bm, const BenchArgs& a, const std::vecto
   return j;
 }
 
+// --plot: generation speed per run (bars) and the TTFT / TPOT distributions (CDFs).
+std::vector<Chart> BenchCharts(const std::vector<BatchRun>& runs, const Summary& s) {
+  Chart speed{.kind = ChartKind::kBars, .title = "Generation speed per run", .x_label = "run",
+              .y_label = "generation speed (tok/s)"};
+  ChartSeries gen{.name = "generation tok/s"};
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const RequestResult& r = runs[i].requests.at(0);
+    speed.categories.push_back(Fmt("run %zu (%lld tok prompt)", i + 1, (long long)r.prompt_tokens));
+    gen.y.push_back(r.GenerationTokensPerSecond());
+  }
+  speed.series.push_back(std::move(gen));
+  Chart ttft{.kind = ChartKind::kCdf, .title = "Time to first token (CDF over runs)", .x_label = "TTFT (ms)",
+             .y_label = "runs with TTFT <= x (%)", .series = {{.name = "TTFT", .y = s.ttft_ms}}};
+  Chart tpot{.kind = ChartKind::kCdf, .title = "Time per output token (CDF over runs)", .x_label = "TPOT (ms)",
+             .y_label = "runs with TPOT <= x (%)", .series = {{.name = "TPOT", .y = s.tpot_ms}}};
+  return {speed, ttft, tpot};
+}
+
 int Bench(BenchArgs& a) {
   if (a.prompts <= 0) return Fail(InvalidArgument("--prompts must be >= 1"));
   if (a.max_tokens <= 0) return Fail(InvalidArgument("--max-tokens must be >= 1"));
   if (a.warmup < 0) return Fail(InvalidArgument("--warmup must be >= 0"));
   if (a.temperature < 0) return Fail(InvalidArgument("--temperature must be >= 0"));
   if (Status st = CheckOutputWritable(a.model.output); !st.ok()) return Fail(st);
+  if (Status st = CheckPlotPath(a.plot); !st.ok()) return Fail(st);
   const int64_t kBudget = 512;  // tokens per step: every built-in prompt prefills in one step
   auto bm = BenchModel::Load(a.model, kBudget);
   if (!bm.ok()) return Fail(bm.status());
@@ -185,6 +206,11 @@ int Bench(BenchArgs& a) {
     Status st = WriteJsonFile(a.model.output, ToJson(bm.value(), a, runs, s, kv_blocks, peak_rss));
     if (!st.ok()) return Fail(st);
   }
+  if (!a.plot.empty()) {
+    Status st = WriteSvgPage(a.plot, "vllm-cpp bench: " + bm->ShortName() + Fmt(", %d tokens per run", a.max_tokens),
+                             FormatHardware(bm->hardware()), BenchCharts(runs, s));
+    if (!st.ok()) return Fail(st);
+  }
   return 0;
 }
 
@@ -199,6 +225,7 @@ int RunBench(int argc, char** argv) {
   app.add_option("--max-tokens", a.max_tokens, "Tokens generated per run (EOS ignored)")->capture_default_str();
   app.add_option("--temperature", a.temperature, "Sampling temperature (0: greedy)")->capture_default_str();
   app.add_option("--warmup", a.warmup, "Warm-up requests before timing")->capture_default_str();
+  app.add_option("--plot", a.plot, "Also draw the charts (speed per run, TTFT/TPOT CDFs) into this .svg");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -14,6 +14,7 @@
 #include "bench/hardware.h"
 #include "bench/load_generator.h"
 #include "bench/report.h"
+#include "bench/serve_plot.h"
 #include "bench/serve_prompts.h"
 #include "bench/serve_report.h"
 #include "bench/server_probe.h"
@@ -107,7 +108,7 @@ int RunBenchServe(int argc, char** argv) {
   CLI::App app{"HTTP load generator over the OpenAI streaming chat API (any OpenAI-compatible server)",
                "vllm-cpp bench-serve"};
   std::string url_arg, model, concurrency_arg = "1,4,16", prompts_arg = "short,medium,long", format = "table",
-                               output;
+                               output, plot;
   int max_tokens = 256, repetitions = 3, warmup = 1;
   double temperature = 0.7;
   bool ignore_eos = false;
@@ -137,6 +138,7 @@ int RunBenchServe(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "json", "csv"}));
   app.add_option("--output", output,
                  "Write the --format report to this file (stdout then shows the table)");
+  app.add_option("--plot", plot, "Also draw the charts (throughput vs concurrency, TTFT/TPOT CDFs) into this .svg");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -154,6 +156,7 @@ int RunBenchServe(int argc, char** argv) {
     std::ofstream probe(output, std::ios::app);
     if (!probe) return Fail("cannot write --output file '" + output + "'");
   }
+  if (Status st = CheckPlotPath(plot); !st.ok()) return Fail(st.message());
   auto first_model = FirstModelId(url.value(), opts);
   if (!first_model.ok() && (model.empty() || first_model.status().code() == StatusCode::kNotFound))
     return Fail(first_model.status().message());
@@ -180,6 +183,13 @@ int RunBenchServe(int argc, char** argv) {
   for (const int c : concurrency.value())
     for (const PromptSet& set : sets.value())
       report.configs.push_back(RunConfiguration(url.value(), opts, c, set, base, repetitions));
+  if (!plot.empty()) {
+    const Status st = WriteSvgPage(plot, "vllm-cpp bench-serve: " + model,
+                                   report.url + ", max_tokens " + std::to_string(max_tokens) +
+                                       "; client: " + FormatHardware(report.client_hardware),
+                                   ServeCharts(report));
+    if (!st.ok()) return Fail(st.message());
+  }
   return WriteReport(report, format, output);
 }
 

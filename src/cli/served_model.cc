@@ -69,6 +69,8 @@ Result<server::LoadedModel> LoadServedModel(const ModelSource& src, const Engine
                                      e.num_kv_blocks > 0 ? "--num-kv-blocks" : "--kv-cache-memory"));
   out.memory_bytes =
       static_cast<int64_t>(model->WeightBytes()) + (e.num_kv_blocks > 0 ? 0 : e.kv_cache_bytes);
+  out.backend = model->backend().Describe();
+  out.num_threads = model->backend().pool().num_threads();
   EngineConfig ec{.block_size = e.block_size,
                   .kv_cache_dtype = e.kv_dtype,
                   .num_kv_blocks = e.num_kv_blocks,

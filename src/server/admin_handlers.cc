@@ -1,10 +1,13 @@
 // Operational endpoints: /health, /v1/models, /v1/status, DELETE /v1/cache, /metrics,
 // /tokenize, /detokenize.
+#include <chrono>
+
 #include "api/chat_request.h"
 #include "api/count_limit.h"
 #include "api/json_fields.h"
 #include "server/handlers.h"
 #include "server/http_util.h"
+#include "util/process_rss.h"
 
 namespace vllm::server {
 
@@ -41,11 +44,30 @@ void HandleModel(ServerContext& ctx, const Request& req, Response& res) {
   ReplyJson(res, api::Dump(ModelObject(ctx, id)));
 }
 
+namespace {
+Json PercentilesJson(const LatencyPercentiles& p) {
+  return {{"count", p.count}, {"p50", p.p50}, {"p90", p.p90}, {"p99", p.p99}};
+}
+}  // namespace
+
+Json ServerStatusJson(const ServerContext& ctx) {
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  return {{"uptime_s", ctx.created_unix > 0 ? now - ctx.created_unix : 0},
+          {"rss_bytes", ProcessRssBytes()},
+          {"latency", {{"ttft_ms", PercentilesJson(ctx.metrics.RecentTtftMs())},
+                       {"tpot_ms", PercentilesJson(ctx.metrics.RecentTpotMs())}}}};
+}
+
 void HandleStatus(ServerContext& ctx, const Request&, Response& res) {
   const EngineStats s = ctx.engine->Stats();
   const double usage = s.kv_blocks_total > 0 ? static_cast<double>(s.kv_blocks_used) / s.kv_blocks_total : 0.0;
   const Json body = {
       {"model", ctx.config.served_model_name},
+      {"backend", ctx.backend},
+      {"threads", ctx.num_threads},
+      {"memory_bytes", ctx.memory_bytes},
+      {"server", ServerStatusJson(ctx)},
       {"num_running", s.num_running},
       {"num_waiting", s.num_waiting},
       {"open_streams", ctx.open_streams.load()},

@@ -23,5 +23,8 @@ void HandleResetCache(ServerContext& ctx, const Request& req, Response& res);
 void HandleMetrics(ServerContext& ctx, const Request& req, Response& res);
 void HandleTokenize(ServerContext& ctx, const Request& req, Response& res);
 void HandleDetokenize(ServerContext& ctx, const Request& req, Response& res);
+// The server-wide part of /v1/status: uptime, process memory, recent TTFT / TPOT percentiles.
+api::Json ServerStatusJson(const ServerContext& ctx);
+void HandleWebPage(ServerContext& ctx, const Request& req, Response& res);  // /, /dashboard, /web/*
 
 }  // namespace vllm::server

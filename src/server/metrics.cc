@@ -57,10 +57,27 @@ void Metrics::CountRequest(const std::string& endpoint, int status) {
 
 void Metrics::ObserveGeneration(double ttft_s, double e2e_s, int64_t completion_tokens) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (ttft_s > 0) ttft_.Observe(ttft_s);
-  if (ttft_s > 0 && completion_tokens > 1) tpot_.Observe((e2e_s - ttft_s) / static_cast<double>(completion_tokens - 1));
+  if (ttft_s > 0) {
+    ttft_.Observe(ttft_s);
+    recent_ttft_ms_.Add(ttft_s * 1e3);
+  }
+  if (ttft_s > 0 && completion_tokens > 1) {
+    const double tpot_s = (e2e_s - ttft_s) / static_cast<double>(completion_tokens - 1);
+    tpot_.Observe(tpot_s);
+    recent_tpot_ms_.Add(tpot_s * 1e3);
+  }
   e2e_.Observe(e2e_s);
   generation_tokens_ += static_cast<uint64_t>(completion_tokens);
+}
+
+LatencyPercentiles Metrics::RecentTtftMs() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return recent_ttft_ms_.Percentiles();
+}
+
+LatencyPercentiles Metrics::RecentTpotMs() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return recent_tpot_ms_.Percentiles();
 }
 
 void Metrics::CountPromptTokens(int64_t n) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "server/latency_window.h"
 
 namespace vllm::server {
 
@@ -35,11 +36,15 @@ class Metrics {
   void ObserveGeneration(double ttft_s, double e2e_s, int64_t completion_tokens);
   void CountPromptTokens(int64_t n);
   std::string Render(const EngineStats& s) const;
+  // TTFT and TPOT (milliseconds) over the most recent generations, for /v1/status.
+  LatencyPercentiles RecentTtftMs() const;
+  LatencyPercentiles RecentTpotMs() const;
 
  private:
   mutable std::mutex mu_;
   std::map<std::pair<std::string, int>, uint64_t> requests_;
   Histogram ttft_, tpot_, e2e_;
+  LatencyWindow recent_ttft_ms_{1024}, recent_tpot_ms_{1024};
   uint64_t prompt_tokens_ = 0, generation_tokens_ = 0;
 };
 

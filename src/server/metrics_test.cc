@@ -53,3 +53,25 @@ TEST(Metrics, CountersHistogramsAndEngineGauges) {
 
 }  // namespace
 }  // namespace vllm::server
+
+namespace vllm::server {
+namespace {
+
+TEST(Metrics, RecentLatencyPercentilesInMilliseconds) {
+  Metrics m;
+  EXPECT_EQ(m.RecentTtftMs().count, 0);
+  m.ObserveGeneration(/*ttft_s=*/0.03, /*e2e_s=*/0.33, /*completion_tokens=*/4);  // tpot 100 ms
+  m.ObserveGeneration(/*ttft_s=*/0.05, /*e2e_s=*/0.15, /*completion_tokens=*/2);  // tpot 100 ms
+  m.ObserveGeneration(0, 0.01, 0);           // no first token: neither figure
+  m.ObserveGeneration(0.01, 0.01, 1);        // one token: TTFT only
+  const LatencyPercentiles ttft = m.RecentTtftMs();
+  EXPECT_EQ(ttft.count, 3);
+  EXPECT_NEAR(ttft.p50, 30, 1e-9);
+  EXPECT_NEAR(ttft.p99, 30 + 0.98 * 20, 1e-9);
+  const LatencyPercentiles tpot = m.RecentTpotMs();
+  EXPECT_EQ(tpot.count, 2);
+  EXPECT_NEAR(tpot.p50, 100, 1e-9);
+}
+
+}  // namespace
+}  // namespace vllm::server

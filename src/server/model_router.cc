@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "api/json_fields.h"
+#include "server/handlers.h"
 #include "server/http_util.h"
 #include "util/logging.h"
 
@@ -219,6 +220,9 @@ Status ModelRouter::Load(Slot* s, std::unique_lock<std::mutex>& lock) {
   s->ctx->chat_template = std::move(loaded->chat_template);
   s->ctx->checkpoint_pooling = loaded->pooling;
   s->ctx->engine_stopped = false;
+  s->ctx->backend = loaded->backend;
+  s->ctx->num_threads = loaded->num_threads;
+  s->ctx->memory_bytes = loaded->memory_bytes;
   s->memory_bytes = loaded->memory_bytes;
   s->state = ModelState::kLoaded;
   s->t_last_used = Clock::now();
@@ -463,7 +467,7 @@ void ModelRouter::ServeAcross(const Request& req, Response& res,
     models.push_back(one);
   }
   if (slots_.size() == 1) return ReplyJson(res, api::Dump(models[0]));
-  ReplyJson(res, api::Dump(Json{{"models", models}}));
+  ReplyJson(res, api::Dump(Json{{"models", models}, {"server", ServerStatusJson(*front_)}}));
 }
 
 }  // namespace vllm::server

@@ -40,6 +40,8 @@ struct LoadedModel {
   std::optional<ChatTemplate> chat_template;
   std::string pooling;  // from the checkpoint's 1_Pooling/config.json: last | mean | cls, or ""
   int64_t memory_bytes = 0;  // weights + KV cache
+  std::string backend;       // Backend::Describe()
+  int32_t num_threads = 0;
 };
 using ModelLoader = std::function<Result<LoadedModel>()>;
 

@@ -83,6 +83,12 @@ bool OriginAllowed(const ServerConfig& cfg, std::string_view origin) {
   return false;
 }
 
+bool SameOrigin(std::string_view origin, std::string_view host) {
+  host = Trim(host);
+  const std::string_view origin_host = OriginHost(Trim(origin));
+  return !host.empty() && !origin_host.empty() && EqualsIgnoreCase(origin_host, host);
+}
+
 bool IsJsonContentType(std::string_view content_type) {
   std::string_view type = Trim(content_type.substr(0, content_type.find(';')));
   return EqualsIgnoreCase(type, "application/json");

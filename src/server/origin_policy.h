@@ -24,6 +24,11 @@ bool HostAllowed(const ServerConfig& cfg, std::string_view host);
 // `origin` is the Origin header ("http://localhost:3000").
 bool OriginAllowed(const ServerConfig& cfg, std::string_view origin);
 
+// The Origin names the host the request was sent to (`host`: its Host header): a request from
+// a page this server served itself (the web UI opened at a LAN address). Only meaningful
+// after HostAllowed passed, which is what keeps a rebinding page's name out.
+bool SameOrigin(std::string_view origin, std::string_view host);
+
 // application/json, with or without parameters (charset).
 bool IsJsonContentType(std::string_view content_type);
 

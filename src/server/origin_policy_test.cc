@@ -59,3 +59,20 @@ TEST(IsJsonContentType, WithParametersAndCase) {
 
 }  // namespace
 }  // namespace vllm::server
+
+namespace vllm::server {
+namespace {
+
+TEST(SameOrigin, TheOriginNamesTheHostTheRequestWentTo) {
+  EXPECT_TRUE(SameOrigin("http://192.168.1.5:8000", "192.168.1.5:8000"));
+  EXPECT_TRUE(SameOrigin("https://Box.Local:8443", "box.local:8443"));
+  EXPECT_TRUE(SameOrigin("http://[::1]:8000", "[::1]:8000"));
+  EXPECT_FALSE(SameOrigin("http://192.168.1.5:9000", "192.168.1.5:8000"));  // another port
+  EXPECT_FALSE(SameOrigin("http://evil.example", "192.168.1.5:8000"));
+  EXPECT_FALSE(SameOrigin("null", "null"));             // opaque origins are never same-origin
+  EXPECT_FALSE(SameOrigin("file://x", "x"));
+  EXPECT_FALSE(SameOrigin("http://a:1", ""));
+}
+
+}  // namespace
+}  // namespace vllm::server

@@ -21,6 +21,7 @@ struct Route {
   HandlerFn fn;
   bool needs_auth;
   bool counts_for_rate_limit;
+  bool per_model = true;  // false: answered by the server itself, never by a model's context
 };
 
 const Route kRoutes[] = {
@@ -37,12 +38,17 @@ const Route kRoutes[] = {
     {"GET", "/metrics", HandleMetrics, false, false},
     {"GET", "/v1/status", HandleStatus, true, false},
     {"DELETE", "/v1/cache", HandleResetCache, true, false},
-    {"GET", "/version", HandleVersion, false, false},
+    {"GET", "/version", HandleVersion, false, false, false},
     // Un-prefixed aliases of the OpenAI routes (llama.cpp's server serves them too).
     {"GET", "/models", HandleModels, true, true},
     {"POST", "/chat/completions", HandleChatCompletions, true, true},
     {"POST", "/completions", HandleCompletions, true, true},
     {"POST", "/embeddings", HandleEmbeddings, true, true},
+    // The web UI (server/web_assets.h): static, no key needed to load it; its API calls
+    // carry the key the user enters.
+    {"GET", "/", HandleWebPage, false, false, false},
+    {"GET", "/dashboard", HandleWebPage, false, false, false},
+    {"GET", "/web/*", HandleWebPage, false, false, false},
 };
 
 bool Matches(const Route& r, const std::string& path) {
@@ -82,7 +88,7 @@ void RouteAndHandle(ServerContext& ctx, const Request& req, Response& res, std::
         style);
   const std::string origin = req.Header("Origin");
   if (!origin.empty()) {
-    if (!OriginAllowed(ctx.config, origin))
+    if (!OriginAllowed(ctx.config, origin) && !SameOrigin(origin, req.Header("Host")))
       return ReplyError(
           res, api::HttpError(403, "origin '" + origin + "' is not allowed (--allowed-origins)"),
           style);
@@ -119,7 +125,7 @@ void RouteAndHandle(ServerContext& ctx, const Request& req, Response& res, std::
     }
   }
   try {
-    if (ctx.router) ctx.router->Serve(req, res, match->fn);  // several models: the named one's context
+    if (ctx.router && match->per_model) ctx.router->Serve(req, res, match->fn);  // several models: the named one's context
     else match->fn(ctx, req, res);
     if (head) res.body.clear();
   } catch (const std::exception& e) {

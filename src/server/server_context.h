@@ -35,6 +35,11 @@ struct ServerContext {
   std::atomic<bool> engine_stopped{false};  // no output will ever come again
   std::atomic<int64_t> open_streams{0};
   int64_t created_unix = 0;  // for /v1/models
+  // What the model runs on, for /v1/status (the dashboard): the backend's own description
+  // ("cpu avx512, 2 threads"), its thread count and the weights + KV cache bytes.
+  std::string backend;
+  int32_t num_threads = 0;
+  int64_t memory_bytes = 0;
   // Set when the server routes requests among models (server/model_router.h): the handlers
   // then run on the named model's context, not on this one.
   ModelRouter* router = nullptr;
