@@ -4,6 +4,7 @@
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/cuda_ops.h"
 #include "kernels/cuda/device_math.cuh"
+#include "kernels/cuda/dtype_code.h"
 #include "util/check.h"
 
 namespace vllm::cuda {
@@ -51,16 +52,6 @@ __global__ void GatherKernel(const float* __restrict__ src, const int32_t* __res
   for (int64_t j = threadIdx.x; j < dim; j += blockDim.x) d[j] = s[j];
 }
 
-int DtypeCode(DType t) {
-  switch (t) {
-    case DType::kF32: return 0;
-    case DType::kBF16: return 1;
-    case DType::kF16: return 2;
-    default: CHECK(false) << "unsupported dtype " << DTypeName(t);
-  }
-  return 0;
-}
-
 }  // namespace
 
 void EmbeddingLookup(const WeightMatrix& w, const int32_t* ids, int64_t n, float* out, Stream stream) {
@@ -68,8 +59,8 @@ void EmbeddingLookup(const WeightMatrix& w, const int32_t* ids, int64_t n, float
   const int bits = w.quantized ? w.bits : 0;
   EmbeddingKernel<<<static_cast<unsigned>(n), 256, 0, stream>>>(
       w.data.data<unsigned char>(), static_cast<int64_t>(w.RowBytes()), w.rows, w.cols,
-      w.quantized ? 0 : DtypeCode(w.dtype), bits, w.quantized ? w.group_size : 1, w.scales.ptr, w.biases.ptr,
-      w.quantized ? DtypeCode(w.scale_dtype) : 0, ids, out);
+      w.quantized ? 0 : internal::FloatDtypeCode(w.dtype), bits, w.quantized ? w.group_size : 1, w.scales.ptr, w.biases.ptr,
+      w.quantized ? internal::FloatDtypeCode(w.scale_dtype) : 0, ids, out);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "kernels/cuda/cuda_ops.h"
+#include "kernels/cuda/dtype_code.h"
 #include "kernels/cuda/matmul_launch.h"
 #include "util/check.h"
 
@@ -28,16 +29,6 @@ WeightFormat FormatOf(const WeightMatrix& w) {
   return WeightFormat::kDenseF32;
 }
 
-int ParamDtype(DType t) {
-  switch (t) {
-    case DType::kF32: return 0;
-    case DType::kBF16: return 1;
-    case DType::kF16: return 2;
-    default: CHECK(false) << "unsupported scale dtype " << DTypeName(t);
-  }
-  return 0;
-}
-
 bool Aligned(const void* p, size_t a) { return reinterpret_cast<uintptr_t>(p) % a == 0; }
 
 MatJob ToJob(const WeightMatrix& w, float* y) {
@@ -59,7 +50,7 @@ MatJob ToJob(const WeightMatrix& w, float* y) {
     j.biases = w.biases.ptr;
     j.groups = static_cast<int>(w.groups_per_row());
     j.group_chunks = w.group_size / 32;
-    j.param_dtype = ParamDtype(w.scale_dtype);
+    j.param_dtype = internal::FloatDtypeCode(w.scale_dtype);
   }
   return j;
 }

@@ -68,6 +68,16 @@ __device__ __forceinline__ void LoadWords(const uint32_t* __restrict__ p, uint32
   }
 }
 
+// Sum of one 32-column chunk of x held as float4s by 8 consecutive lanes (lane % 8 = quad):
+// every lane of the 8 gets the same bits. Both matmul kernels stage x this way.
+__device__ __forceinline__ float ChunkSum(float4 v) {
+  float s = (v.x + v.y) + (v.z + v.w);
+  s += __shfl_xor_sync(0xffffffffu, s, 1);
+  s += __shfl_xor_sync(0xffffffffu, s, 2);
+  s += __shfl_xor_sync(0xffffffffu, s, 4);
+  return s;
+}
+
 // One job of a (possibly shared-input) matmul launch, as plain device-side data.
 struct MatJob {
   const unsigned char* data;  // row r starts at data + r * row_bytes

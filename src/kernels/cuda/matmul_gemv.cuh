@@ -103,10 +103,7 @@ __global__ void __launch_bounds__(256, 1) GemvKernel(MatJobs jobs, const float* 
         }
       }
       xs[t][q][ch] = v;
-      float s = (v.x + v.y) + (v.z + v.w);
-      s += __shfl_xor_sync(0xffffffffu, s, 1);
-      s += __shfl_xor_sync(0xffffffffu, s, 2);
-      s += __shfl_xor_sync(0xffffffffu, s, 4);
+      const float s = ChunkSum(v);
       if (q == 0) xsum[t][ch] = s;
     }
     __syncthreads();

@@ -92,10 +92,7 @@ __global__ void __launch_bounds__(128) MmaKernel(MatJobs jobs, const float* __re
         v = x_vec ? __ldg(reinterpret_cast<const float4*>(src)) : make_float4(src[0], src[1], src[2], src[3]);
       }
       *reinterpret_cast<uint2*>(&xs[t][ch * 32 + q * 4]) = make_uint2(PackBf16(v.x, v.y), PackBf16(v.z, v.w));
-      float s = (v.x + v.y) + (v.z + v.w);
-      s += __shfl_xor_sync(0xffffffffu, s, 1);
-      s += __shfl_xor_sync(0xffffffffu, s, 2);
-      s += __shfl_xor_sync(0xffffffffu, s, 4);
+      const float s = ChunkSum(v);
       if (q == 0) xsum[t][ch] = s;
     }
     __syncthreads();
