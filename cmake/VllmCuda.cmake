@@ -31,6 +31,9 @@ find_library(VLLM_CUDART_STATIC NAMES cudart_static REQUIRED
 find_package(Threads REQUIRED)
 
 file(GLOB VLLM_CUDA_SOURCES CONFIGURE_DEPENDS ${VLLM_CPP_ROOT}/src/kernels/cuda/*.cu)
+# The backend class (host code over the kernels and the CPU sampler) builds with vllm_core
+# (top-level CMakeLists.txt): the kernel library itself needs nothing of the server.
+list(FILTER VLLM_CUDA_SOURCES EXCLUDE REGEX ".*/cuda_backend\\.cu$")
 add_library(vllm_cuda STATIC ${VLLM_CUDA_SOURCES})
 target_include_directories(vllm_cuda PUBLIC ${VLLM_CPP_ROOT}/src)
 target_compile_options(vllm_cuda PRIVATE
