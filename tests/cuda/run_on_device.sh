@@ -12,7 +12,10 @@ export LD_LIBRARY_PATH="$bin/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 [ -d "$bin/deps" ] && export VLLM_CPP_DEPS_DIR="$bin/deps"
 model=mlx-community/Qwen3-0.6B-8bit
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
+# lib-std/: this build machine's libstdc++, only when the image's is older than the binary needs.
+"$bin/vllm-cpp" --help > /dev/null 2>&1 || export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$bin/lib-std"
 ldd "$bin/vllm-cpp" | grep -i "not found"
+grep -m1 "model name" /proc/cpuinfo
 
 run() {  # name timeout command...
   local name=$1 limit=$2
@@ -25,11 +28,11 @@ run() {  # name timeout command...
   grep -E "^\[  (FAILED|PASSED) |Failure|Expected|Which is|\[ e2e \]|step " "$out/$name.log" | head -60
 }
 
-run cuda_tests 150 "$bin/cuda_tests"
-run cuda_e2e_tests 240 "$bin/cuda_e2e_tests"
-run bench_cuda 120 "$bin/vllm-cpp" bench "$model" --load-format dummy --device cuda --prompts 5 --max-tokens 256
-run bench_cpu 120 "$bin/vllm-cpp" bench "$model" --load-format dummy --device cpu --prompts 2 --max-tokens 64
-run cuda_bench 90 "$bin/cuda_bench" ${2:-}
+run cuda_tests 100 "$bin/cuda_tests"
+run cuda_e2e_tests 150 "$bin/cuda_e2e_tests"
+run bench_cuda 60 "$bin/vllm-cpp" bench "$model" --load-format dummy --device cuda --prompts 5 --max-tokens 256
+run bench_cpu 50 "$bin/vllm-cpp" bench "$model" --load-format dummy --device cpu --prompts 2 --max-tokens 64
+run cuda_bench 40 "$bin/cuda_bench" ${2:-}
 for f in bench_cuda bench_cpu; do echo "== $f"; grep -iE "hardware|tok/s|gen|decode" "$out/$f.log" | head -12; done
 tail -25 "$out/cuda_bench.log"
 echo "== summary"
