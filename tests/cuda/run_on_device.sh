@@ -28,11 +28,11 @@ run() {  # name timeout command...
   grep -E "^\[  (FAILED|PASSED) |Failure|Expected|Which is|\[ e2e \]|step " "$out/$name.log" | head -60
 }
 
-run cuda_tests 100 "$bin/cuda_tests"
-run cuda_e2e_tests 150 "$bin/cuda_e2e_tests"
-run bench_cuda 60 "$bin/vllm-cpp" bench "$model" --load-format dummy --device cuda --prompts 5 --max-tokens 256
-run bench_cpu 50 "$bin/vllm-cpp" bench "$model" --load-format dummy --device cpu --prompts 2 --max-tokens 64
-run cuda_bench 40 "$bin/cuda_bench" ${2:-}
+run cuda_tests 90 "$bin/cuda_tests"
+run cuda_e2e_tests 120 "$bin/cuda_e2e_tests"
+run bench_cuda 50 "$bin/vllm-cpp" bench "$model" --load-format dummy --device cuda --prompts 5 --max-tokens 256
+run bench_cpu 40 "$bin/vllm-cpp" bench "$model" --load-format dummy --device cpu --prompts 2 --max-tokens 64
+run cuda_bench 30 "$bin/cuda_bench" ${2:-}
 for f in bench_cuda bench_cpu; do echo "== $f"; grep -iE "hardware|tok/s|gen|decode" "$out/$f.log" | head -12; done
 tail -25 "$out/cuda_bench.log"
 echo "== summary"
