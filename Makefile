@@ -3,14 +3,15 @@ BUILD ?= build
 JOBS ?= 2
 ASAN_BUILD ?= build-asan
 NEON_BUILD ?= build-neon
+CUDA_BUILD ?= build-cuda
 SETUP_STAMP := .venv/.requirements.sha
 
-.PHONY: setup build test unit conformance check-includes test-asan test-neon run clean
+.PHONY: setup build test unit conformance check-includes test-asan test-neon build-cuda test-cuda run clean
 
 setup:
 	./scripts/setup.sh
 
-$(SETUP_STAMP): scripts/requirements-test.txt scripts/setup.sh
+$(SETUP_STAMP): scripts/requirements-test.txt scripts/requirements-cuda.txt scripts/setup.sh
 	./scripts/setup.sh
 	@touch $@  # setup.sh rewrites the stamp only when the requirements change
 
@@ -52,7 +53,20 @@ test-neon: $(SETUP_STAMP)
 check-includes:
 	python3 scripts/check_includes.py
 
-test: check-includes unit conformance test-asan test-neon
+# The CUDA kernels, their tests and benchmark compiled with nvcc from the pinned wheels
+# (scripts/requirements-cuda.txt): no GPU needed, so CI compiles every CUDA file; a kernel
+# whose registers spill fails the build (cmake/VllmCuda.cmake). Only the CUDA targets.
+build-cuda: $(SETUP_STAMP)
+	nvcc=$$(ls $(CURDIR)/.venv/lib/python3*/site-packages/nvidia/cu13/bin/nvcc) && \
+	  cmake -S . -B $(CUDA_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DVLLM_CPP_CUDA=ON \
+	  -DCMAKE_CUDA_COMPILER=$$nvcc >/dev/null
+	cmake --build $(CUDA_BUILD) -j $(JOBS) --target vllm_cuda cuda_tests cuda_bench vllm-cpp cuda_e2e_tests
+
+# The CUDA kernel tests: on a machine with an NVIDIA GPU (sm_90) only.
+test-cuda: build-cuda
+	$(CUDA_BUILD)/tests/cuda/cuda_tests
+
+test: check-includes build-cuda unit conformance test-asan test-neon
 
 # The server on the embedded default model (mlx-community/Qwen3-0.6B-8bit shapes, random
 # weights, real Qwen3 tokenizer): http://127.0.0.1:8000/v1 (OpenAI) and /v1/messages (Anthropic).
@@ -60,4 +74,4 @@ run: build
 	./$(BUILD)/vllm-cpp serve
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(NEON_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(NEON_BUILD) $(CUDA_BUILD)

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config git python3-venv nodejs npm
+  ccache  # make test builds the sources three ways (release, ASan, CUDA): the CUDA build reuses the release objects
   nlohmann-json3-dev libboost1.81-dev libcpp-httplib-dev libcli11-dev libpcre2-dev libutf8proc-dev libhwy-dev
   libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev libssl-dev libyaml-cpp-dev  # hub downloads + checksums (src/io/hub/), --models-config YAML
@@ -59,4 +60,18 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; th
   .venv/bin/pip install -q --disable-pip-version-check -r "$REQ"
   echo "$want" > "$STAMP"
 fi
+# The CUDA toolchain (nvcc, cudart, cccl) from pinned wheels into the same .venv, so
+# `make build-cuda` compiles the CUDA kernels on machines with no GPU (CI included).
+CUDA_REQ=scripts/requirements-cuda.txt
+CUDA_STAMP=.venv/.requirements-cuda.sha
+want=$(sha256sum "$CUDA_REQ" | cut -d' ' -f1)
+if [ "$(cat "$CUDA_STAMP" 2>/dev/null)" != "$want" ]; then
+  echo "setup: installing the CUDA toolchain wheels into .venv"
+  .venv/bin/pip install -q --disable-pip-version-check -r "$CUDA_REQ"
+  echo "$want" > "$CUDA_STAMP"
+fi
+# nvcc.profile links with -L$TOP/lib64 but the wheels install lib/: without this link CMake's
+# CUDA compiler check fails to link.
+CU13=$(.venv/bin/python -c 'import nvidia, os; print(os.path.join(list(nvidia.__path__)[0], "cu13"))')
+[ -e "$CU13/lib64" ] || ln -s lib "$CU13/lib64"
 echo "setup: ok ($ROOT)"

@@ -63,6 +63,7 @@ Result<BenchModel> BenchModel::Load(const ModelArgs& args, int64_t max_num_token
                               args.seed));
   bm.load_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   bm.model_ = std::move(model);
+  if (bm.model_->backend().device() != Device::kCpu) bm.hardware_.gpu = bm.model_->backend().Describe();
   return bm;
 }
 

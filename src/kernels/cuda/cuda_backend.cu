@@ -1,0 +1,317 @@
+// CudaBackend (cuda_backend.h): memory, staging and sampling on one stream; every op is the
+// vllm::cuda kernel of the same name (cuda_ops.h). Host code only: nvcc compiles it so that it
+// sees the runtime headers, but no kernel is defined here.
+#include "kernels/cuda/cuda_backend.h"
+
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/cuda_ops.h"
+#include "sampler/sampler.h"
+#include "util/check.h"
+
+namespace vllm {
+namespace {
+
+void CudaFree(void* p) {
+  // At process exit the runtime may already be unloading; nothing is left to free then.
+  const cudaError_t err = cudaFree(p);
+  if (err != cudaSuccess && err != cudaErrorCudartUnloading) CUDA_CHECK(err);
+}
+
+void PinnedFree(void* p) {
+  const cudaError_t err = cudaFreeHost(p);
+  if (err != cudaSuccess && err != cudaErrorCudartUnloading) CUDA_CHECK(err);
+}
+
+size_t Align8(size_t n) { return (n + 7) / 8 * 8; }
+
+class CudaBackend final : public Backend {
+ public:
+  CudaBackend(int device_id, int num_threads) : device_id_(device_id), pool_(num_threads) {
+    CUDA_CHECK(cudaSetDevice(device_id_));
+    CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+    CUDA_CHECK(cudaEventCreateWithFlags(&staged_, cudaEventDisableTiming));
+    cudaDeviceProp prop{};
+    CUDA_CHECK(cudaGetDeviceProperties(&prop, device_id_));
+    int driver = 0;
+    CUDA_CHECK(cudaDriverGetVersion(&driver));
+    describe_ = "cuda " + std::string(prop.name) + " (sm_" + std::to_string(prop.major) +
+                std::to_string(prop.minor) + ", " + std::to_string(prop.multiProcessorCount) + " SMs, " +
+                std::to_string(prop.totalGlobalMem >> 30) + " GiB, driver " + std::to_string(driver / 1000) +
+                "." + std::to_string(driver % 1000 / 10) + ")";
+  }
+  ~CudaBackend() override {
+    // Buffers this backend made may outlive it (the model owns them): they free themselves.
+    cudaStreamSynchronize(stream_);
+    cudaEventDestroy(staged_);
+    cudaStreamDestroy(stream_);
+  }
+
+  Device device() const override { return Device::kCuda; }
+  std::string Describe() const override { return describe_; }
+  ThreadPool& pool() override { return pool_; }
+
+  DeviceBuffer Alloc(size_t bytes) override {
+    if (bytes == 0) return DeviceBuffer(nullptr, 0, Device::kCuda, nullptr);
+    void* p = nullptr;
+    const cudaError_t err = cudaMalloc(&p, bytes);
+    CHECK(err == cudaSuccess) << "cudaMalloc(" << bytes << " bytes): " << cudaGetErrorString(err)
+                              << "; free " << AvailableMemory() << " bytes (lower --kv-cache-memory)";
+    return DeviceBuffer(p, bytes, Device::kCuda, &CudaFree);
+  }
+  DeviceBuffer Upload(DeviceBuffer host) override {
+    if (host.device() == Device::kCuda || host.empty()) return host;
+    DeviceBuffer d = Alloc(host.size());
+    CUDA_CHECK(cudaMemcpyAsync(d.data(), host.data(), host.size(), cudaMemcpyHostToDevice, stream_));
+    CUDA_CHECK(cudaStreamSynchronize(stream_));  // the host copy is freed on return
+    return d;
+  }
+  // cudaMemcpyDefault: unified addressing tells host from device pointers, so the model may
+  // also copy device to device. Waits, so `src` may be a temporary.
+  void CopyToDevice(void* dst, const void* src, size_t bytes) override {
+    if (bytes == 0) return;
+    CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, stream_));
+    CUDA_CHECK(cudaStreamSynchronize(stream_));
+  }
+  void CopyToHost(void* dst, const void* src, size_t bytes) override {
+    if (bytes == 0) return;
+    CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, stream_));
+    CUDA_CHECK(cudaStreamSynchronize(stream_));
+  }
+  void Memset(void* dst, int value, size_t bytes) override {
+    if (bytes) CUDA_CHECK(cudaMemsetAsync(dst, value, bytes, stream_));
+  }
+  size_t AvailableMemory() const override {
+    size_t free_bytes = 0, total = 0;
+    CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total));
+    return free_bytes;
+  }
+  void Synchronize() override { CUDA_CHECK(cudaStreamSynchronize(stream_)); }
+
+  BatchView Stage(const BatchView& host) override;
+
+  void MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y) override {
+    cuda::MatMul(w, x, m, y, stream_);
+  }
+  void MatMulShared(std::span<const MatMulJob> jobs, const float* x, int64_t m) override {
+    // The kernel takes at most kMaxSharedJobs; longer lists go in groups over the same x.
+    for (size_t i = 0; i < jobs.size(); i += cuda::kMaxSharedJobs) {
+      const int n = static_cast<int>(std::min<size_t>(cuda::kMaxSharedJobs, jobs.size() - i));
+      cuda::MatMulShared(jobs.data() + i, n, x, m, stream_);
+    }
+  }
+  void EmbeddingLookup(const WeightMatrix& w, const int32_t* ids, int64_t n, float* out) override {
+    cuda::EmbeddingLookup(w, ids, n, out, stream_);
+  }
+  void RmsNorm(const float* x, const float* weight, int64_t rows, int64_t dim, float eps, float* y) override {
+    cuda::RmsNorm(x, weight, rows, dim, eps, y, stream_);
+  }
+  void AddRmsNorm(float* x, const float* y, const float* weight, int64_t rows, int64_t dim, float eps,
+                  float* out) override {
+    cuda::AddRmsNorm(x, y, weight, rows, dim, eps, out, stream_);
+  }
+  void ApplyRope(float* x, const int32_t* positions, int64_t num_tokens, int64_t num_heads, int64_t head_dim,
+                 const float* inv_freq) override {
+    cuda::ApplyRope(x, positions, num_tokens, num_heads, head_dim, inv_freq, stream_);
+  }
+  void SiluMul(const float* gate, const float* up, int64_t n, float* out) override {
+    cuda::SiluMul(gate, up, n, out, stream_);
+  }
+  void AddInPlace(float* x, const float* y, int64_t n) override { cuda::AddInPlace(x, y, n, stream_); }
+  void GatherRows(const float* src, const int32_t* indices, int64_t n, int64_t dim, float* dst) override {
+    cuda::GatherRows(src, indices, n, dim, dst, stream_);
+  }
+  void WriteKvCache(const float* k, const float* v, const BatchView& batch, const AttentionShape& shape,
+                    KvLayer cache) override {
+    cuda::WriteKvCache(k, v, batch, shape, cache, stream_);
+  }
+  void PagedAttention(const float* q, KvLayer cache, const BatchView& batch, const AttentionShape& shape,
+                      float* out) override {
+    const size_t need = cuda::PagedAttentionScratchBytes(batch.num_tokens, shape);
+    if (attn_scratch_.size() < need) attn_scratch_ = Alloc(need);  // cudaFree waits for users
+    cuda::PagedAttention(q, cache, batch, shape, out, attn_scratch_.data(), attn_scratch_.size(), stream_);
+  }
+
+  void Sample(float* logits, int64_t vocab, const SamplingBatch& batch, std::span<SampleOutput> out) override;
+
+  // Profiling synchronizes around each op (VLLM_CPP_PROFILE=1 only): the numbers are device
+  // time plus one launch, never the launch alone.
+  void ProfileBegin(StepOp) override {
+    Synchronize();
+    t_op_start_ = std::chrono::steady_clock::now();
+  }
+  void ProfileEnd(StepOp op) override {
+    Synchronize();
+    StepProfile::Add(op, std::chrono::duration<double>(std::chrono::steady_clock::now() - t_op_start_).count());
+  }
+
+ private:
+  // Pinned host memory of at least `bytes` in `buf` (contents not kept).
+  void EnsurePinned(DeviceBuffer* buf, size_t bytes) {
+    if (buf->size() >= bytes) return;
+    void* p = nullptr;
+    CUDA_CHECK(cudaMallocHost(&p, bytes));
+    *buf = DeviceBuffer(p, bytes, Device::kCpu, &PinnedFree);
+  }
+
+  int device_id_;
+  ThreadPool pool_;
+  cudaStream_t stream_ = nullptr;
+  cudaEvent_t staged_ = nullptr;  // the last Stage copy has read the pinned block
+  std::string describe_;
+  DeviceBuffer stage_host_, stage_dev_;  // pinned / device halves of the staging block
+  DeviceBuffer attn_scratch_;
+  DeviceBuffer ids_dev_, ids_host_;      // greedy ids: device result, pinned copy
+  DeviceBuffer rows_host_;               // pinned logits rows of host-sampled rows
+  std::unique_ptr<Sampler> sampler_;     // the CPU sampler, for rows the device does not sample
+  SamplingBatch host_batch_;
+  std::vector<SampleOutput> host_out_;
+  std::chrono::steady_clock::time_point t_op_start_;
+};
+
+// The staging block: each array 8-byte aligned, in BatchView order, one copy.
+//   | token_ids | positions | slot_mapping | token_seq | query_start | seq_lens | block_tables |
+//   | logits_indices | state_slots (if any) |
+BatchView CudaBackend::Stage(const BatchView& host) {
+  struct Part {
+    const void* src;
+    size_t bytes;
+  };
+  const size_t T = static_cast<size_t>(host.num_tokens), S = static_cast<size_t>(host.num_seqs);
+  const Part parts[] = {
+      {host.token_ids, T * 4},
+      {host.positions, T * 4},
+      {host.slot_mapping, T * 8},
+      {host.token_seq, T * 4},
+      {host.query_start, (S + 1) * 4},
+      {host.seq_lens, S * 4},
+      {host.block_tables, S * static_cast<size_t>(host.block_table_stride) * 4},
+      {host.logits_indices, static_cast<size_t>(host.num_logits) * 4},
+      {host.state_slots, host.state_slots ? S * 4 : 0},
+  };
+  size_t total = 0;
+  for (const Part& p : parts) total += Align8(p.src ? p.bytes : 0);
+  total = std::max<size_t>(total, 8);
+  // The previous step's copy must have read the pinned block before it is rewritten.
+  CUDA_CHECK(cudaEventSynchronize(staged_));
+  if (stage_dev_.size() < total) {
+    const size_t cap = std::max(total, stage_dev_.size() * 2);
+    stage_dev_ = Alloc(cap);
+    stage_host_ = DeviceBuffer();
+    EnsurePinned(&stage_host_, cap);
+  }
+  std::byte* h = stage_host_.data();
+  std::byte* d = stage_dev_.data();
+  const void* dev_ptr[std::size(parts)];
+  size_t off = 0;
+  for (size_t i = 0; i < std::size(parts); ++i) {
+    if (!parts[i].src || parts[i].bytes == 0) {
+      dev_ptr[i] = parts[i].src ? d + off : nullptr;  // keep "present but empty" non-null
+      continue;
+    }
+    std::memcpy(h + off, parts[i].src, parts[i].bytes);
+    dev_ptr[i] = d + off;
+    off += Align8(parts[i].bytes);
+  }
+  if (off) CUDA_CHECK(cudaMemcpyAsync(d, h, off, cudaMemcpyHostToDevice, stream_));
+  CUDA_CHECK(cudaEventRecord(staged_, stream_));
+  BatchView v = host;
+  v.token_ids = static_cast<const int32_t*>(dev_ptr[0]);
+  v.positions = static_cast<const int32_t*>(dev_ptr[1]);
+  v.slot_mapping = static_cast<const int64_t*>(dev_ptr[2]);
+  v.token_seq = static_cast<const int32_t*>(dev_ptr[3]);
+  v.query_start = static_cast<const int32_t*>(dev_ptr[4]);
+  v.seq_lens = static_cast<const int32_t*>(dev_ptr[5]);
+  v.block_tables = static_cast<const int32_t*>(dev_ptr[6]);
+  v.logits_indices = static_cast<const int32_t*>(dev_ptr[7]);
+  v.state_slots = static_cast<const int32_t*>(dev_ptr[8]);
+  return v;
+}
+
+// Sampling, split by what the row needs:
+//  - plain greedy rows (no logprobs, no min_tokens / logit_bias / penalties) take the device
+//    argmax (cuda::ArgMaxRows: lowest id on ties, NaN never wins, as the CPU's ArgMax); only
+//    the ids come back;
+//  - every other row (temperature/top-k/top-p/min-p draws, edits, logprobs) copies its logits
+//    row to pinned host memory and runs the CPU Sampler on it, so its semantics and its Philox
+//    draw (seed, position) are the CPU's by construction. A device sampler (CUDA_BACKEND.md
+//    §2e) replaces this path in the performance issue.
+void CudaBackend::Sample(float* logits, int64_t vocab, const SamplingBatch& batch, std::span<SampleOutput> out) {
+  const int64_t rows = batch.num_rows();
+  CHECK_EQ(static_cast<int64_t>(out.size()), rows);
+  if (rows == 0) return;
+  std::vector<int64_t> host_rows;
+  for (int64_t r = 0; r < rows; ++r) {
+    const bool device_greedy = batch.temperature[r] < kGreedyTemperature && batch.num_logprobs[r] < 0 &&
+                               !batch.has_edits[r];
+    if (!device_greedy) host_rows.push_back(r);
+  }
+  const size_t vbytes = static_cast<size_t>(vocab) * sizeof(float);
+  if (static_cast<int64_t>(host_rows.size()) < rows) {
+    if (ids_dev_.size() < static_cast<size_t>(rows) * 4) {
+      ids_dev_ = Alloc(static_cast<size_t>(rows) * 4);
+      ids_host_ = DeviceBuffer();
+      EnsurePinned(&ids_host_, static_cast<size_t>(rows) * 4);
+    }
+    cuda::ArgMaxRows(logits, rows, vocab, ids_dev_.data<int32_t>(), stream_);
+    CUDA_CHECK(cudaMemcpyAsync(ids_host_.data(), ids_dev_.data(), static_cast<size_t>(rows) * 4,
+                               cudaMemcpyDeviceToHost, stream_));
+  }
+  if (!host_rows.empty()) {
+    EnsurePinned(&rows_host_, host_rows.size() * vbytes);
+    for (size_t i = 0; i < host_rows.size(); ++i)
+      CUDA_CHECK(cudaMemcpyAsync(rows_host_.data() + i * vbytes,
+                                 reinterpret_cast<const std::byte*>(logits) + host_rows[i] * vbytes, vbytes,
+                                 cudaMemcpyDeviceToHost, stream_));
+  }
+  CUDA_CHECK(cudaStreamSynchronize(stream_));
+  if (static_cast<int64_t>(host_rows.size()) < rows) {
+    const int32_t* ids = ids_host_.data<int32_t>();
+    for (int64_t r = 0; r < rows; ++r) out[r] = SampleOutput{.token_id = ids[r]};
+  }
+  if (host_rows.empty()) return;
+  if (!sampler_ || sampler_->vocab_size() != vocab) sampler_ = std::make_unique<Sampler>(vocab, &pool_);
+  host_batch_.Clear();
+  host_batch_.eos_ids = batch.eos_ids;
+  for (int64_t r : host_rows) host_batch_.Add(*batch.params[r], *batch.states[r]);
+  host_out_.assign(host_rows.size(), SampleOutput{});
+  sampler_->SampleBatch(rows_host_.data<float>(), host_batch_, host_out_);
+  for (size_t i = 0; i < host_rows.size(); ++i) out[host_rows[i]] = std::move(host_out_[i]);
+}
+
+}  // namespace
+
+int CudaDeviceCount() {
+  int n = 0;
+  if (cudaGetDeviceCount(&n) != cudaSuccess) {
+    cudaGetLastError();  // clear the sticky "no driver" error
+    return 0;
+  }
+  return n;
+}
+
+Result<std::unique_ptr<Backend>> MakeCudaBackend(const BackendOptions& opts) {
+  int n = 0;
+  const cudaError_t err = cudaGetDeviceCount(&n);
+  if (err != cudaSuccess || n == 0) {
+    cudaGetLastError();
+    return Unimplemented(std::string("--device cuda: no usable CUDA device (") +
+                         (err != cudaSuccess ? cudaGetErrorString(err) : "0 devices") + ")");
+  }
+  cudaDeviceProp prop{};
+  if (const cudaError_t e = cudaGetDeviceProperties(&prop, 0); e != cudaSuccess)
+    return Unimplemented(std::string("--device cuda: ") + cudaGetErrorString(e));
+  if (prop.major != 9)
+    return Unimplemented("--device cuda: " + std::string(prop.name) + " is sm_" + std::to_string(prop.major) +
+                         std::to_string(prop.minor) + "; this build's kernels are sm_90a (H100/H200) only");
+  return std::unique_ptr<Backend>(new CudaBackend(0, opts.num_threads));
+}
+
+}  // namespace vllm

@@ -1,0 +1,104 @@
+// MatMul / MatMulShared entry points: argument checks, packing WeightMatrix views into device
+// job descriptors, and the path choice (matmul_launch.h): GEMV for m <= 8, tensor cores above
+// (affine and bf16 weights), the GEMV over 8-token tiles for dense f16/f32 above.
+#include <algorithm>
+#include <cstdint>
+
+#include "kernels/cuda/cuda_ops.h"
+#include "kernels/cuda/dtype_code.h"
+#include "kernels/cuda/matmul_launch.h"
+#include "util/check.h"
+
+namespace vllm::cuda {
+namespace {
+
+using internal::WeightFormat;
+
+WeightFormat FormatOf(const WeightMatrix& w) {
+  if (w.quantized) {
+    CHECK(w.bits == 2 || w.bits == 3 || w.bits == 4 || w.bits == 5 || w.bits == 6 || w.bits == 8)
+        << "affine bits " << w.bits;
+    return static_cast<WeightFormat>(w.bits);
+  }
+  switch (w.dtype) {
+    case DType::kF32: return WeightFormat::kDenseF32;
+    case DType::kBF16: return WeightFormat::kDenseBf16;
+    case DType::kF16: return WeightFormat::kDenseF16;
+    default: CHECK(false) << "unsupported dense weight dtype " << DTypeName(w.dtype);
+  }
+  return WeightFormat::kDenseF32;
+}
+
+bool Aligned(const void* p, size_t a) { return reinterpret_cast<uintptr_t>(p) % a == 0; }
+
+MatJob ToJob(const WeightMatrix& w, float* y) {
+  MatJob j{};
+  j.data = w.data.data<unsigned char>();
+  j.bias = w.has_bias() ? w.bias.data<float>() : nullptr;
+  j.y = y;
+  j.row_bytes = static_cast<int64_t>(w.RowBytes());
+  j.rows = static_cast<int>(w.rows);
+  j.group_chunks = 1;
+  if (w.quantized) {
+    CHECK(w.group_size == 32 || w.group_size == 64 || w.group_size == 128) << "group size " << w.group_size;
+    CHECK_EQ(w.cols % w.group_size, 0);
+    // Rows of 2/6-bit codes are 8-byte multiples, 3/5-bit 4-byte: the base must allow the
+    // widest loads LoadWords uses for the format.
+    const size_t align = w.bits % 4 == 0 ? 16 : w.bits % 2 == 0 ? 8 : 4;
+    CHECK(Aligned(j.data, align)) << "affine weights must be " << align << "-byte aligned";
+    j.scales = w.scales.ptr;
+    j.biases = w.biases.ptr;
+    j.groups = static_cast<int>(w.groups_per_row());
+    j.group_chunks = w.group_size / 32;
+    j.param_dtype = internal::FloatDtypeCode(w.scale_dtype);
+  }
+  return j;
+}
+
+}  // namespace
+
+void MatMulShared(const MatMulJob* jobs, int n, const float* x, int64_t m, Stream stream) {
+  if (m == 0 || n == 0) return;
+  CHECK(n >= 1 && n <= kMaxSharedJobs) << n << " jobs";
+  const int64_t cols = jobs[0].w->cols;
+  for (int i = 1; i < n; ++i) CHECK_EQ(jobs[i].w->cols, cols);
+  CHECK(m < (int64_t{1} << 31) / std::max<int64_t>(cols, 1)) << "x too large for int indexing";
+  const bool x_vec = Aligned(x, 16) && cols % 4 == 0;
+  // One launch per distinct format (q|k|v and gate|up share one in every checkpoint).
+  bool done[kMaxSharedJobs] = {};
+  for (int first = 0; first < n; ++first) {
+    if (done[first]) continue;
+    const WeightFormat f = FormatOf(*jobs[first].w);
+    MatJobs pack{};
+    bool w_vec = true;
+    for (int i = first; i < n; ++i) {
+      if (done[i] || FormatOf(*jobs[i].w) != f) continue;
+      done[i] = true;
+      const MatJob j = ToJob(*jobs[i].w, jobs[i].y);
+      w_vec = w_vec && Aligned(j.data, 16) && j.row_bytes % 16 == 0;
+      pack.job[pack.num_jobs++] = j;
+    }
+    const bool affine = static_cast<int>(f) <= 8;
+    const bool mma = affine || (f == WeightFormat::kDenseBf16 && w_vec && cols % 32 == 0);
+    if (m <= 8) {
+      internal::LaunchGemv(f, pack, x, static_cast<int>(m), static_cast<int>(cols), w_vec || affine, x_vec, stream);
+    } else if (mma) {
+      internal::LaunchMma(f, pack, x, static_cast<int>(m), static_cast<int>(cols), x_vec, stream);
+    } else {
+      // Dense f16/f32 have no exact bf16 tensor-core form: the GEMV, 8 tokens at a time.
+      for (int64_t t0 = 0; t0 < m; t0 += 8) {
+        MatJobs tile = pack;
+        for (int i = 0; i < tile.num_jobs; ++i) tile.job[i].y += t0 * tile.job[i].rows;
+        internal::LaunchGemv(f, tile, x + t0 * cols, static_cast<int>(std::min<int64_t>(8, m - t0)),
+                             static_cast<int>(cols), w_vec, x_vec, stream);
+      }
+    }
+  }
+}
+
+void MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y, Stream stream) {
+  const MatMulJob job{&w, y};
+  MatMulShared(&job, 1, x, m, stream);
+}
+
+}  // namespace vllm::cuda
