@@ -37,6 +37,11 @@ class Backend {
   // The host worker pool (the CPU backend computes on it; every backend lends it to host-side
   // work such as text processing in benchmarks). Never null.
   virtual ThreadPool& pool() = 0;
+  // Whether this backend's attention kernels take this shape (head size, GQA group); checked
+  // once at model load so an unsupported shape is a one-line error there, not an abort later.
+  virtual Status SupportsAttention(int64_t /*num_heads*/, int64_t /*num_kv_heads*/, int64_t /*head_dim*/) const {
+    return Status::Ok();
+  }
 
   // --- memory ---
   virtual DeviceBuffer Alloc(size_t bytes) = 0;  // uninitialised

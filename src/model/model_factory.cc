@@ -20,6 +20,10 @@ Status CheckSupported(const ModelConfig& c) {
                        "' is not supported yet (supported: llama, qwen2, qwen3)");
 }
 
+Status SupportedBy(const Backend& backend, const ModelConfig& c) {
+  return backend.SupportsAttention(c.num_attention_heads, c.num_key_value_heads, c.head_dim);
+}
+
 Result<std::unique_ptr<Backend>> BackendFor(const ModelOptions& opts) {
   return MakeBackend({.device = opts.device, .num_threads = opts.num_threads});
 }
@@ -31,6 +35,7 @@ Result<std::unique_ptr<Model>> LoadModelFromDirectory(const std::string& dir, co
   RETURN_IF_ERROR(CheckSupported(config).WithContext(dir + "/config.json"));
   ASSIGN_OR_RETURN(WeightStore store, WeightStore::OpenDirectory(dir));
   ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, BackendFor(opts));
+  RETURN_IF_ERROR(SupportedBy(*backend, config).WithContext(dir));
   WeightArena arena(*backend);
   WeightLoader loader(store, config, arena);
   ASSIGN_OR_RETURN(LlamaWeights weights, BindLlamaWeights(loader, config));
@@ -48,6 +53,7 @@ Result<std::unique_ptr<Model>> CreateDummyModelOn(std::unique_ptr<Backend> backe
                                                   int64_t max_num_tokens, uint64_t seed) {
   RETURN_IF_ERROR(CheckSupported(config));
   RETURN_IF_ERROR(config.Validate());
+  RETURN_IF_ERROR(SupportedBy(*backend, config));
   WeightArena arena(*backend);
   DummyWeightFactory factory(config, seed, arena);
   ASSIGN_OR_RETURN(LlamaWeights weights, BindLlamaWeights(factory, config));

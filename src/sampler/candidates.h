@@ -8,7 +8,8 @@
 namespace vllm {
 
 struct Candidates {
-  // Kept token ids in a deterministic order (not necessarily most likely first).
+  // Kept token ids in ascending id order: the draw's CDF runs over ids, whatever filter kept
+  // them, so a device sampler that keeps the same set draws the same token from the same u.
   // Ignored when `dense`: then every token is a candidate, in id order.
   std::span<const int32_t> ids;
   bool dense = false;

@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -22,7 +23,10 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "tests" / "conformance"))
 
-import tiny_models  # noqa: E402,F401
+# VLLM_CPP_API_MODEL: a prebuilt model directory instead of the mlx-lm-built tiny model (the
+# device machine has no mlx); VLLM_CPP_SERVE_ARGS: flags added to every server (`--device cuda`).
+if not os.environ.get("VLLM_CPP_API_MODEL"):
+    import tiny_models  # noqa: E402,F401
 
 MODEL_VARIANT = "qwen3-q4g64-tied"
 SERVED_NAME = "tiny-qwen3"
@@ -53,6 +57,7 @@ class Server:
             if value is not None:
                 self.cmd += [flag, str(value)]
         self.cmd += [str(a) for a in extra_args]
+        self.cmd += shlex.split(os.environ.get("VLLM_CPP_SERVE_ARGS", ""))
         self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 120
         while time.time() < deadline:
@@ -138,6 +143,8 @@ def vllm_bin() -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_model() -> Path:
+    if os.environ.get("VLLM_CPP_API_MODEL"):
+        return Path(os.environ["VLLM_CPP_API_MODEL"])
     return tiny_models.ModelCache().path(MODEL_VARIANT)
 
 

@@ -28,12 +28,25 @@ run() {  # name timeout command...
   grep -E "^\[  (FAILED|PASSED) |Failure|Expected|Which is|\[ e2e \]|step " "$out/$name.log" | head -60
 }
 
-run cuda_tests 90 "$bin/cuda_tests"
-run cuda_e2e_tests 120 "$bin/cuda_e2e_tests"
-run bench_cuda 50 "$bin/vllm-cpp" bench "$model" --load-format dummy --device cuda --prompts 5 --max-tokens 256
+# STEPS (default all): a subset of "kernels e2e bench", for a second call after a fix.
+steps=${STEPS:-kernels e2e bench}
+case " $steps " in *" kernels "*) run cuda_tests 90 "$bin/cuda_tests" ;; esac
+case " $steps " in *" e2e "*) run cuda_e2e_tests 120 "$bin/cuda_e2e_tests" ;; esac
+case " $steps " in *" bench "*) ;; *) echo "== summary"; cat "$out/summary.txt"; exit 0 ;; esac
+# The first figures: greedy single stream, then 5 and 64 concurrent, for each preset; one
+# sampled (temperature 0.7) single-stream run; the CPU backend of this host for scale.
+for m in mlx-community/Qwen3-0.6B-8bit mlx-community/Llama-3.2-1B-Instruct-4bit mlx-community/Llama-3.2-3B-Instruct-4bit; do
+  n=$(basename "$m")
+  run "b1_$n" 60 "$bin/vllm-cpp" bench "$m" --load-format dummy --device cuda --prompts 3 --max-tokens 256 --temperature 0
+  run "b5_$n" 60 "$bin/vllm-cpp" bench-batching "$m" --load-format dummy --device cuda --requests 5 --max-tokens 128 --temperature 0
+  run "b64_$n" 60 "$bin/vllm-cpp" bench-batching "$m" --load-format dummy --device cuda --requests 64 --max-tokens 128 --temperature 0
+done
+run bench_cuda_t07 50 "$bin/vllm-cpp" bench "$model" --load-format dummy --device cuda --prompts 3 --max-tokens 256
 run bench_cpu 40 "$bin/vllm-cpp" bench "$model" --load-format dummy --device cpu --prompts 2 --max-tokens 64
 run cuda_bench 30 "$bin/cuda_bench" ${2:-}
-for f in bench_cuda bench_cpu; do echo "== $f"; grep -iE "hardware|tok/s|gen|decode" "$out/$f.log" | head -12; done
+for f in "$out"/b1_* "$out"/b5_* "$out"/b64_* "$out"/bench_cuda_t07.log "$out"/bench_cpu.log; do
+  echo "== $(basename "$f")"; grep -iE "hardware|tok/s|gen|decode|ttft|batch|single|speedup" "$f" | head -10
+done
 tail -25 "$out/cuda_bench.log"
 echo "== summary"
 cat "$out/summary.txt"

@@ -147,6 +147,29 @@ OwnedMatrix RandomDense(int64_t rows, int64_t cols, DType dt, std::mt19937& rng)
   return w;
 }
 
+// The CUDA tests' bf16-operand oracle: x that bf16 holds exactly gives ref::MatMul's result,
+// other x moves it (by less than the rounding bound), and dense f32 W is plain MatMul.
+TEST(RefOps, MatMulBf16OperandsRoundsOnlyX) {
+  std::mt19937 rng(41);
+  const int64_t m = 3, cols = 128;
+  OwnedMatrix q = RandomQuantized(5, cols, 4, 32, rng, true), d = RandomDense(5, cols, DType::kF32, rng);
+  std::vector<float> x(m * cols), xb(m * cols);
+  std::normal_distribution<float> nd(0.f, 1.f);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = nd(rng), xb[i] = Bf16ToF32(F32ToBf16(x[i]));
+  const std::vector<double> exact = ref::MatMul(q, xb, m), emul = ref::MatMulBf16Operands(q, xb, m);
+  for (size_t i = 0; i < exact.size(); ++i) EXPECT_NEAR(emul[i], exact[i], 1e-9 * (1 + std::abs(exact[i])));
+  const std::vector<double> moved = ref::MatMulBf16Operands(q, x, m), plain = ref::MatMul(q, x, m);
+  const std::vector<double> scale = ref::MatMulAbs(q, x, m);
+  double most = 0;
+  for (size_t i = 0; i < moved.size(); ++i) {
+    most = std::max(most, std::abs(moved[i] - plain[i]));
+    EXPECT_LE(std::abs(moved[i] - plain[i]), scale[i] * (1.0 / 256));  // bf16: 8 significant bits
+  }
+  EXPECT_GT(most, 0.0) << "x was not rounded";
+  const std::vector<double> dense = ref::MatMulBf16Operands(d, x, m), dense_plain = ref::MatMul(d, x, m);
+  for (size_t i = 0; i < dense.size(); ++i) EXPECT_EQ(dense[i], dense_plain[i]);
+}
+
 TEST(KernelsTest, DequantizeEveryBitWidthAndGroupSize) {
   std::mt19937 rng(1);
   for (int bits : {2, 3, 4, 5, 6, 8})

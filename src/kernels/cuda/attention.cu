@@ -190,9 +190,10 @@ void LaunchSplit(const AttnArgs& a, int num_tokens, Stream stream) {
 template <class E>
 void LaunchForDim(const AttnArgs& a, int num_tokens, int64_t head_dim, Stream stream) {
   switch (head_dim) {
+    case 32: return LaunchSplit<E, 32>(a, num_tokens, stream);
     case 64: return LaunchSplit<E, 64>(a, num_tokens, stream);
     case 128: return LaunchSplit<E, 128>(a, num_tokens, stream);
-    default: CHECK(false) << "head_dim " << head_dim << " (64 or 128)";
+    default: CHECK(false) << "head_dim " << head_dim << " (32, 64 or 128)";
   }
 }
 

@@ -88,6 +88,17 @@ class CudaBackend final : public Backend {
   void Memset(void* dst, int value, size_t bytes) override {
     if (bytes) CUDA_CHECK(cudaMemsetAsync(dst, value, bytes, stream_));
   }
+  Status SupportsAttention(int64_t num_heads, int64_t num_kv_heads, int64_t head_dim) const override {
+    // attention.cu instantiates its kernels for these head sizes, and one CTA holds a GQA group.
+    if (head_dim != 32 && head_dim != 64 && head_dim != 128)
+      return Unimplemented("the CUDA backend's attention supports head_dim 32, 64 or 128, this model has " +
+                           std::to_string(head_dim) + " (run it with --device cpu)");
+    if (num_kv_heads <= 0 || num_heads % num_kv_heads != 0 || num_heads / num_kv_heads > 8)
+      return Unimplemented("the CUDA backend's attention supports GQA groups of at most 8 query heads, this "
+                           "model has " + std::to_string(num_heads) + "/" + std::to_string(num_kv_heads) +
+                           " (run it with --device cpu)");
+    return Status::Ok();
+  }
   size_t AvailableMemory() const override {
     size_t free_bytes = 0, total = 0;
     CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total));
@@ -170,6 +181,7 @@ class CudaBackend final : public Backend {
   DeviceBuffer attn_scratch_;
   DeviceBuffer ids_dev_, ids_host_;      // greedy ids: device result, pinned copy
   DeviceBuffer rows_host_;               // pinned logits rows of host-sampled rows
+  DeviceBuffer sample_rows_host_, sample_rows_dev_;  // pinned / device DeviceSampleRow per row
   std::unique_ptr<Sampler> sampler_;     // the CPU sampler, for rows the device does not sample
   SamplingBatch host_batch_;
   std::vector<SampleOutput> host_out_;
@@ -247,11 +259,22 @@ void CudaBackend::Sample(float* logits, int64_t vocab, const SamplingBatch& batc
   const int64_t rows = batch.num_rows();
   CHECK_EQ(static_cast<int64_t>(out.size()), rows);
   if (rows == 0) return;
+  // Rows without logprobs or logit edits are sampled on the device (argmax for greedy, the
+  // random draw otherwise): only their ids come back. The others copy their row to the host
+  // sampler. ArgMaxRows runs over every row: greedy ids, and the fallback of random rows
+  // with no mass (the CPU sampler's argmax).
   std::vector<int64_t> host_rows;
+  bool any_random = false;
+  EnsurePinned(&sample_rows_host_, static_cast<size_t>(rows) * sizeof(cuda::DeviceSampleRow));
+  auto* params = sample_rows_host_.data<cuda::DeviceSampleRow>();
   for (int64_t r = 0; r < rows; ++r) {
-    const bool device_greedy = batch.temperature[r] < kGreedyTemperature && batch.num_logprobs[r] < 0 &&
-                               !batch.has_edits[r];
-    if (!device_greedy) host_rows.push_back(r);
+    const bool on_device = batch.num_logprobs[r] < 0 && !batch.has_edits[r];
+    const bool random = batch.temperature[r] >= kGreedyTemperature;
+    if (!on_device) host_rows.push_back(r);
+    any_random |= on_device && random;
+    params[r] = cuda::DeviceSampleRow{.temperature = batch.temperature[r], .top_p = batch.top_p[r],
+                                      .min_p = batch.min_p[r], .top_k = batch.top_k[r], .seed = batch.seed[r],
+                                      .position = batch.position[r], .active = on_device && random ? 1 : 0};
   }
   const size_t vbytes = static_cast<size_t>(vocab) * sizeof(float);
   if (static_cast<int64_t>(host_rows.size()) < rows) {
@@ -261,6 +284,13 @@ void CudaBackend::Sample(float* logits, int64_t vocab, const SamplingBatch& batc
       EnsurePinned(&ids_host_, static_cast<size_t>(rows) * 4);
     }
     cuda::ArgMaxRows(logits, rows, vocab, ids_dev_.data<int32_t>(), stream_);
+    if (any_random) {
+      const size_t pbytes = static_cast<size_t>(rows) * sizeof(cuda::DeviceSampleRow);
+      if (sample_rows_dev_.size() < pbytes) sample_rows_dev_ = Alloc(pbytes);
+      CUDA_CHECK(cudaMemcpyAsync(sample_rows_dev_.data(), params, pbytes, cudaMemcpyHostToDevice, stream_));
+      cuda::SampleRows(logits, rows, vocab, sample_rows_dev_.data<cuda::DeviceSampleRow>(), ids_dev_.data<int32_t>(),
+                       stream_);
+    }
     CUDA_CHECK(cudaMemcpyAsync(ids_host_.data(), ids_dev_.data(), static_cast<size_t>(rows) * 4,
                                cudaMemcpyDeviceToHost, stream_));
   }

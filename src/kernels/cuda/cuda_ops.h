@@ -83,9 +83,25 @@ size_t PagedAttentionScratchBytes(int64_t num_tokens, const AttentionShape& s);
 void PagedAttention(const float* q, KvLayer cache, const BatchView& batch, const AttentionShape& s,
                     float* out, void* scratch, size_t scratch_bytes, Stream stream);
 
-// ---- sampling (argmax.cu) -----------------------------------------------------------------
+// ---- sampling (argmax.cu, sample.cu) -----------------------------------------------------------------
 // out_ids[r] = the index of the largest logits[r, :] (lowest index on ties; NaN never wins,
 // and a NaN at index 0 gives 0: sampler/basic_sampler.h ArgMax exactly).
 void ArgMaxRows(const float* logits, int64_t rows, int64_t vocab, int32_t* out_ids, Stream stream);
+
+// One row's random-sampling parameters (sampler/sampling_batch.h columns), in device memory.
+struct DeviceSampleRow {
+  float temperature, top_p, min_p;
+  int32_t top_k;
+  uint64_t seed;      // Philox key
+  int32_t position;   // Philox counter: the output index of the token drawn
+  int32_t active;     // 0: the row is not sampled here (out_ids[r] untouched)
+};
+
+// sample.cu: for each active row, the CPU sampler's random draw (temperature, top-k, top-p,
+// min-p, Philox(seed, position)) over ascending ids; out_ids[r] written unless the row has no
+// positive finite mass (the caller writes ArgMaxRows first: the CPU's fallback). Scales the
+// row by 1/temperature in place.
+void SampleRows(float* logits, int64_t rows, int64_t vocab, const DeviceSampleRow* params, int32_t* out_ids,
+                Stream stream);
 
 }  // namespace vllm::cuda

@@ -37,6 +37,10 @@ void RefBackend::Memset(void* dst, int value, size_t bytes) { std::memset(dst, v
 size_t RefBackend::AvailableMemory() const { return size_t{1} << 34; }
 
 void RefBackend::MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y) {
+  if (bf16_above_m_ > 0 && m > bf16_above_m_) {
+    Store(ref::MatMulBf16Operands(w, Vec(x, m * w.cols), m), y);
+    return;
+  }
   Store(ref::MatMul(w, Vec(x, m * w.cols), m), y);
 }
 void RefBackend::MatMulShared(std::span<const MatMulJob> jobs, const float* x, int64_t m) {

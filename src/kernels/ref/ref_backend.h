@@ -15,6 +15,9 @@ namespace vllm {
 class RefBackend final : public Backend {
  public:
   RefBackend() : pool_(1) {}
+  // bf16_operands_above_m > 0: MatMul calls with more tokens than that round x to bf16 where
+  // the CUDA tensor-core path does (ref::MatMulBf16Operands); the CUDA tests' second oracle.
+  explicit RefBackend(int64_t bf16_operands_above_m) : pool_(1), bf16_above_m_(bf16_operands_above_m) {}
 
   Device device() const override { return Device::kCpu; }
   std::string Describe() const override { return "reference (double)"; }
@@ -53,6 +56,7 @@ class RefBackend final : public Backend {
 
  private:
   ThreadPool pool_;
+  int64_t bf16_above_m_ = 0;
   std::unique_ptr<Sampler> sampler_;
 };
 

@@ -53,6 +53,29 @@ std::vector<double> MatMul(const WeightMatrix& w, const std::vector<float>& x, i
   return y;
 }
 
+std::vector<double> MatMulBf16Operands(const WeightMatrix& w, const std::vector<float>& x, int64_t m) {
+  if (!w.quantized && (w.dtype != DType::kBF16 || w.cols % 32 != 0)) return MatMul(w, x, m);
+  std::vector<double> xr(x.size());
+  for (size_t i = 0; i < x.size(); ++i) xr[i] = Bf16ToF32(F32ToBf16(x[i]));
+  std::vector<double> y(m * w.rows);
+  for (int64_t r = 0; r < w.rows; ++r) {
+    std::vector<double> row = Row(w, r);  // affine: s_g * q + b_g
+    for (int64_t t = 0; t < m; ++t) {
+      double s = w.has_bias() ? w.bias.data<float>()[r] : 0.0;
+      for (int64_t i = 0; i < w.cols; ++i) {
+        if (!w.quantized) {
+          s += row[i] * xr[t * w.cols + i];
+          continue;
+        }
+        const double b = LoadFloat(w.biases, w.scale_dtype, r * w.groups_per_row() + i / w.group_size);
+        s += (row[i] - b) * xr[t * w.cols + i] + b * x[t * w.cols + i];
+      }
+      y[t * w.rows + r] = s;
+    }
+  }
+  return y;
+}
+
 std::vector<double> MatMulAbs(const WeightMatrix& w, const std::vector<float>& x, int64_t m) {
   std::vector<double> y(m * w.rows);
   for (int64_t r = 0; r < w.rows; ++r) {

@@ -15,6 +15,13 @@ std::vector<double> Row(const WeightMatrix& w, int64_t r);
 // y[m, rows] = x[m, cols] @ W^T + bias, in double.
 std::vector<double> MatMul(const WeightMatrix& w, const std::vector<float>& x, int64_t m);
 
+// MatMul as the CUDA tensor-core path computes it (kernels/cuda/matmul_mma.cuh): each x
+// rounded to bf16 (round to nearest even) where it meets a weight, exact otherwise; for
+// affine W the group term b_g * sum(x) uses the unrounded x. Dense f16/f32 W (and bf16 W
+// with cols % 32 != 0, which the GEMV takes): plain MatMul.
+// The oracle for "bf16 operands are the only deviation".
+std::vector<double> MatMulBf16Operands(const WeightMatrix& w, const std::vector<float>& x, int64_t m);
+
 // Same product over |W| and |x|: the scale that f32 rounding error is proportional to.
 std::vector<double> MatMulAbs(const WeightMatrix& w, const std::vector<float>& x, int64_t m);
 

@@ -1,9 +1,13 @@
 // LlamaModel on CudaBackend against the same dummy weights on RefBackend (every op in double):
-// the configs of model/llama_reference_test.cc with head_dim 64 (the CUDA attention's sizes),
+// the configs of model/llama_reference_test.cc with head_dim 64 or 32 (CUDA attention's sizes),
 // three sequences through chunked prefill steps, then decode steps of all three together.
-// Logits within the bf16-operand bound (1e-2 of the row's largest reference logit: prefill
-// chunks take the tensor-core path, which rounds activations to bf16), and the same greedy
-// token wherever the reference's top-2 margin exceeds the row's error.
+// Two oracles: the exact forward, and one whose matmuls round x to bf16 exactly where the
+// tensor-core path does (RefBackend(8): affine and bf16 weights, m > 8). CUDA is within 1e-2
+// of the second on every row (what remains: f32 vs double sums, and the bf16 roundings those
+// flip, which the next layer amplifies; measured up to ~6e-3 on the tiny 4-bit model), and
+// within max(1e-2, that oracle's own distance + 1e-2) of the exact one (tiny 4-bit models
+// with biased projections move ~2% from bf16 operands alone); the same greedy token wherever
+// the exact top-2 margin exceeds the row's error.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -26,9 +30,12 @@ std::unique_ptr<Backend> Cuda() {
   return std::move(b).value();
 }
 
-std::string Config(const std::string& type, const std::string& dtype, const std::string& extra) {
+// qwen2 ignores "head_dim" (hidden / heads, as mlx-lm): its case runs head_dim 32.
+std::string Config(const std::string& type, const std::string& dtype, const std::string& extra,
+                   int head_dim = 64) {
   return R"({"model_type": ")" + type + R"(", "hidden_size": 128, "intermediate_size": 192,
-    "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 64,
+    "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": )" +
+         std::to_string(head_dim) + R"(,
     "vocab_size": 300, "rope_theta": 10000, "rms_norm_eps": 1e-5, "max_position_embeddings": 512,
     "torch_dtype": ")" + dtype + R"(")" + extra + "}";
 }
@@ -99,26 +106,40 @@ TEST(CudaLlamaTest, CudaBackendMatchesDoubleReferenceForward) {
     ASSERT_TRUE(cfg.ok()) << c.name << ": " << cfg.status().message();
     auto fast = CreateDummyModelOn(Cuda(), *cfg, 64, 99);
     auto oracle = CreateDummyModelOn(std::make_unique<RefBackend>(), *cfg, 64, 99);
-    ASSERT_TRUE(fast.ok() && oracle.ok()) << c.name;
+    auto bf16_oracle = CreateDummyModelOn(std::make_unique<RefBackend>(8), *cfg, 64, 99);
+    ASSERT_TRUE(fast.ok() && oracle.ok() && bf16_oracle.ok()) << c.name;
     std::vector<std::vector<int32_t>> prompts = {std::vector<int32_t>(37), std::vector<int32_t>(20),
                                                  std::vector<int32_t>(5)};
     for (auto& p : prompts)
       for (auto& t : p) t = static_cast<int32_t>(rng() % 300);
     const std::vector<float> got = RunPrompts(**fast, prompts, c.kv), want = RunPrompts(**oracle, prompts, c.kv);
+    const std::vector<float> want16 = RunPrompts(**bf16_oracle, prompts, c.kv);
     ASSERT_EQ(got.size(), want.size());
     const int64_t V = 300, rows = static_cast<int64_t>(got.size()) / V;
     int argmax_checked = 0;
-    double worst = 0;
-    for (int64_t r = 0; r < rows; ++r) {
-      double max_err = 0, max_ref = 0;
+    double worst = 0, worst16 = 0, worst_oracle16 = 0;
+    auto row_err = [&](const std::vector<float>& a, const std::vector<float>& b, int64_t r) {
+      double e = 0, ref = 0;
       for (int64_t j = 0; j < V; ++j) {
-        ASSERT_TRUE(std::isfinite(got[r * V + j])) << c.name << " row " << r << " col " << j;
-        max_err = std::max(max_err, std::abs(static_cast<double>(got[r * V + j]) - want[r * V + j]));
-        max_ref = std::max(max_ref, std::abs(static_cast<double>(want[r * V + j])));
+        e = std::max(e, std::abs(static_cast<double>(a[r * V + j]) - b[r * V + j]));
+        ref = std::max(ref, std::abs(static_cast<double>(b[r * V + j])));
       }
+      return std::pair{e, ref};
+    };
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t j = 0; j < V; ++j) ASSERT_TRUE(std::isfinite(got[r * V + j])) << c.name << " row " << r;
+      const auto [max_err, max_ref] = row_err(got, want, r);
       ASSERT_GT(max_ref, 0.1) << c.name << ": degenerate logits";
+      // Against the oracle that rounds matmul operands to bf16 where the tensor-core path does:
+      // only f32-vs-double accumulation (and the rare bf16 rounding it flips) remains.
+      const auto [err16, ref16] = row_err(got, want16, r);
+      // What bf16 operands alone cost against the exact forward, on the same row.
+      const auto [oracle_err, unused] = row_err(want16, want, r);
       worst = std::max(worst, max_err / max_ref);
-      EXPECT_LT(max_err / max_ref, 1e-2) << c.name << " row " << r;
+      worst16 = std::max(worst16, err16 / ref16);
+      worst_oracle16 = std::max(worst_oracle16, oracle_err / max_ref);
+      EXPECT_LT(err16 / ref16, 1e-2) << c.name << " row " << r << " (vs the bf16-operand oracle)";
+      EXPECT_LT(max_err / max_ref, std::max(1e-2, oracle_err / max_ref + 1e-2)) << c.name << " row " << r;
       std::vector<int64_t> idx(V);
       std::iota(idx.begin(), idx.end(), 0);
       std::partial_sort(idx.begin(), idx.begin() + 2, idx.end(),
@@ -130,9 +151,18 @@ TEST(CudaLlamaTest, CudaBackendMatchesDoubleReferenceForward) {
       }
     }
     EXPECT_GT(argmax_checked, rows / 2) << c.name;
-    std::printf("[ e2e ] %-26s rows %3lld  max rel err %.3g  argmax checked %d\n", c.name,
-                static_cast<long long>(rows), worst, argmax_checked);
+    std::printf("[ e2e ] %-26s rows %3lld  max rel err %.3g (bf16-operand oracle: %.3g from exact, cuda %.3g from it)"
+                "  argmax checked %d\n", c.name, static_cast<long long>(rows), worst, worst_oracle16, worst16,
+                argmax_checked);
   }
+}
+
+TEST(CudaLlamaTest, UnsupportedHeadDimIsALoadErrorNotAnAbort) {
+  auto cfg = ParseModelConfig(Config("qwen3", "float32", "", 48));
+  ASSERT_TRUE(cfg.ok()) << cfg.status().message();
+  auto model = CreateDummyModelOn(Cuda(), *cfg, 64, 99);
+  ASSERT_FALSE(model.ok());
+  EXPECT_NE(model.status().message().find("head_dim 32, 64 or 128"), std::string::npos) << model.status().message();
 }
 
 }  // namespace
