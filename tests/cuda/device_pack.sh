@@ -3,7 +3,7 @@
 # .cudacarry/pack/cb.tar.xz for a device call (next to device_go.sh copied as .cudacarry/pack/go.sh);
 # carry .cudacarry/pack (+ .cudacarry/apimodel: the tiny API model, + .whl: openai/anthropic wheels).
 set -e
-cd /work/main
+cd "$(dirname "$0")/../.."
 rm -rf .cudacarry/cb && mkdir -p .cudacarry/cb/lib .cudacarry/cb/lib-std .cudacarry/cb/deps
 for b in vllm-cpp; do cp build-cuda/$b .cudacarry/cb/; done
 for b in cuda_tests cuda_bench cuda_e2e_tests; do cp build-cuda/tests/cuda/$b .cudacarry/cb/; done
