@@ -7,10 +7,12 @@
 
 #include <cstdint>
 
+#ifndef VLLM_HD  // also defined, identically, by util/fast_exp.h
 #if defined(__CUDACC__)
 #define VLLM_HD __host__ __device__
 #else
 #define VLLM_HD
+#endif
 #endif
 
 namespace vllm {

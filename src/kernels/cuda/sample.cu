@@ -1,8 +1,8 @@
 // Random sampling on the device with the CPU sampler's semantics (sampler/candidate_filter.h,
 // candidates.h): one CTA per row, only the token id comes back.
 //
-//   l /= T (in place, division as the CPU), m = max(l), w = FastExp(l - m) (row_math.h's
-//   polynomial, recomputed where needed, never stored);
+//   l /= T (in place, division as the CPU), m = max(l), w = FastExp(l - m) (util/fast_exp.h,
+//   the CPU sampler's own function; recomputed where needed, never stored);
 //   kept = l >= cut_k (top-k: the k-th largest logit, ties kept)
 //          and w >= min_p (when min_p > 0)
 //          and l >= cut_p (top-p: the logit of the last token of the shortest (logit desc, id asc)
@@ -15,13 +15,15 @@
 // atomics: the bins are identical on every run; the CPU sums in float blocks or double, so the
 // two cut the same way except where a boundary falls within ~1e-6 of the threshold, as the
 // CPU's own sum error). The draw: each thread sums a contiguous id range in double, a scan
-// tiles [0, total) with the ranges exactly, and the thread whose range holds the target walks it. Rows whose mass is not positive and finite keep the
-// ArgMaxRows id the caller wrote first (the CPU's argmax fallback).
+// tiles [0, total) with the ranges exactly, and the thread whose range holds the target walks
+// it. Rows whose mass is not positive and finite keep the ArgMaxRows id the caller wrote first
+// (the CPU's argmax fallback).
 #include <cmath>
 #include <cstdint>
 
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/cuda_ops.h"
+#include "util/fast_exp.h"
 #include "util/philox.h"
 
 namespace vllm::cuda {
@@ -31,24 +33,6 @@ constexpr int kThreads = 1024;
 constexpr int kWarps = kThreads / 32;
 constexpr double kTopPSlack = 1e-6;          // sampler/candidate_filter.h
 constexpr double kMassScale = 8796093022208.0;  // 2^43: w in [0, 1] as an integer; 2^18 rows of it fit 2^61
-
-// sampler/row_math.h FastExp, the same float operations in the same order.
-__device__ __forceinline__ float FastExpDev(float x) {
-  constexpr float kLog2e = 1.44269504088896341f, kLn2Hi = 0.693359375f, kLn2Lo = -2.12194440e-4f;
-  constexpr float kRound = 12582912.0f, kMin = -87.3f;
-  const float xc = x < kMin ? kMin : (x > 88.0f ? 88.0f : x);
-  const float n = (xc * kLog2e + kRound) - kRound;
-  const float r = (xc - n * kLn2Hi) - n * kLn2Lo;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  const float er = p * r * r + r + 1.0f;
-  const float result = er * __int_as_float((static_cast<int>(n) + 127) << 23);
-  return x < kMin ? 0.0f : result;
-}
 
 // Orders floats as unsigned integers: larger logit, larger key (-inf lowest of the finite order).
 __device__ __forceinline__ uint32_t Key(float v) {
@@ -95,7 +79,7 @@ __device__ uint32_t RadixSelect(const float* l, int64_t V, float m, int mode, un
       if (mode == 0) {
         atomicAdd(&s.count[bin], 1u);
       } else {
-        const float w = FastExpDev(v - m);
+        const float w = FastExp(v - m);
         atomicAdd(&s.mass[bin], Fixed(w));
       }
     }
@@ -145,7 +129,7 @@ __global__ void __launch_bounds__(kThreads) SampleKernel(float* __restrict__ log
   const bool use_top_k = p.top_k > 0 && p.top_k < V, use_top_p = p.top_p < 1.0f, use_min_p = p.min_p > 0.0f;
   float cut = -INFINITY;  // kept: l >= cut (and the min_p test)
   const float min_p = p.min_p;
-  auto min_p_ok = [=](float v) { return !use_min_p || FastExpDev(v - m) >= min_p; };
+  auto min_p_ok = [=](float v) { return !use_min_p || FastExp(v - m) >= min_p; };
   if (use_top_k) {
     const uint32_t k = RadixSelect(l, V, m, 0, static_cast<unsigned long long>(p.top_k),
                                    [](float v) { return !isnan(v); }, s);
@@ -158,7 +142,7 @@ __global__ void __launch_bounds__(kThreads) SampleKernel(float* __restrict__ log
     unsigned long long z = 0;
     for (int64_t i = tid; i < V; i += kThreads) {
       const float v = l[i];
-      if (kept(v)) z += Fixed(FastExpDev(v - m));
+      if (kept(v)) z += Fixed(FastExp(v - m));
     }
     for (int o = 16; o > 0; o >>= 1) z += __shfl_xor_sync(0xffffffffu, z, o);
     __syncthreads();
@@ -176,16 +160,23 @@ __global__ void __launch_bounds__(kThreads) SampleKernel(float* __restrict__ log
   // The draw over ascending ids: contiguous ranges per thread, summed in double.
   const int64_t chunk = (V + kThreads - 1) / kThreads;
   const int64_t b = tid * chunk, e = b + chunk < V ? b + chunk : V;
+  // Calls f(id, w) for each kept id of [b, e) with positive weight, ascending; stops when f
+  // returns true.
+  auto walk = [&](auto f) {
+    for (int64_t i = b; i < e; ++i) {
+      const float v = l[i];
+      if (!keep(v)) continue;
+      const float w = FastExp(v - m);
+      if (w > 0.0f && f(i, w)) return;
+    }
+  };
   double part = 0.0;
   int last = -1;
-  for (int64_t i = b; i < e; ++i) {
-    const float v = l[i];
-    if (!keep(v)) continue;
-    const float w = FastExpDev(v - m);
-    if (!(w > 0.0f)) continue;
+  walk([&](int64_t i, float w) {
     part += w;
     last = static_cast<int>(i);
-  }
+    return false;
+  });
   // The ranges tile [0, total) exactly: thread t's range is [lo, hi) with hi = before + its
   // inclusive warp prefix and lo = the previous lane's hi (before itself at lane 0), and
   // `before` adds the warps' totals in order, so each boundary is one value computed one way.
@@ -213,18 +204,13 @@ __global__ void __launch_bounds__(kThreads) SampleKernel(float* __restrict__ log
   const double target = PhiloxUniform(p.seed, static_cast<uint64_t>(p.position)) * total;
   if (lo <= target && target < hi) {
     double cum = lo;
-    for (int64_t i = b; i < e; ++i) {
-      const float v = l[i];
-      if (!keep(v)) continue;
-      const float w = FastExpDev(v - m);
-      if (!(w > 0.0f)) continue;
+    int32_t pick = last;  // kept if rounding put the target at the range's very top
+    walk([&](int64_t i, float w) {
       cum += w;
-      if (cum > target) {
-        out[blockIdx.x] = static_cast<int32_t>(i);
-        return;
-      }
-    }
-    out[blockIdx.x] = last;  // rounding put the target at the range's very top
+      if (cum > target) pick = static_cast<int32_t>(i);
+      return cum > target;
+    });
+    out[blockIdx.x] = pick;
   } else if (tid == 0 && target >= total) {
     out[blockIdx.x] = last_positive;  // u * total rounded up to total: the last token with mass
   }
