@@ -14,6 +14,7 @@
 #include "bench/request_runner.h"
 #include "bench/svg_chart.h"
 #include "bench/commands.h"
+#include "kernels/step_profile.h"
 
 namespace vllm::bench {
 
@@ -122,6 +123,8 @@ int Batching(BatchingArgs& a) {
   const int64_t peak_rss = PeakRssBytes();
   bm->MeasureBandwidth();
   PrintReport(bm.value(), a, single.value(), batch.value(), peak_rss);
+  // VLLM_CPP_PROFILE=1: where the steps' time went (warm-up, single and batch runs together).
+  if (const std::string profile = StepProfile::Report(); !profile.empty()) std::fputs(profile.c_str(), stderr);
   if (!a.plot.empty()) {
     Status st = WriteSvgPage(a.plot, "vllm-cpp bench-batching: " + bm->ShortName() + Fmt(", %d tokens per request", a.max_tokens),
                              FormatHardware(bm->hardware()), BatchingCharts(single.value(), batch.value()));

@@ -20,6 +20,7 @@ void AddModelArgs(CLI::App& app, ModelArgs* a) {
   app.add_option("--threads", a->threads, "Worker threads (0: the physical cores)")->capture_default_str();
   app.add_option("--device", a->device, "cpu | cuda | auto (cuda when built with it and a GPU is present)")
       ->capture_default_str();
+  app.add_flag("--enforce-eager", a->enforce_eager, "Run every step eagerly: no CUDA graphs for decode steps");
   app.add_option("--block-size", a->block_size, "KV cache block size in tokens")->capture_default_str();
   app.add_option("--kv-cache-dtype", a->kv_cache_dtype, "auto (bf16) | bf16 | f16 | f32")->capture_default_str();
   app.add_option("--seed", a->seed, "Seed of the dummy weights and of sampling")->capture_default_str();
@@ -74,7 +75,8 @@ EngineConfig BenchModel::BaseConfig(int64_t num_kv_blocks, int32_t max_num_seqs,
           .enable_prefix_caching = prefix_caching,
           .max_num_seqs = max_num_seqs,
           .max_num_batched_tokens = static_cast<int32_t>(max_num_tokens_),
-          .seed = args_.seed};
+          .seed = args_.seed,
+          .enforce_eager = args_.enforce_eager};
 }
 
 std::unique_ptr<Engine> BenchModel::MakeEngine(EngineConfig config) const {

@@ -23,6 +23,7 @@ struct ModelArgs {
   ModelSourceOptions source;         // --load-format (a preset name needs "dummy"), hub flags
   int threads = 0;                   // 0: the physical cores
   std::string device = "auto";
+  bool enforce_eager = false;  // no CUDA graphs for decode steps
   int block_size = 16;
   std::string kv_cache_dtype = "auto";
   uint64_t seed = 0;  // dummy weights and sampling
@@ -30,7 +31,7 @@ struct ModelArgs {
 };
 
 // Adds --model (also accepted positionally), --load-format, --revision, --gguf-file,
-// --offline, --threads, --device, --block-size, --kv-cache-dtype, --seed and --output.
+// --offline, --threads, --device, --enforce-eager, --block-size, --kv-cache-dtype, --seed and --output.
 void AddModelArgs(CLI::App& app, ModelArgs* args);
 
 // Fails early, before minutes of loading, when --output cannot be written.

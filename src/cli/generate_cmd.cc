@@ -32,6 +32,7 @@ struct GenerateArgs {
   ModelSourceOptions source;
   int threads = 0, block_size = 16;
   std::string device = "auto";
+  bool enforce_eager = false;
   std::string dump_logits, dump_positions = "-1";
   std::string kv_cache_dtype = "auto";
 };
@@ -104,7 +105,8 @@ int Generate(const GenerateArgs& a) {
                   .num_kv_blocks = (P + a.max_tokens + a.block_size - 1) / a.block_size + 1,
                   .max_num_seqs = 1,
                   .max_num_batched_tokens = kBatch,
-                  .max_model_len = std::max<int64_t>(P + a.max_tokens, 1)};
+                  .max_model_len = std::max<int64_t>(P + a.max_tokens, 1),
+                  .enforce_eager = a.enforce_eager};
   Engine engine(std::move(model.value()), tok, ec);
   EngineRequest req{.request_id = "generate", .prompt_token_ids = prompt.value()};
   req.params.temperature = a.temperature;
@@ -167,6 +169,7 @@ int RunGenerate(int argc, char** argv) {
   app.add_flag("--json", a.json, "Print one JSON object instead of streaming text");
   AddModelSourceFlags(app, &a.source);
   app.add_option("--threads", a.threads, "Worker threads (0: one per physical core)")->capture_default_str();
+  app.add_flag("--enforce-eager", a.enforce_eager, "No CUDA graphs for decode steps");
   app.add_option("--device", a.device, "cpu | cuda | auto (cuda when built with it and a GPU is present)")
       ->capture_default_str();
   app.add_option("--block-size", a.block_size, "KV cache block size")->capture_default_str();

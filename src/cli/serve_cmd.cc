@@ -274,6 +274,11 @@ int RunServe(int argc, char** argv) {
   app.add_option("--threads", a.engine.threads, "Compute threads (0: one per physical core)")->capture_default_str();
   app.add_option("--device", a.engine.device, "cpu | cuda | auto (cuda when built with it and a GPU is present)")
       ->capture_default_str();
+  app.add_option("--gpu-memory-utilization", a.engine.gpu_memory_utilization,
+                 "Fraction of the GPU's memory this server may use; the KV cache gets what the weights and "
+                 "step buffers leave (overrides --kv-cache-memory; GPU only)");
+  app.add_flag("--enforce-eager", a.engine.enforce_eager,
+               "Run every step eagerly: no CUDA graphs for decode steps (as vLLM's flag)");
   AddModelSourceFlags(app, &a.source);
   app.add_option("--model", a.model_flags, "Serve this model too, as [NAME=]MODEL (repeatable; several models load "
                                            "on their first request)");
@@ -349,6 +354,8 @@ int RunServe(int argc, char** argv) {
   if (!kv_dtype.ok()) return Fail(kv_dtype.status().message());
   a.engine.kv_dtype = kv_dtype.value();
   if (a.engine.num_kv_blocks < 0) return Fail("--num-kv-blocks must be >= 0");
+  if (!(a.engine.gpu_memory_utilization >= 0 && a.engine.gpu_memory_utilization <= 1))
+    return Fail("--gpu-memory-utilization must be in (0, 1]");
   if (c.limits.default_max_tokens < 0) return Fail("--max-tokens must be >= 0");
   if (c.limits.max_request_tokens < 1) return Fail("--max-request-tokens must be >= 1");
   if (a.engine.block_size < 1 || a.engine.max_num_seqs < 1 || a.engine.max_num_batched_tokens < 1) return Fail("--block-size, --max-num-seqs and --max-num-batched-tokens must be >= 1");

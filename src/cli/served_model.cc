@@ -57,32 +57,55 @@ Result<server::LoadedModel> LoadServedModel(const ModelSource& src, const Engine
   ASSIGN_OR_RETURN(std::unique_ptr<Model> model,
                    BuildModel(src, {.max_num_tokens = e.max_num_batched_tokens, .num_threads = e.threads,
                                     .device = device}));
+  int64_t kv_cache_bytes = e.kv_cache_bytes;
+  if (e.gpu_memory_utilization > 0) {
+    Backend& b = model->backend();
+    if (b.TotalMemory() == 0)
+      return InvalidArgument("--gpu-memory-utilization needs a GPU (this model runs on " + b.Describe() +
+                             "; size the KV cache with --kv-cache-memory)");
+    if (e.num_kv_blocks > 0) return InvalidArgument("give --gpu-memory-utilization or --num-kv-blocks, not both");
+    // Step buffers allocated after the KV cache: logits for a full step's rows, the attention's
+    // split scratch (16 splits of head_dim + 2 floats per token and head), and slack for
+    // staging, sampling and graphs.
+    const ModelConfig& c = model->config();
+    const int64_t T = e.max_num_batched_tokens;
+    const int64_t reserve = T * c.vocab_size * 4 + T * c.num_attention_heads * 16 * (c.head_dim + 2) * 4 +
+                            (int64_t{256} << 20);
+    ASSIGN_OR_RETURN(kv_cache_bytes,
+                     KvBytesFromUtilization(e.gpu_memory_utilization, static_cast<int64_t>(b.TotalMemory()),
+                                            static_cast<int64_t>(b.AvailableMemory()), reserve));
+    LOG(INFO) << "--gpu-memory-utilization " << e.gpu_memory_utilization << ": KV cache "
+              << (kv_cache_bytes >> 20) << " MiB";
+  }
   // An oversized cache would start fine (untouched pages) and be OOM-killed under load: refuse
   // now. The backend knows its free memory after the weights (MemAvailable on the CPU, free
   // device memory on a GPU; 0 when unknown).
   const int64_t kv_bytes =
       e.num_kv_blocks > 0
           ? static_cast<int64_t>(model->MakeKvSpec(e.block_size, e.num_kv_blocks, e.kv_dtype).TotalBytes())
-          : e.kv_cache_bytes;
+          : kv_cache_bytes;
   if (const size_t avail = model->backend().AvailableMemory(); avail > 0)
     RETURN_IF_ERROR(CheckKvCacheFits(kv_bytes, static_cast<int64_t>(avail),
                                      e.num_kv_blocks > 0 ? "--num-kv-blocks" : "--kv-cache-memory"));
   out.memory_bytes =
-      static_cast<int64_t>(model->WeightBytes()) + (e.num_kv_blocks > 0 ? 0 : e.kv_cache_bytes);
+      static_cast<int64_t>(model->WeightBytes()) + (e.num_kv_blocks > 0 ? 0 : kv_cache_bytes);
   out.backend = model->backend().Describe();
   out.num_threads = model->backend().pool().num_threads();
   EngineConfig ec{.block_size = e.block_size,
                   .kv_cache_dtype = e.kv_dtype,
                   .num_kv_blocks = e.num_kv_blocks,
-                  .kv_cache_memory_bytes = e.kv_cache_bytes,
+                  .kv_cache_memory_bytes = kv_cache_bytes,
                   .enable_prefix_caching = e.enable_prefix_caching,
                   .max_num_seqs = e.max_num_seqs,
                   .max_num_batched_tokens = e.max_num_batched_tokens,
                   .max_model_len = e.max_model_len,
-                  .seed = e.seed};
+                  .seed = e.seed,
+                  .enforce_eager = e.enforce_eager};
   out.engine = std::make_unique<Engine>(std::move(model), out.tokenizer, ec);
   out.pooling = CheckpointPooling(src.dir);
-  if (!out.pooling.empty()) LOG(INFO) << "'" << src.name << "': embeddings pool '" << out.pooling << "' (1_Pooling/config.json)";
+  if (!out.pooling.empty()) {
+    LOG(INFO) << "'" << src.name << "': embeddings pool '" << out.pooling << "' (1_Pooling/config.json)";
+  }
   const std::string& tmpl = out.tokenizer->chat_template();
   if (tmpl.empty()) {
     LOG(WARNING) << "'" << src.name

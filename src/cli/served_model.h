@@ -23,6 +23,8 @@ struct EngineArgs {
   int threads = 0;
   std::string device = "auto";  // cpu | cuda | auto
   uint64_t seed = 0;            // derives the seeds of unseeded requests
+  bool enforce_eager = false;   // no CUDA graphs for decode steps
+  double gpu_memory_utilization = 0;  // > 0: the KV cache takes what this fraction of the GPU leaves
 };
 
 // Memory the model will take, for the budget: its weight files plus the KV cache. 0 for

@@ -94,7 +94,8 @@ Engine::Engine(std::shared_ptr<Model> model, std::shared_ptr<const Tokenizer> to
                              .num_blocks = kv_.config().num_blocks,
                              .kv_dtype = config.kv_cache_dtype,
                              .num_state_slots = kv_.config().num_state_slots,
-                             .eos_ids = sched_config_.eos_token_ids}) {
+                             .eos_ids = sched_config_.eos_token_ids,
+                             .cuda_graphs = !config.enforce_eager}) {
   CHECK_LE(config.max_num_batched_tokens, model_->max_num_tokens())
       << "the model's scratch must hold a full step";
   PublishStats();

@@ -41,6 +41,7 @@ struct EngineConfig {
   int64_t max_model_len = 0;                    // 0: the model's max_position_embeddings
   bool check_invariants = false;                // debug: verify the block pool after each step
   uint64_t seed = 0;                            // derives seeds of unseeded requests
+  bool enforce_eager = false;                   // no decode graphs (runner/decode_graph.h)
 };
 
 struct EngineRequest {

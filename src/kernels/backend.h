@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -53,6 +54,8 @@ class Backend {
   // Bytes a new allocation of KV cache may take without starving the process (host:
   // MemAvailable; GPU: free device memory).
   virtual size_t AvailableMemory() const = 0;
+  // The device's memory in bytes (--gpu-memory-utilization); 0 where that has no meaning (the CPU).
+  virtual size_t TotalMemory() const { return 0; }
   virtual void Synchronize() = 0;
 
   // A batch view whose pointers this backend's kernels may read. `host` points into host
@@ -61,9 +64,14 @@ class Backend {
 
   // --- ops (kernels/cpu/cpu_ops.h documents each one's math and shapes) ---
   // y[m, W.rows] = x[m, W.cols] @ W^T (+ W.bias); dense or quantized W.
-  virtual void MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y) = 0;
+  // Batch invariance: rows [0, decode_rows) of x are decode tokens, the rest prompt tokens. A
+  // backend whose many-row path has other numerics than its few-row path (CUDA: bf16 tensor
+  // cores vs the f32 GEMV) computes every decode row with one numerics and every prompt row
+  // with one numerics, whatever m is, so a sequence's results never depend on the batch
+  // around it. Each row's result depends on that row of x alone. The CPU computes all alike.
+  virtual void MatMul(const WeightMatrix& w, const float* x, int64_t m, int64_t decode_rows, float* y) = 0;
   // Several y_i = x @ W_i^T over one x in one pass (q|k|v, gate|up); equal cols.
-  virtual void MatMulShared(std::span<const MatMulJob> jobs, const float* x, int64_t m) = 0;
+  virtual void MatMulShared(std::span<const MatMulJob> jobs, const float* x, int64_t m, int64_t decode_rows) = 0;
   virtual void EmbeddingLookup(const WeightMatrix& w, const int32_t* ids, int64_t n, float* out) = 0;
   virtual void RmsNorm(const float* x, const float* weight, int64_t rows, int64_t dim, float eps,
                        float* y) = 0;
@@ -86,6 +94,24 @@ class Backend {
   // independent: a row's result does not depend on the others.
   virtual void Sample(float* logits, int64_t vocab, const SamplingBatch& batch,
                       std::span<SampleOutput> out) = 0;
+
+  // --- graphs (CUDA graphs for pure-decode steps) ---
+  // Whether RunGraph captures and replays; false: it just runs the ops.
+  virtual bool SupportsGraphs() const { return false; }
+  // Runs `ops` (calls on this backend only, no host reads) as the graph kept under `key`: the
+  // first call runs them eagerly (a warm-up that sizes every scratch buffer they use), the
+  // second captures them, later calls replay the capture. A replay reuses the captured device
+  // pointers and host arguments, so the caller's key must determine both (the staged
+  // layout, the batch size), and the ops may read only memory at stable addresses (Stage's
+  // buffers, weights, caches, model scratch). A backend that reallocates memory its graphs
+  // read drops them; so must a caller that reallocates its own (ResetGraphs).
+  virtual void RunGraph(uint64_t /*key*/, const std::function<void()>& ops) { ops(); }
+  virtual void ResetGraphs() {}
+  struct GraphStats {
+    int64_t captures = 0;  // graphs captured (a reset and a new key capture again)
+    int64_t replays = 0;   // RunGraph calls that launched a captured graph
+  };
+  virtual GraphStats graph_stats() const { return {}; }
 
   // --- profiling (VLLM_CPP_PROFILE=1) ---
   virtual void ProfileBegin(StepOp op) = 0;

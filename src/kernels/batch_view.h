@@ -32,6 +32,10 @@ struct BatchView {
   int32_t block_table_stride = 0;
   int32_t max_query_len = 0;  // longest query of the step (1: pure decode)
   int32_t max_seq_len = 0;    // longest context of the step
+  // Tokens [0, num_decode_tokens) are decode tokens (a generated token fed back, one per
+  // sequence, each with its logits row first in logits order); the rest are prompt tokens.
+  // MatMul computes each class with one numerics whatever the batch (batch invariance).
+  int32_t num_decode_tokens = 0;
 
   const int32_t* block_table(int32_t s) const {
     return block_tables + static_cast<int64_t>(s) * block_table_stride;

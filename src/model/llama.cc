@@ -1,5 +1,6 @@
 #include "model/llama.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "model/rope_freqs.h"
@@ -55,7 +56,8 @@ void LlamaModel::AttentionBlock(const AttentionMixer& a, const float* post_norm,
   float* attn = attn_.data<float>();  // [T, nH, D]
   float* proj = proj_.data<float>();  // [T, H]
   const MatMulJob qkv[] = {{&a.q_proj, q}, {&a.k_proj, k}, {&a.v_proj, v}};
-  Timed(b, StepOp::kQkv, [&] { b.MatMulShared(qkv, n, T); });
+  const int64_t nd = batch.num_decode_tokens;  // leading decode rows (batch invariance)
+  Timed(b, StepOp::kQkv, [&] { b.MatMulShared(qkv, n, T, nd); });
   if (config_.qk_norm) {  // qwen3: per-head RMSNorm over D, before RoPE
     Timed(b, StepOp::kNorm, [&] { b.RmsNorm(q, a.q_norm, T * nH, D, eps, q); });
     Timed(b, StepOp::kNorm, [&] { b.RmsNorm(k, a.k_norm, T * nKV, D, eps, k); });
@@ -70,12 +72,12 @@ void LlamaModel::AttentionBlock(const AttentionMixer& a, const float* post_norm,
                              .scale = 1.0f / std::sqrt(static_cast<float>(D))};
   Timed(b, StepOp::kKvWrite, [&] { b.WriteKvCache(k, v, batch, shape, kv); });
   Timed(b, StepOp::kAttention, [&] { b.PagedAttention(q, kv, batch, shape, attn); });
-  Timed(b, StepOp::kOProj, [&] { b.MatMul(a.o_proj, attn, T, proj); });
+  Timed(b, StepOp::kOProj, [&] { b.MatMul(a.o_proj, attn, T, nd, proj); });
   // Residual add and the MLP's input norm in one pass (the norm's time counts as residual).
   Timed(b, StepOp::kResidual, [&] { b.AddRmsNorm(x, proj, post_norm, T, H, eps, n); });
 }
 
-void LlamaModel::MlpBlock(int64_t li, const DenseMlp& m, int64_t T) {
+void LlamaModel::MlpBlock(int64_t li, const DenseMlp& m, int64_t T, int64_t nd) {
   Backend& b = *backend_;
   const int64_t H = config_.hidden_size, I = config_.intermediate_size;
   const float eps = static_cast<float>(config_.rms_norm_eps);
@@ -85,9 +87,9 @@ void LlamaModel::MlpBlock(int64_t li, const DenseMlp& m, int64_t T) {
   float* up = up_.data<float>();      // [T, I]
   float* proj = proj_.data<float>();  // [T, H]
   const MatMulJob gate_up[] = {{&m.gate_proj, gate}, {&m.up_proj, up}};
-  Timed(b, StepOp::kGateUp, [&] { b.MatMulShared(gate_up, n, T); });
+  Timed(b, StepOp::kGateUp, [&] { b.MatMulShared(gate_up, n, T, nd); });
   Timed(b, StepOp::kSiluMul, [&] { b.SiluMul(gate, up, T * I, gate); });
-  Timed(b, StepOp::kDown, [&] { b.MatMul(m.down_proj, gate, T, proj); });
+  Timed(b, StepOp::kDown, [&] { b.MatMul(m.down_proj, gate, T, nd, proj); });
   if (li + 1 == config_.num_hidden_layers) {  // the final norm runs on the sampled rows only
     Timed(b, StepOp::kResidual, [&] { b.AddInPlace(x, proj, T * H); });
     return;
@@ -114,15 +116,17 @@ void LlamaModel::Forward(const BatchView& batch, std::span<const KvLayer> kv, St
   for (int64_t li = 0; li < config_.num_hidden_layers; ++li) {
     const DecoderLayer& l = weights_.layers[li];
     AttentionBlock(std::get<AttentionMixer>(l.mixer), l.post_attention_layernorm, batch, kv[li]);
-    MlpBlock(li, std::get<DenseMlp>(l.mlp), T);
+    MlpBlock(li, std::get<DenseMlp>(l.mlp), T, batch.num_decode_tokens);
   }
   // Final norm and output projection only for the S rows that sample: [S, H] -> [S, vocab].
+  // Decode tokens' rows come first in logits order (one each).
   const int64_t S = batch.num_logits;
+  const int64_t nd = std::min<int64_t>(batch.num_decode_tokens, S);
   Timed(b, StepOp::kNorm, [&] {
     b.GatherRows(x, batch.logits_indices, S, H, n);
     b.RmsNorm(n, weights_.norm, S, H, eps, n);
   });
-  Timed(b, StepOp::kLmHead, [&] { b.MatMul(OutputProjection(), n, S, logits); });
+  Timed(b, StepOp::kLmHead, [&] { b.MatMul(OutputProjection(), n, S, nd, logits); });
 }
 
 }  // namespace vllm

@@ -34,7 +34,7 @@ class LlamaModel : public Model {
   // last layer's MLP, whose final norm runs on the sampled rows only.
   void AttentionBlock(const AttentionMixer& a, const float* post_norm,
                       const BatchView& batch, KvLayer kv);
-  void MlpBlock(int64_t layer, const DenseMlp& m, int64_t num_tokens);
+  void MlpBlock(int64_t layer, const DenseMlp& m, int64_t num_tokens, int64_t num_decode_tokens);
   const WeightMatrix& OutputProjection() const {
     return weights_.lm_head ? *weights_.lm_head : weights_.embed_tokens;
   }

@@ -31,6 +31,8 @@ struct BatchInputs {
   std::vector<int32_t> prompt_logits_rows;
   int32_t max_query_len = 0;
   int32_t max_seq_len = 0;
+  // Leading decode tokens (batch_view.h); builders add decode sequences first and set it.
+  int32_t num_decode_tokens = 0;
 
   int32_t num_tokens() const { return static_cast<int32_t>(token_ids.size()); }
   int32_t num_seqs() const { return static_cast<int32_t>(seq_lens.size()); }
@@ -42,7 +44,7 @@ struct BatchInputs {
     seq_lens.clear(), block_tables.clear(), state_slots.clear(), logits_indices.clear();
     prompt_logits_rows.clear();
     block_table_stride = stride;
-    max_query_len = max_seq_len = 0;
+    max_query_len = max_seq_len = num_decode_tokens = 0;
   }
 
   // Appends a sequence computing `tokens` at positions [start, start + tokens.size()), whose
@@ -74,6 +76,25 @@ struct BatchInputs {
     max_seq_len = std::max<int32_t>(max_seq_len, seq_lens.back());
   }
 
+  // Appends an inert sequence of one token that a captured decode graph computes and nobody
+  // reads: position -1 (attention writes zeros), slot -1 (no K/V written), no blocks, its
+  // logits row after the real ones. Pads a step to its graph's batch size, so only backends
+  // with graphs see such rows (the CUDA attention treats position < 0 as padding).
+  void AddPaddingRow() {
+    const int32_t s = num_seqs();
+    if (num_decode_tokens == num_tokens()) ++num_decode_tokens;  // on the decode rows' kernel
+    token_ids.push_back(0);
+    positions.push_back(-1);
+    slot_mapping.push_back(-1);
+    token_seq.push_back(s);
+    query_start.push_back(num_tokens());
+    seq_lens.push_back(0);
+    block_tables.resize(block_tables.size() + block_table_stride, -1);
+    state_slots.push_back(-1);
+    logits_indices.push_back(num_tokens() - 1);
+    max_query_len = std::max<int32_t>(max_query_len, 1);
+  }
+
   void AppendPromptLogitsRows() {
     logits_indices.insert(logits_indices.end(), prompt_logits_rows.begin(), prompt_logits_rows.end());
   }
@@ -93,7 +114,8 @@ struct BatchInputs {
             .num_logits = static_cast<int32_t>(logits_indices.size()),
             .block_table_stride = block_table_stride,
             .max_query_len = max_query_len,
-            .max_seq_len = max_seq_len};
+            .max_seq_len = max_seq_len,
+            .num_decode_tokens = num_decode_tokens};
   }
 };
 

@@ -1,6 +1,7 @@
 #include "runner/model_runner.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "runner/batch_builder.h"
 #include "sampler/raw_logprobs.h"
@@ -15,7 +16,12 @@ ModelRunner::ModelRunner(Model* model, RunnerConfig config)
       cache_(backend_, model->MakeKvSpec(config_.block_size, config_.num_blocks, config_.kv_dtype),
              model->state_spec(), config_.num_state_slots) {
   sampling_.eos_ids = config_.eos_ids;
+  static std::atomic<uint32_t> next_owner{1};
+  graph_owner_ = next_owner.fetch_add(1);
 }
+
+// Graphs captured by this runner wrote its cache and logits: they must not outlive them.
+ModelRunner::~ModelRunner() { backend_.ResetGraphs(); }
 
 void ModelRunner::AddSequence(int64_t seq_id, const SamplingParams& params,
                               std::span<const int32_t> prompt, uint64_t fallback_seed) {
@@ -26,34 +32,72 @@ void ModelRunner::AddSequence(int64_t seq_id, const SamplingParams& params,
 
 void ModelRunner::RemoveSequence(int64_t seq_id) { seqs_.erase(seq_id); }
 
-void ModelRunner::Forward(const BatchInputs& in) {
+void ModelRunner::Forward(const BatchInputs& in, const DecodeGraphPlan& graph) {
   const size_t vocab = static_cast<size_t>(model_->config().vocab_size);
   const size_t bytes = std::max<size_t>(1, in.logits_indices.size()) * vocab * sizeof(float);
-  if (logits_.size() < bytes) logits_ = backend_.Alloc(bytes);
+  if (logits_.size() < bytes) {
+    logits_ = DeviceBuffer();  // captured graphs wrote the old buffer: they go with it
+    backend_.ResetGraphs();
+    logits_ = backend_.Alloc(bytes);
+  }
   const BatchView view = backend_.Stage(in.View());
-  model_->Forward(view, cache_.kv_layers(), StateLayers{cache_.state_layers()}, logits_.data<float>());
+  auto forward = [&] {
+    model_->Forward(view, cache_.kv_layers(), StateLayers{cache_.state_layers()}, logits_.data<float>());
+  };
+  if (graph.graphed()) return backend_.RunGraph(graph.key(graph_owner_), forward);
+  forward();
 }
 
 const ModelRunnerOutput& ModelRunner::Execute(const SchedulerOutput& out, const Scheduler& sched,
                                               const KvCacheManager& kv) {
-  BuildBatchInputs(out, sched, kv, &inputs_);
-  Forward(inputs_);
-  output_.seq_ids.clear();
+  // Decode steps first (BatchView::num_decode_tokens: their matmul rows get the decode
+  // numerics whatever else runs); the outputs go back in `out`'s order below.
+  ordered_.seqs.clear();
+  int32_t num_decode = 0;
+  for (const bool decode : {true, false})
+    for (const ScheduledSeq& s : out.seqs) {
+      const SchedRequest* r = sched.Get(s.seq_id);
+      CHECK(r != nullptr) << "scheduled an unknown sequence " << s.seq_id;
+      if (IsDecodeStep(s, *r) != decode) continue;
+      ordered_.seqs.push_back(s);
+      num_decode += decode;
+    }
+  // Profiling times each op with a sync, which a graph cannot hold.
+  DecodeGraphPlan graph;
+  if (config_.cuda_graphs && backend_.SupportsGraphs() && !StepProfile::Enabled())
+    graph = PlanDecodeGraph(num_decode, static_cast<int32_t>(ordered_.seqs.size()), MaxBlocks(ordered_, kv),
+                            model_->max_num_tokens());
+  BuildBatchInputs(ordered_, sched, kv, &inputs_, graph.stride);
+  if (graph.graphed())
+    while (inputs_.num_seqs() < graph.batch) inputs_.AddPaddingRow();
+  Forward(inputs_, graph);
+  sampled_ids_.clear();
   sampling_.Clear();
-  for (const ScheduledSeq& s : out.seqs) {
+  for (const ScheduledSeq& s : ordered_.seqs) {
     if (!s.samples) continue;
     SeqSampling& q = seqs_.at(s.seq_id);
-    output_.seq_ids.push_back(s.seq_id);
+    sampled_ids_.push_back(s.seq_id);
     sampling_.Add(q.params, q.state);
   }
-  output_.samples.assign(output_.seq_ids.size(), SampleOutput{});
-  backend_.Sample(logits_.data<float>(), model_->config().vocab_size, sampling_, output_.samples);
-  output_.token_ids.clear();
-  for (size_t i = 0; i < output_.seq_ids.size(); ++i) {
-    output_.token_ids.push_back(output_.samples[i].token_id);
-    seqs_.at(output_.seq_ids[i]).state.Append(output_.samples[i].token_id);
+  samples_.assign(sampled_ids_.size(), SampleOutput{});
+  backend_.Sample(logits_.data<float>(), model_->config().vocab_size, sampling_, samples_);
+  // Back to `out`'s order: Scheduler::Update zips out.seqs with token_ids.
+  sampled_row_.clear();
+  for (size_t i = 0; i < sampled_ids_.size(); ++i) {
+    sampled_row_[sampled_ids_[i]] = i;
+    seqs_.at(sampled_ids_[i]).state.Append(samples_[i].token_id);
   }
-  ScorePromptRows(out, sched);
+  output_.seq_ids.clear();
+  output_.token_ids.clear();
+  output_.samples.clear();
+  for (const ScheduledSeq& s : out.seqs) {
+    if (!s.samples) continue;
+    SampleOutput& o = samples_[sampled_row_.at(s.seq_id)];
+    output_.seq_ids.push_back(s.seq_id);
+    output_.token_ids.push_back(o.token_id);
+    output_.samples.push_back(std::move(o));
+  }
+  ScorePromptRows(ordered_, sched);
   return output_;
 }
 
@@ -100,7 +144,7 @@ void ModelRunner::ScorePromptRows(const SchedulerOutput& out, const Scheduler& s
 }
 
 std::span<const float> ModelRunner::Logits(const BatchInputs& in) {
-  Forward(in);
+  Forward(in, DecodeGraphPlan{});
   host_logits_.resize(in.logits_indices.size() * static_cast<size_t>(model_->config().vocab_size));
   backend_.CopyToHost(host_logits_.data(), logits_.data(), host_logits_.size() * sizeof(float));
   return host_logits_;

@@ -14,6 +14,7 @@
 #include "model/model.h"
 #include "runner/batch_inputs.h"
 #include "runner/cache_tensors.h"
+#include "runner/decode_graph.h"
 #include "sampler/sample_output.h"
 #include "sampler/sampling_batch.h"
 #include "scheduler/scheduler.h"
@@ -26,6 +27,9 @@ struct RunnerConfig {
   DType kv_dtype = DType::kBF16;
   int32_t num_state_slots = 0;  // the state group's size (models with recurrent layers)
   std::vector<int32_t> eos_ids;  // masked while a sequence is under its min_tokens
+  // Pure-decode steps replay captured graphs on backends that have them (decode_graph.h);
+  // false: every step eager (--enforce-eager).
+  bool cuda_graphs = true;
 };
 
 struct ModelRunnerOutput {
@@ -42,6 +46,9 @@ struct ModelRunnerOutput {
 class ModelRunner {
  public:
   ModelRunner(Model* model, RunnerConfig config);
+  ~ModelRunner();
+  ModelRunner(const ModelRunner&) = delete;
+  ModelRunner& operator=(const ModelRunner&) = delete;
 
   // Registers a sequence's sampling parameters before it is first scheduled; the seed is
   // params.seed or `fallback_seed`.
@@ -66,8 +73,8 @@ class ModelRunner {
     SamplingParams params;
     SequenceSamplerState state;
   };
-  // Forward into logits_ (device), sized for the batch's rows.
-  void Forward(const BatchInputs& in);
+  // Forward into logits_ (device), sized for the batch's rows; replayed as `graph` when set.
+  void Forward(const BatchInputs& in, const DecodeGraphPlan& graph);
   // Scores the prompt-logits rows that follow the sampled rows in logits_.
   void ScorePromptRows(const SchedulerOutput& out, const Scheduler& sched);
 
@@ -81,6 +88,11 @@ class ModelRunner {
   std::unordered_map<int64_t, SeqSampling> seqs_;
   SamplingBatch sampling_;
   ModelRunnerOutput output_;
+  SchedulerOutput ordered_;                         // this step's sequences, decode steps first
+  std::vector<int64_t> sampled_ids_;                // sampled sequences in ordered_ order
+  std::vector<SampleOutput> samples_;               // their samples
+  std::unordered_map<int64_t, size_t> sampled_row_;  // sequence -> its index in samples_
+  uint32_t graph_owner_ = 0;  // this runner's part of its graph keys (decode_graph.h)
 };
 
 }  // namespace vllm

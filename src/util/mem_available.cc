@@ -29,4 +29,19 @@ Status CheckKvCacheFits(int64_t kv_bytes, int64_t available_bytes, const std::st
                          flag + " (the model's weights need room too)");
 }
 
+Result<int64_t> KvBytesFromUtilization(double fraction, int64_t total, int64_t free_bytes, int64_t reserve) {
+  if (!(fraction > 0.0 && fraction <= 1.0))
+    return InvalidArgument("--gpu-memory-utilization must be in (0, 1], got " + std::to_string(fraction));
+  auto mib = [](int64_t b) { return std::to_string(b >> 20) + " MiB"; };
+  const int64_t budget = static_cast<int64_t>(fraction * static_cast<double>(total));
+  const int64_t used = total - free_bytes;
+  const int64_t kv = budget - used - reserve;
+  if (kv <= 0)
+    return InvalidArgument("--gpu-memory-utilization " + std::to_string(fraction) + " allows " + mib(budget) +
+                           " of the device's " + mib(total) + ", but " + mib(used) +
+                           " are in use (weights, other processes) and " + mib(reserve) +
+                           " are kept for step buffers: no room is left for the KV cache; raise it");
+  return kv;
+}
+
 }  // namespace vllm

@@ -18,4 +18,10 @@ Result<int64_t> MemAvailableBytes(const std::string& meminfo_path = "/proc/memin
 // MemAvailable on the CPU, free device memory on a GPU).
 Status CheckKvCacheFits(int64_t kv_bytes, int64_t available_bytes, const std::string& flag);
 
+// --gpu-memory-utilization, as vLLM: this process may use `fraction` of the device's `total`
+// bytes; what is in use now (total - free: weights, scratch, other processes) and `reserve`
+// (step buffers allocated later: logits, attention scratch, graphs) come off, the rest is the
+// KV cache. InvalidArgument for a fraction outside (0, 1] or one that leaves no KV cache.
+Result<int64_t> KvBytesFromUtilization(double fraction, int64_t total, int64_t free_bytes, int64_t reserve);
+
 }  // namespace vllm

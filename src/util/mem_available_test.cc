@@ -33,5 +33,19 @@ TEST(MemAvailable, OversizedCacheIsRefusedNamingTheFlag) {
   EXPECT_NE(st.message().find("8192 MiB"), std::string::npos);
 }
 
+TEST(KvBytesFromUtilizationTest, TakesTheFractionLessWhatIsUsedAndReserved) {
+  const int64_t GiB = int64_t{1} << 30;
+  // 80 GiB device, 2 GiB in use, 1 GiB reserved, 0.9: 72 - 2 - 1 = 69 GiB.
+  auto kv = KvBytesFromUtilization(0.9, 80 * GiB, 78 * GiB, GiB);
+  ASSERT_TRUE(kv.ok()) << kv.status().message();
+  EXPECT_NEAR(static_cast<double>(*kv), 69.0 * GiB, 1.0);
+  EXPECT_FALSE(KvBytesFromUtilization(0.0, 80 * GiB, 78 * GiB, GiB).ok());
+  EXPECT_FALSE(KvBytesFromUtilization(1.5, 80 * GiB, 78 * GiB, GiB).ok());
+  EXPECT_FALSE(KvBytesFromUtilization(-0.1, 80 * GiB, 78 * GiB, GiB).ok());
+  const auto none = KvBytesFromUtilization(0.05, 80 * GiB, 70 * GiB, GiB);  // 4 GiB allowed, 10 in use
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("no room"), std::string::npos) << none.status().message();
+}
+
 }  // namespace
 }  // namespace vllm

@@ -74,9 +74,10 @@ struct Row {
 };
 std::vector<Row> g_rows;
 
-// Jobs sharing one x (one row for q|k|v); `rows` per job, all `cols` wide, m tokens.
+// Jobs sharing one x (one row for q|k|v); `rows` per job, all `cols` wide, m tokens, all decode
+// rows (the GEMV) or all prompt rows (tensor cores).
 void BenchMatMul(const std::string& name, const std::vector<int64_t>& rows, int64_t cols, int bits, int64_t m,
-                 std::mt19937& rng) {
+                 std::mt19937& rng, bool decode = true) {
   std::vector<HostMatrix> hs;
   double bytes = 0;
   for (int64_t r : rows) {
@@ -93,9 +94,10 @@ void BenchMatMul(const std::string& name, const std::vector<int64_t>& rows, int6
   const double us = TimeUs([&](int i, cudaStream_t s) {
     std::vector<vllm::cuda::MatMulJob> jobs;
     for (size_t j = 0; j < rows.size(); ++j) jobs.push_back({&sets[i % copies][j].view(), ys[j].get()});
-    vllm::cuda::MatMulShared(jobs.data(), static_cast<int>(jobs.size()), x.get(), m, reinterpret_cast<vllm::cuda::Stream>(s));
+    vllm::cuda::MatMulShared(jobs.data(), static_cast<int>(jobs.size()), x.get(), m, decode ? m : 0,
+                             reinterpret_cast<vllm::cuda::Stream>(s));
   });
-  g_rows.push_back({name + " m=" + std::to_string(m), bytes, us});
+  g_rows.push_back({name + (decode ? " decode" : " prompt") + " m=" + std::to_string(m), bytes, us});
 }
 
 // Decode attention: `seqs` sequences of `ctx` tokens, bf16 cache, block 16, shuffled blocks.
@@ -167,10 +169,13 @@ int main(int argc, char** argv) {
   BenchMatMul("llama-3b 4bit gate|up 3072->8192x2", {8192, 8192}, 3072, 4, 1, rng);
   BenchMatMul("llama-3b 4bit down 8192->3072", {3072}, 8192, 4, 1, rng);
   if (!quick) {
-    // Small batches (GEMV token tiles) and the tensor-core path on the largest matrices.
+    // Decode batches (GEMV token tiles) and prompt rows (tensor cores) on the largest matrices.
     for (int64_t m : {2, 4, 8, 16, 64, 256}) {
-      BenchMatMul("qwen3-0.6b 8bit lm_head 1024->151936", {151936}, 1024, 8, m, rng);
-      BenchMatMul("llama-3b 4bit gate|up 3072->8192x2", {8192, 8192}, 3072, 4, m, rng);
+      for (bool decode : {true, false}) {
+        if (decode && m > 64) continue;
+        BenchMatMul("qwen3-0.6b 8bit lm_head 1024->151936", {151936}, 1024, 8, m, rng, decode);
+        BenchMatMul("llama-3b 4bit gate|up 3072->8192x2", {8192, 8192}, 3072, 4, m, rng, decode);
+      }
     }
   }
   BenchAttention("attention decode ctx 4096 x 64 seqs, 16/8 heads x 128 (qwen3-0.6b)", 16, 8, 128, 4096, 64, rng);

@@ -25,7 +25,7 @@ run() {  # name timeout command...
   local rc=$?
   printf '%-16s rc=%-3s %4ds\n' "$name" "$rc" $((SECONDS - t0)) >> "$out/summary.txt"
   echo "== $name rc=$rc"
-  grep -E "^\[  (FAILED|PASSED) |Failure|Expected|Which is|\[ e2e \]|step " "$out/$name.log" | head -60
+  grep -E "^\[  (FAILED|PASSED) |Failure|Expected|Which is|\[ e2e \]|\[ graphs \]|step " "$out/$name.log" | head -60
 }
 
 # STEPS (default all): a subset of "kernels e2e bench", for a second call after a fix.
@@ -41,12 +41,17 @@ for m in mlx-community/Qwen3-0.6B-8bit mlx-community/Llama-3.2-1B-Instruct-4bit 
   run "b5_$n" 60 "$bin/vllm-cpp" bench-batching "$m" --load-format dummy --device cuda --requests 5 --max-tokens 128 --temperature 0
   run "b64_$n" 60 "$bin/vllm-cpp" bench-batching "$m" --load-format dummy --device cuda --requests 64 --max-tokens 128 --temperature 0
 done
+# The same runs without decode graphs (--enforce-eager), for the graphs' share.
+run "b1e_Qwen3-0.6B-8bit" 60 "$bin/vllm-cpp" bench "$model" --load-format dummy --device cuda --prompts 3 --max-tokens 256 --temperature 0 --enforce-eager
+run "b64e_Qwen3-0.6B-8bit" 60 "$bin/vllm-cpp" bench-batching "$model" --load-format dummy --device cuda --requests 64 --max-tokens 128 --temperature 0 --enforce-eager
+run "b64p_Qwen3-0.6B-8bit" 90 env VLLM_CPP_PROFILE=1 "$bin/vllm-cpp" bench-batching "$model" --load-format dummy --device cuda --requests 64 --max-tokens 128 --temperature 0
 run bench_cuda_t07 50 "$bin/vllm-cpp" bench "$model" --load-format dummy --device cuda --prompts 3 --max-tokens 256
 run bench_cpu 40 "$bin/vllm-cpp" bench "$model" --load-format dummy --device cpu --prompts 2 --max-tokens 64
 run cuda_bench 30 "$bin/cuda_bench" ${2:-}
-for f in "$out"/b1_* "$out"/b5_* "$out"/b64_* "$out"/bench_cuda_t07.log "$out"/bench_cpu.log; do
+for f in "$out"/b1_* "$out"/b1e_* "$out"/b5_* "$out"/b64_* "$out"/b64e_* "$out"/bench_cuda_t07.log "$out"/bench_cpu.log; do
   echo "== $(basename "$f")"; grep -iE "hardware|tok/s|gen|decode|ttft|batch|single|speedup" "$f" | head -10
 done
 tail -25 "$out/cuda_bench.log"
+echo "== 64 concurrent, eager, per-op profile"; tail -30 "$out/b64p_Qwen3-0.6B-8bit.log"
 echo "== summary"
 cat "$out/summary.txt"

@@ -23,6 +23,15 @@ def test_kv_cache_larger_than_memory_fails_at_start(vllm_bin, tiny_model):
     assert "MemAvailable" in out and "--kv-cache-memory" in out, out
 
 
+def test_gpu_memory_utilization_is_refused_without_a_gpu(vllm_bin, tiny_model):
+    # The flag sizes the KV cache from the GPU's memory; on the CPU it is an error, never ignored.
+    for value, needle in (("0.5", "needs a GPU"), ("1.5", "(0, 1]")):
+        r = subprocess.run([str(vllm_bin), "serve", str(tiny_model), "--port", "1", "--device", "cpu",
+                            "--gpu-memory-utilization", value], capture_output=True, text=True, timeout=120)
+        assert r.returncode != 0
+        assert needle in r.stdout + r.stderr, r.stdout + r.stderr
+
+
 def sample_text(server) -> str:
     status, body = server.json("POST", "/v1/chat/completions", CHAT)
     assert status == 200, body

@@ -24,10 +24,10 @@ size_t CpuBackend::AvailableMemory() const {
   return avail.ok() ? static_cast<size_t>(avail.value()) : 0;  // 0: unknown (not Linux)
 }
 
-void CpuBackend::MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y) {
+void CpuBackend::MatMul(const WeightMatrix& w, const float* x, int64_t m, int64_t /*decode_rows*/, float* y) {
   cpu::MatMul(w, x, m, y, pool_);
 }
-void CpuBackend::MatMulShared(std::span<const MatMulJob> jobs, const float* x, int64_t m) {
+void CpuBackend::MatMulShared(std::span<const MatMulJob> jobs, const float* x, int64_t m, int64_t /*decode_rows*/) {
   cpu::MatMulShared(jobs.data(), static_cast<int>(jobs.size()), x, m, pool_);
 }
 void CpuBackend::EmbeddingLookup(const WeightMatrix& w, const int32_t* ids, int64_t n, float* out) {

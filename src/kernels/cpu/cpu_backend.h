@@ -28,8 +28,9 @@ class CpuBackend final : public Backend {
   void Synchronize() override {}
   BatchView Stage(const BatchView& host) override { return host; }
 
-  void MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y) override;
-  void MatMulShared(std::span<const MatMulJob> jobs, const float* x, int64_t m) override;
+  // One numerics for every row: decode_rows changes nothing.
+  void MatMul(const WeightMatrix& w, const float* x, int64_t m, int64_t decode_rows, float* y) override;
+  void MatMulShared(std::span<const MatMulJob> jobs, const float* x, int64_t m, int64_t decode_rows) override;
   void EmbeddingLookup(const WeightMatrix& w, const int32_t* ids, int64_t n, float* out) override;
   void RmsNorm(const float* x, const float* weight, int64_t rows, int64_t dim, float eps,
                float* y) override;

@@ -9,6 +9,8 @@
 #include <chrono>
 #include <cstring>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "kernels/cuda/cuda_check.h"
@@ -50,6 +52,7 @@ class CudaBackend final : public Backend {
   ~CudaBackend() override {
     // Buffers this backend made may outlive it (the model owns them): they free themselves.
     cudaStreamSynchronize(stream_);
+    ResetGraphs();
     cudaEventDestroy(staged_);
     cudaStreamDestroy(stream_);
   }
@@ -104,18 +107,23 @@ class CudaBackend final : public Backend {
     CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total));
     return free_bytes;
   }
+  size_t TotalMemory() const override {
+    size_t free_bytes = 0, total = 0;
+    CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total));
+    return total;
+  }
   void Synchronize() override { CUDA_CHECK(cudaStreamSynchronize(stream_)); }
 
   BatchView Stage(const BatchView& host) override;
 
-  void MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y) override {
-    cuda::MatMul(w, x, m, y, stream_);
+  void MatMul(const WeightMatrix& w, const float* x, int64_t m, int64_t decode_rows, float* y) override {
+    cuda::MatMul(w, x, m, decode_rows, y, stream_);
   }
-  void MatMulShared(std::span<const MatMulJob> jobs, const float* x, int64_t m) override {
+  void MatMulShared(std::span<const MatMulJob> jobs, const float* x, int64_t m, int64_t decode_rows) override {
     // The kernel takes at most kMaxSharedJobs; longer lists go in groups over the same x.
     for (size_t i = 0; i < jobs.size(); i += cuda::kMaxSharedJobs) {
       const int n = static_cast<int>(std::min<size_t>(cuda::kMaxSharedJobs, jobs.size() - i));
-      cuda::MatMulShared(jobs.data() + i, n, x, m, stream_);
+      cuda::MatMulShared(jobs.data() + i, n, x, m, decode_rows, stream_);
     }
   }
   void EmbeddingLookup(const WeightMatrix& w, const int32_t* ids, int64_t n, float* out) override {
@@ -146,11 +154,21 @@ class CudaBackend final : public Backend {
   void PagedAttention(const float* q, KvLayer cache, const BatchView& batch, const AttentionShape& shape,
                       float* out) override {
     const size_t need = cuda::PagedAttentionScratchBytes(batch.num_tokens, shape);
-    if (attn_scratch_.size() < need) attn_scratch_ = Alloc(need);  // cudaFree waits for users
+    if (attn_scratch_.size() < need) Grow(&attn_scratch_, need);
     cuda::PagedAttention(q, cache, batch, shape, out, attn_scratch_.data(), attn_scratch_.size(), stream_);
   }
 
   void Sample(float* logits, int64_t vocab, const SamplingBatch& batch, std::span<SampleOutput> out) override;
+
+  bool SupportsGraphs() const override { return true; }
+  void RunGraph(uint64_t key, const std::function<void()>& ops) override;
+  GraphStats graph_stats() const override { return graph_stats_; }
+  void ResetGraphs() override {
+    // An exec still running finishes first: destroying it only frees it on completion.
+    for (auto& [key, exec] : graphs_) CUDA_CHECK(cudaGraphExecDestroy(exec));
+    graphs_.clear();
+    warmed_.clear();
+  }
 
   // Profiling synchronizes around each op (VLLM_CPP_PROFILE=1 only): the numbers are device
   // time plus one launch, never the launch alone.
@@ -172,6 +190,15 @@ class CudaBackend final : public Backend {
     *buf = DeviceBuffer(p, bytes, Device::kCpu, &PinnedFree);
   }
 
+  // Replaces `buf` by a larger allocation. Graphs captured over the old one would read freed
+  // memory, so they go; growing while capturing is a bug (the warm-up run sizes everything).
+  void Grow(DeviceBuffer* buf, size_t bytes) {
+    CHECK(!capturing_) << "a captured step reallocated device memory; its warm-up must size it";
+    if (!buf->empty()) ResetGraphs();
+    *buf = DeviceBuffer();  // cudaFree waits for the stream's users
+    *buf = Alloc(bytes);
+  }
+
   int device_id_;
   ThreadPool pool_;
   cudaStream_t stream_ = nullptr;
@@ -186,7 +213,33 @@ class CudaBackend final : public Backend {
   SamplingBatch host_batch_;
   std::vector<SampleOutput> host_out_;
   std::chrono::steady_clock::time_point t_op_start_;
+  std::unordered_set<uint64_t> warmed_;                    // keys whose warm-up ran
+  std::unordered_map<uint64_t, cudaGraphExec_t> graphs_;  // captured, by key
+  bool capturing_ = false;
+  GraphStats graph_stats_;
 };
+
+void CudaBackend::RunGraph(uint64_t key, const std::function<void()>& ops) {
+  auto it = graphs_.find(key);
+  if (it == graphs_.end()) {
+    if (warmed_.insert(key).second) return ops();
+    // Thread-local capture: a stray synchronizing call from this thread (a host copy, an
+    // allocation) fails the capture instead of silently baking a stale value in.
+    capturing_ = true;
+    CUDA_CHECK(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
+    ops();
+    cudaGraph_t graph = nullptr;
+    CUDA_CHECK(cudaStreamEndCapture(stream_, &graph));
+    capturing_ = false;
+    cudaGraphExec_t exec = nullptr;
+    CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+    CUDA_CHECK(cudaGraphDestroy(graph));
+    it = graphs_.emplace(key, exec).first;
+    ++graph_stats_.captures;
+  }
+  CUDA_CHECK(cudaGraphLaunch(it->second, stream_));
+  ++graph_stats_.replays;
+}
 
 // The staging block: each array 8-byte aligned, in BatchView order, one copy.
 //   | token_ids | positions | slot_mapping | token_seq | query_start | seq_lens | block_tables |
@@ -215,7 +268,7 @@ BatchView CudaBackend::Stage(const BatchView& host) {
   CUDA_CHECK(cudaEventSynchronize(staged_));
   if (stage_dev_.size() < total) {
     const size_t cap = std::max(total, stage_dev_.size() * 2);
-    stage_dev_ = Alloc(cap);
+    Grow(&stage_dev_, cap);
     stage_host_ = DeviceBuffer();
     EnsurePinned(&stage_host_, cap);
   }

@@ -27,18 +27,20 @@ using Stream = CUstream_st*;
 // y[m, W.rows] = x[m, W.cols] @ W^T (+ W.bias). Dense f32/f16/bf16 or MLX affine W (bits
 // 2/3/4/5/6/8, groups 32/64/128, scales/biases f32/bf16/f16). Numerics as the CPU's fused
 // path: codes exact, per group acc = sum(q*x) in f32, y += s*acc + b*sum(x).
-//  - m <= 8: CUDA-core GEMV, f32 throughout (agrees with the CPU to f32 rounding).
-//  - m > 8, affine or bf16 W: mma.sync bf16 tensor cores, f32 accumulation; x rounded to
-//    bf16 is the only deviation (codes and bf16 weights are exact in bf16).
-//  - m > 8, f16/f32 W: the GEMV over 8-token tiles (exact weights, slower).
-// Deterministic: no atomics, each output summed in a fixed order for a given m.
-void MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y, Stream stream);
+//  - rows [0, decode_rows) (decode tokens): CUDA-core GEMV, f32 throughout (agrees with the
+//    CPU to f32 rounding), launched over 8-row tiles.
+//  - the other rows (prompt tokens), affine or bf16 W: mma.sync bf16 tensor cores, f32
+//    accumulation; x rounded to bf16 is the only deviation (codes and bf16 weights are exact
+//    in bf16). f16/f32 W: the GEMV over 8-row tiles (exact weights, slower).
+// Batch invariant: a row's result depends on its own x row and its class alone, never on m
+// or the other rows (no atomics, every output summed in a fixed order).
+void MatMul(const WeightMatrix& w, const float* x, int64_t m, int64_t decode_rows, float* y, Stream stream);
 
 // Several y_i = x @ W_i^T over the same x (q|k|v, gate|up) in one launch. All W_i have the
 // same cols. At most kMaxSharedJobs jobs.
 using MatMulJob = vllm::MatMulJob;  // kernels/weight_matrix.h
 inline constexpr int kMaxSharedJobs = 4;
-void MatMulShared(const MatMulJob* jobs, int n, const float* x, int64_t m, Stream stream);
+void MatMulShared(const MatMulJob* jobs, int n, const float* x, int64_t m, int64_t decode_rows, Stream stream);
 
 // ---- rows (embedding.cu) ------------------------------------------------------------------
 // out[i, W.cols] = row ids[i] of W, dense widened or affine dequantized as w = s*q + b in f32

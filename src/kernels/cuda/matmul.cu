@@ -1,6 +1,7 @@
 // MatMul / MatMulShared entry points: argument checks, packing WeightMatrix views into device
-// job descriptors, and the path choice (matmul_launch.h): GEMV for m <= 8, tensor cores above
-// (affine and bf16 weights), the GEMV over 8-token tiles for dense f16/f32 above.
+// job descriptors, and the path choice (matmul_launch.h): the GEMV over 8-row tiles for
+// decode rows, tensor cores for prompt rows (affine and bf16 weights; the GEMV tiles for
+// dense f16/f32).
 #include <algorithm>
 #include <cstdint>
 
@@ -55,10 +56,22 @@ MatJob ToJob(const WeightMatrix& w, float* y) {
   return j;
 }
 
+// Rows [begin, end) of x through the GEMV, 8 per launch (its largest token tile).
+void GemvRows(WeightFormat f, const MatJobs& pack, const float* x, int64_t begin, int64_t end, int64_t cols,
+              bool w_vec, bool x_vec, Stream stream) {
+  for (int64_t t0 = begin; t0 < end; t0 += 8) {
+    MatJobs tile = pack;
+    for (int i = 0; i < tile.num_jobs; ++i) tile.job[i].y += t0 * tile.job[i].rows;
+    internal::LaunchGemv(f, tile, x + t0 * cols, static_cast<int>(std::min<int64_t>(8, end - t0)),
+                         static_cast<int>(cols), w_vec, x_vec, stream);
+  }
+}
+
 }  // namespace
 
-void MatMulShared(const MatMulJob* jobs, int n, const float* x, int64_t m, Stream stream) {
+void MatMulShared(const MatMulJob* jobs, int n, const float* x, int64_t m, int64_t decode_rows, Stream stream) {
   if (m == 0 || n == 0) return;
+  CHECK(decode_rows >= 0 && decode_rows <= m) << decode_rows << " decode rows of " << m;
   CHECK(n >= 1 && n <= kMaxSharedJobs) << n << " jobs";
   const int64_t cols = jobs[0].w->cols;
   for (int i = 1; i < n; ++i) CHECK_EQ(jobs[i].w->cols, cols);
@@ -80,25 +93,23 @@ void MatMulShared(const MatMulJob* jobs, int n, const float* x, int64_t m, Strea
     }
     const bool affine = static_cast<int>(f) <= 8;
     const bool mma = affine || (f == WeightFormat::kDenseBf16 && w_vec && cols % 32 == 0);
-    if (m <= 8) {
-      internal::LaunchGemv(f, pack, x, static_cast<int>(m), static_cast<int>(cols), w_vec || affine, x_vec, stream);
-    } else if (mma) {
-      internal::LaunchMma(f, pack, x, static_cast<int>(m), static_cast<int>(cols), x_vec, stream);
+    GemvRows(f, pack, x, 0, decode_rows, cols, w_vec || affine, x_vec, stream);
+    if (decode_rows == m) continue;
+    if (mma) {
+      MatJobs prompt = pack;
+      for (int i = 0; i < prompt.num_jobs; ++i) prompt.job[i].y += decode_rows * prompt.job[i].rows;
+      internal::LaunchMma(f, prompt, x + decode_rows * cols, static_cast<int>(m - decode_rows),
+                          static_cast<int>(cols), x_vec, stream);
     } else {
-      // Dense f16/f32 have no exact bf16 tensor-core form: the GEMV, 8 tokens at a time.
-      for (int64_t t0 = 0; t0 < m; t0 += 8) {
-        MatJobs tile = pack;
-        for (int i = 0; i < tile.num_jobs; ++i) tile.job[i].y += t0 * tile.job[i].rows;
-        internal::LaunchGemv(f, tile, x + t0 * cols, static_cast<int>(std::min<int64_t>(8, m - t0)),
-                             static_cast<int>(cols), w_vec, x_vec, stream);
-      }
+      // Dense f16/f32 have no exact bf16 tensor-core form: the GEMV tiles for prompt rows too.
+      GemvRows(f, pack, x, decode_rows, m, cols, w_vec, x_vec, stream);
     }
   }
 }
 
-void MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y, Stream stream) {
+void MatMul(const WeightMatrix& w, const float* x, int64_t m, int64_t decode_rows, float* y, Stream stream) {
   const MatMulJob job{&w, y};
-  MatMulShared(&job, 1, x, m, stream);
+  MatMulShared(&job, 1, x, m, decode_rows, stream);
 }
 
 }  // namespace vllm::cuda

@@ -1,5 +1,6 @@
 #include "kernels/ref/ref_backend.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -36,15 +37,15 @@ void RefBackend::CopyToHost(void* dst, const void* src, size_t bytes) { std::mem
 void RefBackend::Memset(void* dst, int value, size_t bytes) { std::memset(dst, value, bytes); }
 size_t RefBackend::AvailableMemory() const { return size_t{1} << 34; }
 
-void RefBackend::MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y) {
-  if (bf16_above_m_ > 0 && m > bf16_above_m_) {
-    Store(ref::MatMulBf16Operands(w, Vec(x, m * w.cols), m), y);
-    return;
-  }
-  Store(ref::MatMul(w, Vec(x, m * w.cols), m), y);
+void RefBackend::MatMul(const WeightMatrix& w, const float* x, int64_t m, int64_t decode_rows, float* y) {
+  // Decode rows exact; prompt rows with x rounded to bf16 where the CUDA backend's tensor cores
+  // do, when this oracle mirrors it.
+  const int64_t d = bf16_prompt_rows_ ? std::clamp<int64_t>(decode_rows, 0, m) : m;
+  if (d > 0) Store(ref::MatMul(w, Vec(x, d * w.cols), d), y);
+  if (d < m) Store(ref::MatMulBf16Operands(w, Vec(x + d * w.cols, (m - d) * w.cols), m - d), y + d * w.rows);
 }
-void RefBackend::MatMulShared(std::span<const MatMulJob> jobs, const float* x, int64_t m) {
-  for (const MatMulJob& j : jobs) MatMul(*j.w, x, m, j.y);
+void RefBackend::MatMulShared(std::span<const MatMulJob> jobs, const float* x, int64_t m, int64_t decode_rows) {
+  for (const MatMulJob& j : jobs) MatMul(*j.w, x, m, decode_rows, j.y);
 }
 void RefBackend::EmbeddingLookup(const WeightMatrix& w, const int32_t* ids, int64_t n, float* out) {
   for (int64_t i = 0; i < n; ++i) Store(ref::Row(w, ids[i]), out + i * w.cols);

@@ -15,9 +15,10 @@ namespace vllm {
 class RefBackend final : public Backend {
  public:
   RefBackend() : pool_(1) {}
-  // bf16_operands_above_m > 0: MatMul calls with more tokens than that round x to bf16 where
-  // the CUDA tensor-core path does (ref::MatMulBf16Operands); the CUDA tests' second oracle.
-  explicit RefBackend(int64_t bf16_operands_above_m) : pool_(1), bf16_above_m_(bf16_operands_above_m) {}
+  // With bf16_prompt_rows, MatMul's prompt rows (past decode_rows) round x to bf16 as the CUDA
+  // tensor-core path does (ref::MatMulBf16Operands); the CUDA tests' second oracle.
+  struct Bf16PromptRows {};
+  explicit RefBackend(Bf16PromptRows) : pool_(1), bf16_prompt_rows_(true) {}
 
   Device device() const override { return Device::kCpu; }
   std::string Describe() const override { return "reference (double)"; }
@@ -32,8 +33,8 @@ class RefBackend final : public Backend {
   void Synchronize() override {}
   BatchView Stage(const BatchView& host) override { return host; }
 
-  void MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y) override;
-  void MatMulShared(std::span<const MatMulJob> jobs, const float* x, int64_t m) override;
+  void MatMul(const WeightMatrix& w, const float* x, int64_t m, int64_t decode_rows, float* y) override;
+  void MatMulShared(std::span<const MatMulJob> jobs, const float* x, int64_t m, int64_t decode_rows) override;
   void EmbeddingLookup(const WeightMatrix& w, const int32_t* ids, int64_t n, float* out) override;
   void RmsNorm(const float* x, const float* weight, int64_t rows, int64_t dim, float eps,
                float* y) override;
@@ -56,7 +57,7 @@ class RefBackend final : public Backend {
 
  private:
   ThreadPool pool_;
-  int64_t bf16_above_m_ = 0;
+  bool bf16_prompt_rows_ = false;
   std::unique_ptr<Sampler> sampler_;
 };
 
