@@ -18,8 +18,11 @@ ModelRunner::ModelRunner(Model* model, RunnerConfig config)
 }
 
 void ModelRunner::AddSequence(int64_t seq_id, const SamplingParams& params,
-                              std::span<const int32_t> prompt, uint64_t fallback_seed) {
-  SeqSampling s{.params = params, .state = SequenceSamplerState::Create(params, prompt, fallback_seed)};
+                              std::span<const int32_t> prompt, uint64_t fallback_seed,
+                              std::unique_ptr<GrammarMatcher> matcher) {
+  SeqSampling s{.params = params, .state = SequenceSamplerState::Create(params, prompt, fallback_seed),
+                .matcher = std::move(matcher)};
+  if (s.matcher) s.mask.resize(static_cast<size_t>(s.matcher->mask_words()));
   const bool fresh = seqs_.emplace(seq_id, std::move(s)).second;
   CHECK(fresh) << "sequence " << seq_id << " added twice";
 }
@@ -44,17 +47,37 @@ const ModelRunnerOutput& ModelRunner::Execute(const SchedulerOutput& out, const 
     if (!s.samples) continue;
     SeqSampling& q = seqs_.at(s.seq_id);
     output_.seq_ids.push_back(s.seq_id);
-    sampling_.Add(q.params, q.state);
+    if (q.matcher && !q.mask_ready) {
+      // A failed matcher leaves an empty mask; the sampled token is then rejected below.
+      (void)q.matcher->FillMask(q.mask);
+      q.mask_ready = true;
+    }
+    sampling_.Add(q.params, q.state, q.matcher ? q.mask.data() : nullptr);
   }
   output_.samples.assign(output_.seq_ids.size(), SampleOutput{});
   backend_.Sample(logits_.data<float>(), model_->config().vocab_size, sampling_, output_.samples);
   output_.token_ids.clear();
+  output_.grammar_ended.assign(output_.seq_ids.size(), 0);
   for (size_t i = 0; i < output_.seq_ids.size(); ++i) {
-    output_.token_ids.push_back(output_.samples[i].token_id);
-    seqs_.at(output_.seq_ids[i]).state.Append(output_.samples[i].token_id);
+    const int32_t token = output_.samples[i].token_id;
+    output_.token_ids.push_back(token);
+    SeqSampling& q = seqs_.at(output_.seq_ids[i]);
+    q.state.Append(token);
+    if (q.matcher) output_.grammar_ended[i] = AdvanceGrammar(q, token) ? 1 : 0;
   }
   ScorePromptRows(out, sched);
   return output_;
+}
+
+// The next mask is computed here, right after the token, rather than before the next
+// sample: a grammar that is complete (its mask allows EOS alone) ends the sequence now,
+// without a step spent sampling the EOS.
+bool ModelRunner::AdvanceGrammar(SeqSampling& q, int32_t token_id) {
+  q.mask_ready = false;
+  if (!q.matcher->Consume(token_id).ok() || q.matcher->IsStopped()) return true;
+  if (!q.matcher->FillMask(q.mask).ok()) return true;
+  q.mask_ready = true;
+  return MaskOnlyAllowsEos(q.mask, config_.eos_ids);
 }
 
 void ModelRunner::ScorePromptRows(const SchedulerOutput& out, const Scheduler& sched) {
