@@ -19,6 +19,7 @@
 #include "kernels/batch_view.h"
 #include "kernels/device_buffer.h"
 #include "kernels/kv_layer.h"
+#include "kernels/moe.h"
 #include "kernels/step_profile.h"
 #include "kernels/weight_matrix.h"
 #include "sampler/sample_output.h"
@@ -42,6 +43,10 @@ class Backend {
   // once at model load so an unsupported shape is a one-line error there, not an abort later.
   virtual Status SupportsAttention(int64_t /*num_heads*/, int64_t /*num_kv_heads*/, int64_t /*head_dim*/) const {
     return Status::Ok();
+  }
+  // Whether RouterTopK / MoeExperts exist here (asked at load for MoE models).
+  virtual Status SupportsMoe() const {
+    return Unimplemented("backend '" + Describe() + "' has no mixture-of-experts kernels yet");
   }
 
   // --- memory ---
@@ -88,6 +93,15 @@ class Backend {
                             const AttentionShape& shape, KvLayer cache) = 0;
   virtual void PagedAttention(const float* q, KvLayer cache, const BatchView& batch,
                               const AttentionShape& shape, float* out) = 0;
+
+  // --- mixture of experts (kernels/moe.h; only where SupportsMoe() is Ok) ---
+  // logits [T, E] -> ids [T, k] (int32) and weights [T, k] (f32), per RouterParams.
+  virtual void RouterTopK(const float* logits, int64_t num_tokens, const RouterParams& params,
+                          int32_t* ids, float* weights);
+  // out[T, H] = sum_j weights[t, j] * expert_{ids[t, j]}(x_t) (+ shared(x_t)); x [T, H].
+  // Each distinct expert's weights are read once per call, whatever T.
+  virtual void MoeExperts(const MoeWeights& w, const float* x, int64_t num_tokens, int64_t top_k,
+                          const int32_t* ids, const float* weights, float* out);
 
   // --- sampling ---
   // logits [batch.num_rows, vocab] on this device (overwritten); one output per row. Rows are

@@ -22,7 +22,8 @@ State& Get() {
 const char* Name(StepOp op) {
   static const char* kNames[] = {"embedding",     "rmsnorm",  "q/k/v proj", "rope",
                                  "kv cache write", "attention", "o proj",    "gate/up proj",
-                                 "silu*mul",      "down proj", "residual add", "lm head"};
+                                 "silu*mul",      "down proj", "residual add", "lm head",
+                                 "moe router",    "moe experts"};
   return kNames[static_cast<int>(op)];
 }
 

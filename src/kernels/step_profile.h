@@ -12,7 +12,7 @@ namespace vllm {
 
 enum class StepOp : int {
   kEmbed, kNorm, kQkv, kRope, kKvWrite, kAttention, kOProj, kGateUp, kSiluMul, kDown, kResidual,
-  kLmHead, kCount
+  kLmHead, kMoeRouter, kMoeExperts, kCount
 };
 
 class StepProfile {

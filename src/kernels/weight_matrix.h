@@ -61,4 +61,13 @@ struct MatMulJob {
   float* y;  // [m, w->rows]
 };
 
+// One y = x @ W^T of a MatMulGrouped pass, each job with its own x and token count (the
+// experts of a MoE layer, each over the tokens routed to it).
+struct GroupedMatMulJob {
+  const WeightMatrix* w;
+  const float* x;  // [m, w->cols]
+  int64_t m;
+  float* y;        // [m, w->rows]
+};
+
 }  // namespace vllm

@@ -30,6 +30,11 @@ LlamaModel::LlamaModel(ModelConfig config, std::unique_ptr<Backend> backend, Wei
   v_ = floats(T * config_.num_key_value_heads * D);
   gate_ = floats(T * config_.intermediate_size);
   up_ = floats(T * config_.intermediate_size);
+  if (config_.num_experts > 0) {
+    router_logits_ = floats(T * config_.num_experts);
+    expert_ids_ = b.Alloc(static_cast<size_t>(T * config_.num_experts_per_tok) * sizeof(int32_t));
+    expert_weights_ = floats(T * config_.num_experts_per_tok);
+  }
 }
 
 KvCacheSpec LlamaModel::MakeKvSpec(int64_t block_size, int64_t num_blocks, DType dtype) const {
@@ -77,19 +82,41 @@ void LlamaModel::AttentionBlock(const AttentionMixer& a, const float* post_norm,
   Timed(b, StepOp::kResidual, [&] { b.AddRmsNorm(x, proj, post_norm, T, H, eps, n); });
 }
 
-void LlamaModel::MlpBlock(int64_t li, const DenseMlp& m, int64_t T, int64_t nd) {
+void LlamaModel::DenseMlpInto(const DenseMlp& m, int64_t T, int64_t nd, float* out) {
   Backend& b = *backend_;
-  const int64_t H = config_.hidden_size, I = config_.intermediate_size;
+  const int64_t I = config_.intermediate_size;
+  float* gate = gate_.data<float>();  // [T, I]
+  float* up = up_.data<float>();      // [T, I]
+  const MatMulJob gate_up[] = {{&m.gate_proj, gate}, {&m.up_proj, up}};
+  Timed(b, StepOp::kGateUp, [&] { b.MatMulShared(gate_up, normed_.data<float>(), T, nd); });
+  Timed(b, StepOp::kSiluMul, [&] { b.SiluMul(gate, up, T * I, gate); });
+  Timed(b, StepOp::kDown, [&] { b.MatMul(m.down_proj, gate, T, nd, out); });
+}
+
+// Router logits [T, E] -> k experts per token -> out [T, H] = sum_j w_j * expert_j(x).
+void LlamaModel::MoeMlpInto(const MoeMlp& m, int64_t T, int64_t nd, float* out) {
+  Backend& b = *backend_;
+  const float* n = normed_.data<float>();            // [T, H]
+  float* logits = router_logits_.data<float>();      // [T, E]
+  int32_t* ids = expert_ids_.data<int32_t>();        // [T, k]
+  float* weights = expert_weights_.data<float>();    // [T, k]
+  Timed(b, StepOp::kMoeRouter, [&] {
+    b.MatMul(m.router, n, T, nd, logits);
+    b.RouterTopK(logits, T, m.routing, ids, weights);
+  });
+  const MoeWeights experts{.activation = m.activation, .experts = m.experts, .shared = nullptr};
+  Timed(b, StepOp::kMoeExperts, [&] { b.MoeExperts(experts, n, T, m.routing.top_k, ids, weights, out); });
+}
+
+void LlamaModel::MlpBlock(int64_t li, const DecoderLayer& l, int64_t T, int64_t nd) {
+  Backend& b = *backend_;
+  const int64_t H = config_.hidden_size;
   const float eps = static_cast<float>(config_.rms_norm_eps);
   float* x = hidden_.data<float>();   // [T, H]
   float* n = normed_.data<float>();   // [T, H]
-  float* gate = gate_.data<float>();  // [T, I]
-  float* up = up_.data<float>();      // [T, I]
   float* proj = proj_.data<float>();  // [T, H]
-  const MatMulJob gate_up[] = {{&m.gate_proj, gate}, {&m.up_proj, up}};
-  Timed(b, StepOp::kGateUp, [&] { b.MatMulShared(gate_up, n, T, nd); });
-  Timed(b, StepOp::kSiluMul, [&] { b.SiluMul(gate, up, T * I, gate); });
-  Timed(b, StepOp::kDown, [&] { b.MatMul(m.down_proj, gate, T, nd, proj); });
+  if (const auto* moe = std::get_if<MoeMlp>(&l.mlp)) MoeMlpInto(*moe, T, nd, proj);
+  else DenseMlpInto(std::get<DenseMlp>(l.mlp), T, nd, proj);
   if (li + 1 == config_.num_hidden_layers) {  // the final norm runs on the sampled rows only
     Timed(b, StepOp::kResidual, [&] { b.AddInPlace(x, proj, T * H); });
     return;
@@ -116,7 +143,7 @@ void LlamaModel::Forward(const BatchView& batch, std::span<const KvLayer> kv, St
   for (int64_t li = 0; li < config_.num_hidden_layers; ++li) {
     const DecoderLayer& l = weights_.layers[li];
     AttentionBlock(std::get<AttentionMixer>(l.mixer), l.post_attention_layernorm, batch, kv[li]);
-    MlpBlock(li, std::get<DenseMlp>(l.mlp), T, batch.num_decode_tokens);
+    MlpBlock(li, l, T, batch.num_decode_tokens);
   }
   // Final norm and output projection only for the S rows that sample: [S, H] -> [S, vocab].
   // Decode tokens' rows come first in logits order (one each).

@@ -1,6 +1,7 @@
-// The Llama family: llama, qwen2 (q/k/v biases, head_dim = hidden/heads) and qwen3
-// (per-head RMSNorm on Q and K before RoPE) differ only in flags, so one forward serves all
-// three (MLX_FORMAT.md §B1-B3). Every op goes through the Backend; the model owns its
+// The Llama family: llama, qwen2 (q/k/v biases, head_dim = hidden/heads), qwen3
+// (per-head RMSNorm on Q and K before RoPE) and qwen3_moe (qwen3 whose sparse layers route
+// each token to k of E experts, MOE_HYBRID.md §1) differ only in flags and in each layer's MLP
+// variant, so one forward serves all four (MLX_FORMAT.md §B1-B3). Every op goes through the Backend; the model owns its
 // backend, its weights (an arena on the backend's device) and its scratch.
 #pragma once
 
@@ -34,7 +35,10 @@ class LlamaModel : public Model {
   // last layer's MLP, whose final norm runs on the sampled rows only.
   void AttentionBlock(const AttentionMixer& a, const float* post_norm,
                       const BatchView& batch, KvLayer kv);
-  void MlpBlock(int64_t layer, const DenseMlp& m, int64_t num_tokens, int64_t num_decode_tokens);
+  // The layer's MLP (dense or routed experts) into proj_, then the residual.
+  void MlpBlock(int64_t layer, const DecoderLayer& l, int64_t num_tokens, int64_t num_decode_tokens);
+  void DenseMlpInto(const DenseMlp& m, int64_t num_tokens, int64_t num_decode_tokens, float* out);
+  void MoeMlpInto(const MoeMlp& m, int64_t num_tokens, int64_t num_decode_tokens, float* out);
   const WeightMatrix& OutputProjection() const {
     return weights_.lm_head ? *weights_.lm_head : weights_.embed_tokens;
   }
@@ -48,6 +52,8 @@ class LlamaModel : public Model {
   // Scratch (f32, on the device) sized for max_num_tokens at construction; Forward never
   // allocates. hidden_ is the residual stream [T, H]; normed_ the current block's input.
   DeviceBuffer hidden_, normed_, q_, k_, v_, attn_, proj_, gate_, up_;
+  // MoE layers only: router logits f32 [T, E], chosen ids int32 [T, k] and weights f32 [T, k].
+  DeviceBuffer router_logits_, expert_ids_, expert_weights_;
 };
 
 }  // namespace vllm

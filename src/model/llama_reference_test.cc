@@ -1,7 +1,7 @@
 // LlamaModel on the CPU backend against the same model on the reference backend (every op
 // in double, kernels/ref): the C++ oracle for the forward pass, op by op and end to end, with
-// no Python. Chunked prefill then decode steps through the paged cache, for the three
-// architectures and the stored formats (f32, bf16, MLX 4/8-bit) the dummy factory makes.
+// no Python. Chunked prefill then decode steps through the paged cache, for the four
+// architectures (qwen3_moe with a dense layer in its pattern) and the stored formats (f32, bf16, MLX 4/8-bit) the dummy factory makes.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -66,6 +66,14 @@ TEST(LlamaReferenceTest, CpuBackendMatchesDoubleReferenceForward) {
                                        R"(, "tie_word_embeddings": false, "rope_scaling": {"rope_type": "llama3",
          "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
          "original_max_position_embeddings": 64})")},
+      {"qwen3_moe f32, layer 1 dense", Config("qwen3_moe", "float32", R"(, "tie_word_embeddings": false,
+         "num_experts": 8, "num_experts_per_tok": 2, "moe_intermediate_size": 32, "norm_topk_prob": true,
+         "mlp_only_layers": [1])")},
+      {"qwen3_moe bf16 4-bit, 8-bit router, unnormalised top-k",
+       Config("qwen3_moe", "bfloat16", R"(, "tie_word_embeddings": false, "num_experts": 6,
+         "num_experts_per_tok": 3, "moe_intermediate_size": 64, "norm_topk_prob": false,
+         "quantization": {"group_size": 32, "bits": 4, "model.layers.0.mlp.gate": {"group_size": 64, "bits": 8},
+         "model.layers.1.mlp.gate": {"group_size": 64, "bits": 8}})")},
   };
   std::mt19937 rng(5);
   for (const Case& c : cases) {

@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "kernels/moe.h"
 #include "kernels/weight_matrix.h"
 #include "model/model_config.h"
 #include "model/weight_source.h"
@@ -25,11 +26,22 @@ struct DenseMlp {
   WeightMatrix gate_proj, up_proj, down_proj;  // [I, H], [I, H], [H, I]
 };
 
+// Routed experts (qwen3_moe, MOE_HYBRID.md §1): router `mlp.gate` [E, H] (8-bit in MLX
+// checkpoints, a per-module override) and E SwiGLU experts of moe_intermediate_size I, each a
+// view: gate/up [I, H] and down [H, I] are Rows() of the stacked `mlp.switch_mlp.*` tensors
+// [E*I, H] / [E*H, I] (or, in the HF layout, the separate `mlp.experts.N.*` tensors).
+struct MoeMlp {
+  WeightMatrix router;
+  std::vector<ExpertMlp> experts;
+  RouterParams routing;
+  ExpertActivation activation = ExpertActivation::kSwiGlu;
+};
+
 struct DecoderLayer {
   const float* input_layernorm = nullptr;           // f32 [H]
   const float* post_attention_layernorm = nullptr;  // f32 [H]
   std::variant<AttentionMixer> mixer;  // + state-space mixers (hybrid models)
-  std::variant<DenseMlp> mlp;          // + routed experts (MoE models)
+  std::variant<DenseMlp, MoeMlp> mlp;  // MoeMlp where config.IsSparseLayer(i)
 };
 
 struct LlamaWeights {
@@ -39,7 +51,7 @@ struct LlamaWeights {
   std::vector<DecoderLayer> layers;
 };
 
-// Binds every tensor of a llama/qwen2/qwen3 model.
+// Binds every tensor of a llama/qwen2/qwen3/qwen3_moe model.
 Result<LlamaWeights> BindLlamaWeights(WeightSource& src, const ModelConfig& config);
 
 }  // namespace vllm

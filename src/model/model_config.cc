@@ -17,7 +17,14 @@ std::optional<QuantParams> QuantizationConfig::ForModule(const std::string& path
 }
 
 bool IsArchitectureSupported(const std::string& t) {
-  return t == "llama" || t == "qwen2" || t == "qwen3";
+  return t == "llama" || t == "qwen2" || t == "qwen3" || t == "qwen3_moe";
+}
+
+bool ModelConfig::IsSparseLayer(int64_t i) const {
+  if (num_experts <= 0 || decoder_sparse_step <= 0) return false;
+  for (int64_t d : mlp_only_layers)
+    if (d == i) return false;
+  return (i + 1) % decoder_sparse_step == 0;
 }
 
 Result<json> ParseLenientJson(const std::string& text, const std::string& label) {
@@ -232,6 +239,16 @@ Status ModelConfig::Validate() const {
   if (head_dim % 2 != 0) return InvalidArgument("'head_dim' must be even for RoPE");
   if (!(rms_norm_eps > 0)) return InvalidArgument("'rms_norm_eps' must be > 0");
   if (!(rope.theta > 0)) return InvalidArgument("'rope_theta' must be > 0");
+  if (num_experts > 0) {
+    RETURN_IF_ERROR(positive("num_experts_per_tok", num_experts_per_tok));
+    RETURN_IF_ERROR(positive("moe_intermediate_size", moe_intermediate_size));
+    RETURN_IF_ERROR(positive("decoder_sparse_step", decoder_sparse_step));
+    if (num_experts_per_tok > num_experts)
+      return InvalidArgument("'num_experts_per_tok' (" + std::to_string(num_experts_per_tok) +
+                             ") must be <= 'num_experts' (" + std::to_string(num_experts) + ")");
+  } else if (model_type == "qwen3_moe") {
+    return InvalidArgument("'num_experts' must be > 0 for qwen3_moe, got " + std::to_string(num_experts));
+  }
   for (int32_t id : eos_token_ids)
     if (id < 0 || id >= vocab_size) return InvalidArgument("'eos_token_id' " + std::to_string(id) + " outside the vocabulary");
   return Status::Ok();

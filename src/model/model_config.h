@@ -72,6 +72,10 @@ struct ModelConfig {
   int64_t decoder_sparse_step = 1;
   std::vector<int64_t> mlp_only_layers;
 
+  // Whether layer i's MLP is routed experts (qwen3_moe: not in mlp_only_layers, and
+  // (i + 1) % decoder_sparse_step == 0) rather than a dense SwiGLU of intermediate_size.
+  bool IsSparseLayer(int64_t i) const;
+
   nlohmann::json raw;  // the parsed config.json, for fields only one family reads
 
   // Names the first bad field.

@@ -118,5 +118,33 @@ TEST(ModelConfigTest, ErrorsNameTheField) {
   EXPECT_EQ(st.code(), StatusCode::kDataLoss);
 }
 
+std::string MoeConfig(const std::string& extra) {
+  return R"({"model_type": "qwen3_moe", "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 4,
+    "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "vocab_size": 512,
+    "moe_intermediate_size": 32, "norm_topk_prob": true)" + extra + "}";
+}
+
+TEST(ModelConfigTest, Qwen3MoeSparseLayersAndExpertChecks) {
+  auto c = ParseModelConfig(MoeConfig(R"(, "num_experts": 8, "num_experts_per_tok": 2,
+    "decoder_sparse_step": 2, "mlp_only_layers": [3])"));
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_TRUE(IsArchitectureSupported("qwen3_moe"));
+  EXPECT_FALSE(c->tie_word_embeddings) << "qwen3_moe does not tie by default";
+  EXPECT_TRUE(c->qk_norm);
+  // Sparse iff (i + 1) % 2 == 0 and i not in mlp_only_layers: only layer 1.
+  EXPECT_FALSE(c->IsSparseLayer(0));
+  EXPECT_TRUE(c->IsSparseLayer(1));
+  EXPECT_FALSE(c->IsSparseLayer(2));
+  EXPECT_FALSE(c->IsSparseLayer(3));
+  auto too_many = ParseModelConfig(MoeConfig(R"(, "num_experts": 8, "num_experts_per_tok": 9)"));
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_NE(too_many.status().message().find("'num_experts_per_tok' (9) must be <= 'num_experts' (8)"),
+            std::string::npos)
+      << too_many.status().message();
+  auto none = ParseModelConfig(MoeConfig(R"(, "num_experts_per_tok": 2)"));
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("num_experts"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace vllm

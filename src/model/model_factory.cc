@@ -17,11 +17,14 @@ namespace {
 Status CheckSupported(const ModelConfig& c) {
   if (IsArchitectureSupported(c.model_type)) return Status::Ok();
   return Unimplemented("architecture '" + c.model_type +
-                       "' is not supported yet (supported: llama, qwen2, qwen3)");
+                       "' is not supported yet (supported: llama, qwen2, qwen3, qwen3_moe)");
 }
 
 Status SupportedBy(const Backend& backend, const ModelConfig& c) {
-  return backend.SupportsAttention(c.num_attention_heads, c.num_key_value_heads, c.head_dim);
+  RETURN_IF_ERROR(backend.SupportsAttention(c.num_attention_heads, c.num_key_value_heads, c.head_dim));
+  if (c.num_experts > 0)
+    RETURN_IF_ERROR(backend.SupportsMoe().WithContext(c.model_type + " (mixture of experts)"));
+  return Status::Ok();
 }
 
 Result<std::unique_ptr<Backend>> BackendFor(const ModelOptions& opts) {

@@ -13,10 +13,10 @@ Result<const TensorView*> WeightLoader::Get(const std::string& name) {
   return t;
 }
 
-Status WeightLoader::CheckShape(const TensorView& t, std::initializer_list<int64_t> shape) {
-  if (t.shape == std::vector<int64_t>(shape)) return Status::Ok();
+Status WeightLoader::CheckShape(const TensorView& t, std::vector<int64_t> shape) {
+  if (t.shape == shape) return Status::Ok();
   TensorView expected;
-  expected.shape = std::vector<int64_t>(shape);
+  expected.shape = std::move(shape);
   std::string want = expected.ShapeString();
   return InvalidArgument("tensor '" + t.name + "' in " + store_.FileOf(t.name) + " has shape " +
                          t.ShapeString() + ", expected " + want);
@@ -61,8 +61,27 @@ Result<const float*> WeightLoader::Vector(const std::string& name, int64_t size,
 
 Result<WeightMatrix> WeightLoader::Matrix(const std::string& path, int64_t rows, int64_t cols,
                                           bool bias, MatrixInit) {
+  return Bind(path, {}, rows, cols, bias);
+}
+
+Result<WeightMatrix> WeightLoader::StackedMatrix(const std::string& path, int64_t num, int64_t rows,
+                                                 int64_t cols) {
+  return Bind(path, {num}, rows, cols, false);
+}
+
+Result<WeightMatrix> WeightLoader::Bind(const std::string& path, const std::vector<int64_t>& lead,
+                                        int64_t rows, int64_t cols, bool bias) {
+  // shape(last) = lead + {rows, last}: the stored shape with the given last dimension.
+  auto shape = [&](int64_t last) {
+    std::vector<int64_t> s = lead;
+    s.push_back(rows);
+    s.push_back(last);
+    return s;
+  };
+  int64_t num = 1;
+  for (int64_t d : lead) num *= d;
   WeightMatrix w;
-  w.rows = rows;
+  w.rows = num * rows;
   w.cols = cols;
   ASSIGN_OR_RETURN(const TensorView* weight, Get(path + ".weight"));
   const std::string file = store_.FileOf(weight->name);
@@ -81,11 +100,11 @@ Result<WeightMatrix> WeightLoader::Matrix(const std::string& path, int64_t rows,
     if (weight->dtype != DType::kU32)
       return InvalidArgument("tensor '" + weight->name + "' in " + file + " is " +
                              std::string(DTypeName(weight->dtype)) + ", expected U32 (packed codes)");
-    RETURN_IF_ERROR(CheckShape(*weight, {rows, cols * w.bits / 32}));
+    RETURN_IF_ERROR(CheckShape(*weight, shape(cols * w.bits / 32)));
     ASSIGN_OR_RETURN(const TensorView* scales, Get(path + ".scales"));
     ASSIGN_OR_RETURN(const TensorView* biases, Get(path + ".biases"));
-    RETURN_IF_ERROR(CheckShape(*scales, {rows, cols / w.group_size}));
-    RETURN_IF_ERROR(CheckShape(*biases, {rows, cols / w.group_size}));
+    RETURN_IF_ERROR(CheckShape(*scales, shape(cols / w.group_size)));
+    RETURN_IF_ERROR(CheckShape(*biases, shape(cols / w.group_size)));
     w.data = Copy(*weight);
     for (const TensorView* t : {scales, biases})
       if (t->dtype != DType::kF32 && t->dtype != DType::kBF16 && t->dtype != DType::kF16)
@@ -103,7 +122,7 @@ Result<WeightMatrix> WeightLoader::Matrix(const std::string& path, int64_t rows,
                              std::string(DTypeName(weight->dtype)) +
                              (weight->dtype == DType::kU32 ? " but no '" + path + ".scales' tensor" : "") +
                              ", expected F32, F16 or BF16");
-    RETURN_IF_ERROR(CheckShape(*weight, {rows, cols}));
+    RETURN_IF_ERROR(CheckShape(*weight, shape(cols)));
     w.dtype = weight->dtype;
     w.data = Copy(*weight);
   }

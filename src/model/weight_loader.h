@@ -22,6 +22,9 @@ class WeightLoader final : public WeightSource {
 
   Result<WeightMatrix> Matrix(const std::string& path, int64_t rows, int64_t cols, bool bias,
                               MatrixInit init = MatrixInit::kLinear) override;
+  Result<WeightMatrix> StackedMatrix(const std::string& path, int64_t num, int64_t rows,
+                                     int64_t cols) override;
+  bool Has(const std::string& tensor) const override { return store_.Has(tensor); }
   // Widened to f32 (norm weights are stored bf16/f16/f32).
   Result<const float*> Vector(const std::string& name, int64_t size, float dummy_value) override;
 
@@ -30,7 +33,11 @@ class WeightLoader final : public WeightSource {
 
  private:
   Result<const TensorView*> Get(const std::string& name);
-  Status CheckShape(const TensorView& t, std::initializer_list<int64_t> shape);
+  Status CheckShape(const TensorView& t, std::vector<int64_t> shape);
+  // A [lead..., rows, cols] tensor (lead = {} for a Linear, {E} for stacked experts) as one
+  // [prod(lead)*rows, cols] matrix.
+  Result<WeightMatrix> Bind(const std::string& path, const std::vector<int64_t>& lead, int64_t rows,
+                            int64_t cols, bool bias);
   Result<DeviceBuffer> ToF32(const TensorView& t);
   BufferView Copy(const TensorView& t);  // stored bytes as they are, into the arena
 

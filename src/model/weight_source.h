@@ -26,6 +26,16 @@ class WeightSource {
   // stored); `bias` says whether `<path>.bias` [rows] exists.
   virtual Result<WeightMatrix> Matrix(const std::string& path, int64_t rows, int64_t cols, bool bias,
                                       MatrixInit init = MatrixInit::kLinear) = 0;
+  // `num` matrices [rows, cols] stored as one stacked tensor [num, rows, cols] (a MoE layer's
+  // experts, MLX `switch_mlp.*`), bound as one [num*rows, cols] matrix: matrix i is then
+  // Rows(i*rows, rows), a view. Never biased.
+  virtual Result<WeightMatrix> StackedMatrix(const std::string& path, int64_t num, int64_t rows,
+                                             int64_t cols) {
+    return Matrix(path, num * rows, cols, false);
+  }
+  // Whether the tensor exists (a checkpoint's layout choice, e.g. stacked vs per-expert);
+  // random weights have no layout and answer false.
+  virtual bool Has(const std::string& /*tensor*/) const { return false; }
   // A 1-D float vector (norm weights) as f32 [size]; random weights use `dummy_value`.
   virtual Result<const float*> Vector(const std::string& name, int64_t size, float dummy_value) = 0;
 };

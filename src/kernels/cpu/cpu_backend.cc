@@ -4,6 +4,7 @@
 
 #include "kernels/cpu/cpu_ops.h"
 #include "kernels/cpu/dispatch.h"
+#include "kernels/cpu/moe_ops.h"
 #include "util/check.h"
 #include "util/mem_available.h"
 
@@ -60,6 +61,14 @@ void CpuBackend::WriteKvCache(const float* k, const float* v, const BatchView& b
 void CpuBackend::PagedAttention(const float* q, KvLayer cache, const BatchView& batch,
                                 const AttentionShape& shape, float* out) {
   cpu::PagedAttention(q, cache, batch, shape, out, pool_);
+}
+void CpuBackend::RouterTopK(const float* logits, int64_t num_tokens, const RouterParams& params,
+                            int32_t* ids, float* weights) {
+  cpu::RouterTopK(logits, num_tokens, params, ids, weights);
+}
+void CpuBackend::MoeExperts(const MoeWeights& w, const float* x, int64_t num_tokens, int64_t top_k,
+                            const int32_t* ids, const float* weights, float* out) {
+  cpu::MoeExperts(w, x, num_tokens, top_k, ids, weights, out, pool_);
 }
 
 void CpuBackend::Sample(float* logits, int64_t vocab, const SamplingBatch& batch,

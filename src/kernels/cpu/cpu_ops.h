@@ -20,6 +20,10 @@ void MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y, ThreadPo
 // parallel pass. All W_i must have the same cols.
 void MatMulShared(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool);
 
+// Several y_i = x_i @ W_i^T, each over its own x_i [m_i, cols_i], in one parallel pass
+// (the experts of a MoE layer). Jobs with m_i = 0 are skipped.
+void MatMulGrouped(const GroupedMatMulJob* jobs, int n, ThreadPool& pool);
+
 // out[i, W.cols] = row ids[i] of W (embedding lookup, dequantizing only the gathered rows).
 void EmbeddingLookup(const WeightMatrix& w, const int32_t* ids, int64_t n, float* out);
 

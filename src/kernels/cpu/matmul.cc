@@ -96,22 +96,30 @@ void LoadRow(const WeightMatrix& w, int64_t r, float* out) {
   }
 }
 
+void MatMulGrouped(const GroupedMatMulJob* jobs, int n, ThreadPool& pool) {
+  switch (ActiveSimdTarget()) {
+#if defined(__x86_64__)
+    case SimdTarget::kAvx512VnniInt8: return MatMulGroupedAvx512VnniInt8(jobs, n, pool);
+    case SimdTarget::kAvx512Vnni: return MatMulGroupedAvx512Vnni(jobs, n, pool);
+    case SimdTarget::kAvx512: return MatMulGroupedAvx512(jobs, n, pool);
+    case SimdTarget::kAvx2: return MatMulGroupedAvx2(jobs, n, pool);
+#endif
+#if defined(__aarch64__)
+    case SimdTarget::kNeon: return MatMulGroupedNeon(jobs, n, pool);
+#endif
+    default:
+      for (int i = 0; i < n; ++i)
+        if (jobs[i].m > 0) MatMulScalar(*jobs[i].w, jobs[i].x, jobs[i].m, jobs[i].y, pool);
+  }
+}
+
 void MatMulShared(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool) {
   for (int i = 1; i < n; ++i)
     CHECK_EQ(jobs[i].w->cols, jobs[0].w->cols) << "MatMulShared job " << i;
-  switch (ActiveSimdTarget()) {
-#if defined(__x86_64__)
-    case SimdTarget::kAvx512VnniInt8: return MatMulSharedAvx512VnniInt8(jobs, n, x, m, pool);
-    case SimdTarget::kAvx512Vnni: return MatMulSharedAvx512Vnni(jobs, n, x, m, pool);
-    case SimdTarget::kAvx512: return MatMulSharedAvx512(jobs, n, x, m, pool);
-    case SimdTarget::kAvx2: return MatMulSharedAvx2(jobs, n, x, m, pool);
-#endif
-#if defined(__aarch64__)
-    case SimdTarget::kNeon: return MatMulSharedNeon(jobs, n, x, m, pool);
-#endif
-    default:
-      for (int i = 0; i < n; ++i) MatMulScalar(*jobs[i].w, x, m, jobs[i].y, pool);
-  }
+  thread_local std::vector<GroupedMatMulJob> grouped;
+  grouped.clear();
+  for (int i = 0; i < n; ++i) grouped.push_back({jobs[i].w, x, m, jobs[i].y});
+  MatMulGrouped(grouped.data(), n, pool);
 }
 
 void MatMul(const WeightMatrix& w, const float* x, int64_t m, float* y, ThreadPool& pool) {

@@ -10,8 +10,8 @@
 
 namespace vllm::cpu {
 
-void MatMulSharedAvx2(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool) {
-  simd::MatMulShared<Avx2>(jobs, n, x, m, pool);
+void MatMulGroupedAvx2(const GroupedMatMulJob* jobs, int n, ThreadPool& pool) {
+  simd::MatMulGrouped<Avx2>(jobs, n, pool);
 }
 
 }  // namespace vllm::cpu

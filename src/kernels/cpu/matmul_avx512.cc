@@ -10,8 +10,8 @@
 
 namespace vllm::cpu {
 
-void MatMulSharedAvx512(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool) {
-  simd::MatMulShared<Avx512>(jobs, n, x, m, pool);
+void MatMulGroupedAvx512(const GroupedMatMulJob* jobs, int n, ThreadPool& pool) {
+  simd::MatMulGrouped<Avx512>(jobs, n, pool);
 }
 
 }  // namespace vllm::cpu

@@ -12,12 +12,12 @@
 
 namespace vllm::cpu {
 
-void MatMulSharedAvx512Vnni(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool) {
-  simd::MatMulShared<Avx512Vnni>(jobs, n, x, m, pool);
+void MatMulGroupedAvx512Vnni(const GroupedMatMulJob* jobs, int n, ThreadPool& pool) {
+  simd::MatMulGrouped<Avx512Vnni>(jobs, n, pool);
 }
 
-void MatMulSharedAvx512VnniInt8(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool) {
-  simd::MatMulShared<Avx512VnniInt8>(jobs, n, x, m, pool);
+void MatMulGroupedAvx512VnniInt8(const GroupedMatMulJob* jobs, int n, ThreadPool& pool) {
+  simd::MatMulGrouped<Avx512VnniInt8>(jobs, n, pool);
 }
 
 }  // namespace vllm::cpu

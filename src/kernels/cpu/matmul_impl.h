@@ -461,36 +461,47 @@ void Rows(const Args& shared, int64_t r0, int64_t r1) {
   }
 }
 
-// Several matrices that read the same x (q/k/v, gate/up) in one parallel pass: one wake-up
-// of the pool instead of one per matrix, and the row ranges split evenly over all of them.
+// Several matrices in one parallel pass, each over its own x and token count (the experts of
+// a MoE layer; q/k/v and gate/up share one x): one wake-up of the pool instead of one per
+// matrix. The split runs over rows weighted by each job's token count, so an expert with 40
+// tokens gets 40x the rows' share of one with 1; each thread takes contiguous rows, so every
+// weight byte is read by one thread once.
 template <class S>
-void MatMulShared(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool) {
-  if (m == 0) return;  // e.g. a step where no row samples
+void MatMulGrouped(const GroupedMatMulJob* jobs, int n, ThreadPool& pool) {
   thread_local std::vector<std::vector<float>> xperm, xgsum, xT;
   thread_local std::vector<VnniX> vx;
   thread_local std::vector<Int8X> x8;
   thread_local std::vector<Args> args;
-  thread_local std::vector<int64_t> row_start;
+  thread_local std::vector<int64_t> work_start;
   if (static_cast<int>(xperm.size()) < n) xperm.resize(n), xgsum.resize(n), xT.resize(n), vx.resize(n), x8.resize(n);
   args.clear();
-  row_start.assign(1, 0);
+  work_start.assign(1, 0);
   int64_t max_cols = 1;
   for (int i = 0; i < n; ++i) {
-    args.push_back(Prepare<S>(*jobs[i].w, x, m, jobs[i].y, xperm[i], xgsum[i], xT[i], vx[i], x8[i]));
-    row_start.push_back(row_start.back() + jobs[i].w->rows);
-    max_cols = std::max(max_cols, jobs[i].w->cols);
+    const GroupedMatMulJob& j = jobs[i];
+    const int64_t m = std::max<int64_t>(j.m, 0);
+    if (m > 0) args.push_back(Prepare<S>(*j.w, j.x, m, j.y, xperm[i], xgsum[i], xT[i], vx[i], x8[i]));
+    else args.push_back(Args{.w = j.w, .m = 0});  // nothing to compute (e.g. a step where no row samples)
+    work_start.push_back(work_start.back() + j.w->rows * m);
+    max_cols = std::max(max_cols, j.w->cols);
   }
-  // Enough rows per chunk that waking a worker pays off; contiguous rows per thread so each
-  // weight byte is read by one thread once.
-  const size_t grain = static_cast<size_t>(std::max<int64_t>(kBlockRows, 32768 / (max_cols * m)));
+  if (work_start[n] == 0) return;
+  // Enough work per chunk (in row-tokens, each `cols` multiply-adds) that waking a worker pays off.
+  const size_t grain = static_cast<size_t>(std::max<int64_t>(kBlockRows, 32768 / max_cols));
   // Workers must see this thread's scratch, not their own thread_local instances.
   const Args* job_args = args.data();
-  const int64_t* starts = row_start.data();
+  const int64_t* starts = work_start.data();
   pool.ParallelFor(static_cast<size_t>(starts[n]), grain, [&](size_t b, size_t e) {
     for (int i = 0; i < n; ++i) {
-      const int64_t lo = std::max<int64_t>(static_cast<int64_t>(b), starts[i]);
-      const int64_t hi = std::min<int64_t>(static_cast<int64_t>(e), starts[i + 1]);
-      if (lo < hi) Rows<S>(job_args[i], lo - starts[i], hi - starts[i]);
+      const int64_t m = job_args[i].m;
+      if (m == 0) continue;
+      // Work units [starts[i], starts[i+1]) are row-major (row, token): rows whose first unit
+      // falls in [b, e) belong to this chunk.
+      const int64_t lo = std::max<int64_t>(static_cast<int64_t>(b), starts[i]) - starts[i];
+      const int64_t hi = std::min<int64_t>(static_cast<int64_t>(e), starts[i + 1]) - starts[i];
+      if (lo >= hi) continue;
+      const int64_t r0 = (lo + m - 1) / m, r1 = (hi + m - 1) / m;
+      if (r0 < r1) Rows<S>(job_args[i], r0, r1);
     }
   });
 }

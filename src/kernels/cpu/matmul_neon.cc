@@ -7,8 +7,8 @@
 
 namespace vllm::cpu {
 
-void MatMulSharedNeon(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool) {
-  simd::MatMulShared<Neon>(jobs, n, x, m, pool);
+void MatMulGroupedNeon(const GroupedMatMulJob* jobs, int n, ThreadPool& pool) {
+  simd::MatMulGrouped<Neon>(jobs, n, pool);
 }
 
 }  // namespace vllm::cpu

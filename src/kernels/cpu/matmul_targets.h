@@ -12,13 +12,13 @@ namespace vllm::cpu {
 
 void MatMulScalar(const WeightMatrix& w, const float* x, int64_t m, float* y, ThreadPool& pool);
 #if defined(__x86_64__)
-void MatMulSharedAvx2(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool);
-void MatMulSharedAvx512(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool);
-void MatMulSharedAvx512Vnni(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool);
-void MatMulSharedAvx512VnniInt8(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool);
+void MatMulGroupedAvx2(const GroupedMatMulJob* jobs, int n, ThreadPool& pool);
+void MatMulGroupedAvx512(const GroupedMatMulJob* jobs, int n, ThreadPool& pool);
+void MatMulGroupedAvx512Vnni(const GroupedMatMulJob* jobs, int n, ThreadPool& pool);
+void MatMulGroupedAvx512VnniInt8(const GroupedMatMulJob* jobs, int n, ThreadPool& pool);
 #endif
 #if defined(__aarch64__)
-void MatMulSharedNeon(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool);
+void MatMulGroupedNeon(const GroupedMatMulJob* jobs, int n, ThreadPool& pool);
 #endif
 
 }  // namespace vllm::cpu

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "kernels/ref/ref_moe.h"
 #include "kernels/ref/ref_ops.h"
 #include "util/check.h"
 #include "util/half.h"
@@ -110,6 +111,20 @@ void RefBackend::PagedAttention(const float* q, KvLayer cache, const BatchView& 
     Store(ref::Attention(Vec(q + q0 * H * D, n * H * D), k, v, pos, H, s.num_kv_heads, D, s.scale),
           out + q0 * H * D);
   }
+}
+
+void RefBackend::RouterTopK(const float* logits, int64_t num_tokens, const RouterParams& params,
+                            int32_t* ids, float* weights) {
+  const ref::RouterChoice c = ref::RouterTopK(Vec(logits, num_tokens * params.num_experts), num_tokens, params);
+  std::copy(c.ids.begin(), c.ids.end(), ids);
+  Store(c.weights, weights);
+}
+void RefBackend::MoeExperts(const MoeWeights& w, const float* x, int64_t num_tokens, int64_t top_k,
+                            const int32_t* ids, const float* weights, float* out) {
+  const int64_t H = w.experts[0].up.cols, n = num_tokens * top_k;
+  Store(ref::MoeExperts(w, Vec(x, num_tokens * H), num_tokens, top_k, std::vector<int32_t>(ids, ids + n),
+                        Vec(weights, n)),
+        out);
 }
 
 void RefBackend::Sample(float* logits, int64_t vocab, const SamplingBatch& batch, std::span<SampleOutput> out) {

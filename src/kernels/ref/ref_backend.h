@@ -50,6 +50,11 @@ class RefBackend final : public Backend {
                     const AttentionShape& shape, KvLayer cache) override;
   void PagedAttention(const float* q, KvLayer cache, const BatchView& batch,
                       const AttentionShape& shape, float* out) override;
+  Status SupportsMoe() const override { return Status::Ok(); }
+  void RouterTopK(const float* logits, int64_t num_tokens, const RouterParams& params, int32_t* ids,
+                  float* weights) override;
+  void MoeExperts(const MoeWeights& w, const float* x, int64_t num_tokens, int64_t top_k,
+                  const int32_t* ids, const float* weights, float* out) override;
   void Sample(float* logits, int64_t vocab, const SamplingBatch& batch,
               std::span<SampleOutput> out) override;
   void ProfileBegin(StepOp) override {}

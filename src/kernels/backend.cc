@@ -1,0 +1,20 @@
+// Defaults of the Backend's optional ops: a backend without MoE kernels refuses MoE models at
+// load (SupportsMoe), so reaching these is a programmer error.
+#include "kernels/backend.h"
+
+#include "util/check.h"
+
+namespace vllm {
+
+void Backend::RouterTopK(const float*, int64_t, const RouterParams&, int32_t*, float*) {
+  CHECK(false) << "RouterTopK on backend '" << Describe() << "', which has no MoE kernels "
+               << "(model load should have refused the model: Backend::SupportsMoe)";
+}
+
+void Backend::MoeExperts(const MoeWeights&, const float*, int64_t, int64_t, const int32_t*,
+                         const float*, float*) {
+  CHECK(false) << "MoeExperts on backend '" << Describe() << "', which has no MoE kernels "
+               << "(model load should have refused the model: Backend::SupportsMoe)";
+}
+
+}  // namespace vllm
