@@ -28,8 +28,12 @@ LlamaModel::LlamaModel(ModelConfig config, std::unique_ptr<Backend> backend, Wei
   attn_ = floats(T * config_.num_attention_heads * D);
   k_ = floats(T * config_.num_key_value_heads * D);
   v_ = floats(T * config_.num_key_value_heads * D);
-  gate_ = floats(T * config_.intermediate_size);
-  up_ = floats(T * config_.intermediate_size);
+  bool any_dense = false;  // qwen3_moe: only mlp_only_layers / off-step layers are dense
+  for (int64_t i = 0; i < config_.num_hidden_layers; ++i) any_dense |= !config_.IsSparseLayer(i);
+  if (any_dense) {
+    gate_ = floats(T * config_.intermediate_size);
+    up_ = floats(T * config_.intermediate_size);
+  }
   if (config_.num_experts > 0) {
     router_logits_ = floats(T * config_.num_experts);
     expert_ids_ = b.Alloc(static_cast<size_t>(T * config_.num_experts_per_tok) * sizeof(int32_t));

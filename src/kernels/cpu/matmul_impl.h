@@ -461,6 +461,13 @@ void Rows(const Args& shared, int64_t r0, int64_t r1) {
   }
 }
 
+// Whether Prepare makes the same inputs for both matrices (given the same x and m): it reads
+// only these fields of W.
+inline bool SamePrepare(const WeightMatrix& a, const WeightMatrix& b) {
+  return a.cols == b.cols && a.quantized == b.quantized && a.bits == b.bits && a.group_size == b.group_size &&
+         a.dtype == b.dtype;
+}
+
 // Several matrices in one parallel pass, each over its own x and token count (the experts of
 // a MoE layer; q/k/v and gate/up share one x): one wake-up of the pool instead of one per
 // matrix. The split runs over rows weighted by each job's token count, so an expert with 40
@@ -480,8 +487,18 @@ void MatMulGrouped(const GroupedMatMulJob* jobs, int n, ThreadPool& pool) {
   for (int i = 0; i < n; ++i) {
     const GroupedMatMulJob& j = jobs[i];
     const int64_t m = std::max<int64_t>(j.m, 0);
-    if (m > 0) args.push_back(Prepare<S>(*j.w, j.x, m, j.y, xperm[i], xgsum[i], xT[i], vx[i], x8[i]));
-    else args.push_back(Args{.w = j.w, .m = 0});  // nothing to compute (e.g. a step where no row samples)
+    if (m == 0) {
+      args.push_back(Args{.w = j.w, .m = 0});  // nothing to compute (e.g. a step where no row samples)
+    } else if (i > 0 && args[i - 1].m == m && jobs[i - 1].x == j.x && SamePrepare(*jobs[i - 1].w, *j.w)) {
+      // Same x and a weight layout Prepare treats alike (q|k|v, an expert's gate|up): share
+      // the prepared x (reordered / transposed / quantized) instead of making it again.
+      Args a = args[i - 1];
+      a.w = j.w;
+      a.y = j.y;
+      args.push_back(a);
+    } else {
+      args.push_back(Prepare<S>(*j.w, j.x, m, j.y, xperm[i], xgsum[i], xT[i], vx[i], x8[i]));
+    }
     work_start.push_back(work_start.back() + j.w->rows * m);
     max_cols = std::max(max_cols, j.w->cols);
   }

@@ -19,7 +19,8 @@ void RouterTopK(const float* logits, int64_t num_tokens, const RouterParams& p, 
 // activation over all pairs at once, every down projection as a second pass, and each token
 // sums its k results in slot order (so a token's bits do not depend on the order of the
 // buckets). Decode (T = 1) is thus k GEMVs split as one job list over all threads instead of
-// k calls whose 768 rows could not feed the pool alone; prefill reads each distinct expert once.
+// k calls whose 768 rows could not feed the pool alone; prefill reads each distinct expert once
+// per 1024-token slice (the slice bounds the scratch, moe.cc says how).
 void MoeExperts(const MoeWeights& w, const float* x, int64_t num_tokens, int64_t top_k,
                 const int32_t* ids, const float* weights, float* out, ThreadPool& pool);
 

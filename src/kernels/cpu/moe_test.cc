@@ -199,6 +199,22 @@ TEST(MoeKernels, TokenResultIndependentOfBatch) {
   }
 }
 
+// More tokens than one 1024-token slice: the slices join up exactly.
+TEST(MoeKernels, LongPrefillRunsInSlices) {
+  ThreadPool pool(2);
+  std::mt19937 rng(9);
+  const int64_t E = 4, k = 2, H = 64, I = 32, T = 1100;
+  const Experts ex = MakeExperts(E, H, I, 32, 8, 32, rng);
+  const MoeWeights mw = ex.Weights(ExpertActivation::kSwiGlu, false);
+  const std::vector<float> x = RandomFloats(T * H, rng), logits = RandomFloats(T * E, rng, -3.f, 3.f);
+  RouterParams p{.num_experts = E, .top_k = k, .norm_topk_prob = true};
+  std::vector<int32_t> ids(T * k);
+  std::vector<float> w(T * k), out(T * H);
+  cpu::RouterTopK(logits.data(), T, p, ids.data(), w.data());
+  cpu::MoeExperts(mw, x.data(), T, k, ids.data(), w.data(), out.data(), pool);
+  EXPECT_LT(RelErr(out, ref::MoeExperts(mw, x, T, k, ids, w)), Tolerance(cpu::ActiveSimdTarget()));
+}
+
 TEST(MoeKernels, GroupedMatMulSkipsEmptyJobs) {
   ThreadPool pool(2);
   std::mt19937 rng(4);
