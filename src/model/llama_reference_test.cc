@@ -1,7 +1,8 @@
 // LlamaModel on the CPU backend against the same model on the reference backend (every op
 // in double, kernels/ref): the C++ oracle for the forward pass, op by op and end to end, with
 // no Python. Chunked prefill then decode steps through the paged cache, for the four
-// architectures (qwen3_moe with a dense layer in its pattern) and the stored formats (f32, bf16, MLX 4/8-bit) the dummy factory makes.
+// architectures (qwen3_moe with a dense layer in its pattern) and the stored formats (f32,
+// bf16, MLX 4/8-bit) the dummy factory makes.
 #include <gtest/gtest.h>
 
 #include <algorithm>
