@@ -56,15 +56,14 @@ MatJob ToJob(const WeightMatrix& w, float* y) {
   return j;
 }
 
-// Rows [begin, end) of x through the GEMV, 8 per launch (its largest token tile).
+// Rows [begin, end) of x through the GEMV (one launch; 8-token tiles along its grid).
 void GemvRows(WeightFormat f, const MatJobs& pack, const float* x, int64_t begin, int64_t end, int64_t cols,
               bool w_vec, bool x_vec, Stream stream) {
-  for (int64_t t0 = begin; t0 < end; t0 += 8) {
-    MatJobs tile = pack;
-    for (int i = 0; i < tile.num_jobs; ++i) tile.job[i].y += t0 * tile.job[i].rows;
-    internal::LaunchGemv(f, tile, x + t0 * cols, static_cast<int>(std::min<int64_t>(8, end - t0)),
-                         static_cast<int>(cols), w_vec, x_vec, stream);
-  }
+  if (begin == end) return;
+  MatJobs part = pack;
+  for (int i = 0; i < part.num_jobs; ++i) part.job[i].y += begin * part.job[i].rows;
+  internal::LaunchGemv(f, part, x + begin * cols, static_cast<int>(end - begin), static_cast<int>(cols), w_vec,
+                       x_vec, stream);
 }
 
 }  // namespace

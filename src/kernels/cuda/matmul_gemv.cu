@@ -1,7 +1,9 @@
-// Instantiations and launch of the GEMV kernel (matmul_gemv.cuh): formats x MT in {1,2,4,8}.
+// Instantiations and launch of the GEMV kernel (matmul_gemv.cuh): formats x MT in {1,2,4,8};
+// more than 8 tokens run as 8-token tiles along grid.y.
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/matmul_gemv.cuh"
 #include "kernels/cuda/matmul_launch.h"
+#include "util/check.h"
 
 namespace vllm::cuda::internal {
 namespace {
@@ -14,9 +16,10 @@ void Launch(MatJobs jobs, const float* x, int m, int cols, bool w_vec, bool x_ve
   // on every SM to have enough loads in flight.
   int total_rows = 0;
   for (int j = 0; j < jobs.num_jobs; ++j) total_rows += jobs.job[j].rows;
+  const int tiles = CeilDiv(m, MT);
   int warps = 2;
   for (int w : {8, 4})
-    if (CeilDiv(total_rows, w * R) >= 2 * NumSms()) {
+    if (CeilDiv(total_rows, w * R) * tiles >= 2 * NumSms()) {
       warps = w;
       break;
     }
@@ -27,7 +30,8 @@ void Launch(MatJobs jobs, const float* x, int m, int cols, bool w_vec, bool x_ve
   }
   jobs.block_begin[jobs.num_jobs] = blocks;
   if (blocks == 0) return;
-  GemvKernel<Fmt, MT><<<blocks, warps * 32, 0, stream>>>(jobs, x, m, cols, w_vec, x_vec);
+  CHECK_LE(tiles, 65535) << m << " tokens";
+  GemvKernel<Fmt, MT><<<dim3(blocks, tiles), warps * 32, 0, stream>>>(jobs, x, m, cols, w_vec, x_vec);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -1,6 +1,8 @@
-// GEMV / small-m matmul on CUDA cores (m <= 8): the decode path, bound by weight bytes.
+// GEMV / small-m matmul on CUDA cores: the decode path, bound by weight bytes.
 //
-//   grid.x: row blocks of every job (MatJobs), block: `warps` warps, each owning R rows.
+//   grid.x: row blocks of every job (MatJobs), grid.y: tiles of MT tokens (m > MT: one launch
+//   for any number of decode rows; the tiles after the first read the weights from L2),
+//   block: `warps` warps, each owning R rows.
 //   For each 1024-column tile: every lane owns one 32-column chunk of its R rows (16-byte
 //   loads where the format allows, issued before the x tile is staged so they are in flight
 //   together); the CTA stages x[MT, 1024] in shared memory as [token][quad][chunk] (float4
@@ -8,8 +10,8 @@
 //   Affine numerics (the CPU's fused path): per chunk d = sum_j q_j x_j in f32 with exact
 //   codes, y += s_g d + b_g sum(x_chunk); a chunk never straddles a group (gs >= 32).
 //   Each lane keeps partial sums; one fixed-order warp reduction per output at the end.
-// A token's arithmetic does not depend on MT, R or the block size, so results for a token do
-// not change with the other tokens of the batch (within m <= 8).
+// A token's arithmetic does not depend on MT, R, its tile or the block size, so results for a
+// token do not change with the other tokens of the batch.
 #pragma once
 
 #include "kernels/cuda/matmul_formats.cuh"
@@ -63,6 +65,10 @@ __global__ void __launch_bounds__(256, 1) GemvKernel(MatJobs jobs, const float* 
   __shared__ float4 xs[MT][8][kGemvTileChunks];
   __shared__ float xsum[MT][kGemvTileChunks];
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+  // This block's token tile: tokens [t0, t0 + MT) of the m.
+  const int t0 = blockIdx.y * MT;
+  x += static_cast<int64_t>(t0) * cols;
+  m -= t0;
   const int jid = FindJob(jobs, blockIdx.x);
   const MatJob& job = jobs.job[jid];
   const int row0 = ((blockIdx.x - jobs.block_begin[jid]) * warps + warp) * R;
@@ -155,7 +161,7 @@ __global__ void __launch_bounds__(256, 1) GemvKernel(MatJobs jobs, const float* 
     for (int t = 0; t < MT; ++t) {
       const float v = WarpSum(acc[r][t]);
       if (lane == t && t < m && row < job.rows)
-        job.y[static_cast<int64_t>(t) * job.rows + row] = v + (job.bias ? job.bias[row] : 0.f);
+        job.y[static_cast<int64_t>(t0 + t) * job.rows + row] = v + (job.bias ? job.bias[row] : 0.f);
     }
   }
 }

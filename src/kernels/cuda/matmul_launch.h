@@ -17,7 +17,8 @@ enum class WeightFormat : int8_t {
 };
 
 // jobs.block_begin is filled by the launchers (rows per block depends on the kernel).
-// m <= 8. w_vec: every row may be read with the format's vector loads; x_vec: float4 x loads.
+// Any m >= 1 (8-token tiles past 8). w_vec: every row may be read with the format's vector
+// loads; x_vec: float4 x loads.
 void LaunchGemv(WeightFormat f, MatJobs jobs, const float* x, int m, int cols, bool w_vec, bool x_vec,
                 Stream stream);
 // Affine or dense bf16 weights, cols % 32 == 0, any m >= 1.
