@@ -62,9 +62,11 @@ const ModelRunnerOutput& ModelRunner::Execute(const SchedulerOutput& out, const 
       ordered_.seqs.push_back(s);
       num_decode += decode;
     }
-  // Profiling times each op with a sync, which a graph cannot hold.
+  // Profiling times each op with a sync, which a graph cannot hold; so does a MoE layer on
+  // CUDA (its expert dispatch reads the router's choice on the host).
   DecodeGraphPlan graph;
-  if (config_.cuda_graphs && backend_.SupportsGraphs() && !StepProfile::Enabled())
+  if (config_.cuda_graphs && backend_.SupportsGraphs() && !StepProfile::Enabled() &&
+      model_->config().num_experts == 0)
     graph = PlanDecodeGraph(num_decode, static_cast<int32_t>(ordered_.seqs.size()), MaxBlocks(ordered_, kv),
                             model_->max_num_tokens());
   BuildBatchInputs(ordered_, sched, kv, &inputs_, graph.stride);

@@ -15,6 +15,7 @@
 
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/cuda_ops.h"
+#include "kernels/cuda/moe_dispatch.h"
 #include "sampler/sampler.h"
 #include "util/check.h"
 
@@ -102,6 +103,7 @@ class CudaBackend final : public Backend {
                            " (run it with --device cpu)");
     return Status::Ok();
   }
+  Status SupportsMoe() const override { return Status::Ok(); }
   size_t AvailableMemory() const override {
     size_t free_bytes = 0, total = 0;
     CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total));
@@ -158,6 +160,17 @@ class CudaBackend final : public Backend {
     cuda::PagedAttention(q, cache, batch, shape, out, attn_scratch_.data(), attn_scratch_.size(), stream_);
   }
 
+  void RouterTopK(const float* logits, int64_t num_tokens, const RouterParams& params, int32_t* ids,
+                  float* weights) override {
+    cuda::RouterTopK(logits, num_tokens, params, ids, weights, stream_);
+  }
+  void MoeExperts(const MoeWeights& w, const float* x, int64_t num_tokens, int64_t top_k, const int32_t* ids,
+                  const float* weights, float* out) override {
+    // It reads the router's choice on the host, which a graph cannot hold (moe_dispatch.h).
+    CHECK(!capturing_) << "MoeExperts inside a captured graph (the runner must not graph MoE models)";
+    moe_.Run(w, x, num_tokens, top_k, ids, weights, out, stream_);
+  }
+
   void Sample(float* logits, int64_t vocab, const SamplingBatch& batch, std::span<SampleOutput> out) override;
 
   bool SupportsGraphs() const override { return true; }
@@ -206,6 +219,7 @@ class CudaBackend final : public Backend {
   std::string describe_;
   DeviceBuffer stage_host_, stage_dev_;  // pinned / device halves of the staging block
   DeviceBuffer attn_scratch_;
+  cuda::MoeDispatch moe_;                // MoeExperts' bucketing and scratch
   DeviceBuffer ids_dev_, ids_host_;      // greedy ids: device result, pinned copy
   DeviceBuffer rows_host_;               // pinned logits rows of host-sampled rows
   DeviceBuffer sample_rows_host_, sample_rows_dev_;  // pinned / device DeviceSampleRow per row

@@ -15,6 +15,7 @@
 
 #include "kernels/batch_view.h"
 #include "kernels/kv_layer.h"
+#include "kernels/moe.h"
 #include "kernels/weight_matrix.h"
 
 struct CUstream_st;
@@ -67,6 +68,19 @@ void ApplyRope(float* x, const int32_t* positions, int64_t num_tokens, int64_t n
 void SiluMul(const float* gate, const float* up, int64_t n, float* out, Stream stream);
 // x += y over n values.
 void AddInPlace(float* x, const float* y, int64_t n, Stream stream);
+
+// ---- mixture of experts (moe.cu) ---------------------------------------------------------
+// logits [T, E] -> ids [T, k], weights [T, k] per RouterParams (kernels/moe.h): cpu/moe.cc's
+// sums and top-k scan (ties and NaN keep the lower id). E <= kMaxRouterExperts.
+inline constexpr int64_t kMaxRouterExperts = 4096;
+void RouterTopK(const float* logits, int64_t num_tokens, const RouterParams& p, int32_t* ids, float* weights,
+                Stream stream);
+// out = relu(x)^2 over n values (nemotron_h experts); in place allowed.
+void Relu2(const float* x, int64_t n, float* out, Stream stream);
+// out[t, :] = sum_j weights[t, j] * ys[pos[t, j], :] (+ shared[t, :] when not null), j in order.
+// ys: [rows, hidden] expert outputs; pos [T, k] the row of each (token, slot) pair.
+void MoeCombine(const float* ys, const int32_t* pos, const float* weights, const float* shared, int64_t num_tokens,
+                int64_t hidden, int64_t top_k, float* out, Stream stream);
 
 // ---- attention (kv_cache.cu, attention.cu) ------------------------------------------------
 // Writes k, v [T, num_kv_heads*head_dim] into the paged caches at batch.slot_mapping,

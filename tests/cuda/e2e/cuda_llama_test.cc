@@ -87,6 +87,8 @@ std::vector<float> RunPrompts(Model& model, const std::vector<std::vector<int32_
 TEST(CudaLlamaTest, CudaBackendMatchesDoubleReferenceForward) {
   const std::string q4 = R"(, "quantization": {"group_size": 32, "bits": 4})";
   const std::string q8 = R"(, "quantization": {"group_size": 64, "bits": 8})";
+  const std::string kMoe = R"(, "num_experts": 8, "num_experts_per_tok": 2, "moe_intermediate_size": 64,
+    "decoder_sparse_step": 1, "norm_topk_prob": true, "mlp_only_layers": [1])";
   struct Case {
     const char* name;
     std::string json;
@@ -101,6 +103,9 @@ TEST(CudaLlamaTest, CudaBackendMatchesDoubleReferenceForward) {
          "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
          "original_max_position_embeddings": 64})"),
        DType::kF16},
+      // Routed experts (8, top 2) on layer 0, a dense MLP on layer 1 (mlp_only_layers).
+      {"qwen3_moe f32", Config("qwen3_moe", "float32", kMoe), DType::kF32},
+      {"qwen3_moe bf16 4-bit", Config("qwen3_moe", "bfloat16", kMoe + q4), DType::kBF16},
   };
   std::mt19937 rng(5);
   for (const Case& c : cases) {
