@@ -74,4 +74,6 @@ fi
 # CUDA compiler check fails to link.
 CU13=$(.venv/bin/python -c 'import nvidia, os; print(os.path.join(list(nvidia.__path__)[0], "cu13"))')
 [ -e "$CU13/lib64" ] || ln -s lib "$CU13/lib64"
+# llguidance (grammar-constrained decoding) from crates.io, built by cargo into deps/llguidance.
+scripts/build_llguidance.sh
 echo "setup: ok ($ROOT)"

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <limits>
 
+#include "grammar/grammar_compiler.h"
 #include "util/check.h"
 #include "util/logging.h"
 
@@ -20,6 +21,7 @@ struct Engine::Sequence {
   uint64_t fallback_seed = 0;  // the sampling seed when params.seed is unset
   std::shared_ptr<OutputStream> stream;
   std::vector<int32_t> prompt;  // kept until admission
+  std::unique_ptr<GrammarMatcher> matcher;  // params.structured compiled; handed to the runner
   uint64_t cache_salt = 0;
   Clock::time_point t_arrival;
   double t_first_token_s = 0;
@@ -114,6 +116,17 @@ Result<std::shared_ptr<OutputStream>> Engine::Submit(EngineRequest req) {
     return InvalidArgument("stop strings need a tokenizer; this model has none");
   RETURN_IF_ERROR(sched_.CheckAdmissible(static_cast<int64_t>(req.prompt_token_ids.size()),
                                          req.params.max_tokens));
+  // The grammar compiles here, on the caller's thread: the engine thread never waits for it.
+  std::unique_ptr<GrammarMatcher> matcher;
+  if (req.params.structured.active()) {
+    if (req.params.pooling != SamplingParams::Pooling::kNone)
+      return InvalidArgument("a structured output constraint does not apply to embeddings");
+    auto vocab = Grammar();
+    if (!vocab.ok()) return vocab.status();
+    auto compiled = CompileGrammar(**vocab, req.params.structured);
+    if (!compiled.ok()) return compiled.status();
+    matcher = std::move(compiled.value());
+  }
   auto stream = std::make_shared<OutputStream>(req.params.n);
   auto pending = std::make_unique<PendingRequest>();
   pending->request_id = req.request_id;
@@ -133,6 +146,7 @@ Result<std::shared_ptr<OutputStream>> Engine::Submit(EngineRequest req) {
       stream->SetText(i, std::make_unique<SequenceText>(*tokenizer_, req.prompt_token_ids, req.params));
     seq->stream = stream;
     seq->prompt = req.prompt_token_ids;
+    if (matcher) seq->matcher = i + 1 < req.params.n ? matcher->Clone() : std::move(matcher);
     seq->num_prompt_tokens = static_cast<int64_t>(req.prompt_token_ids.size());
     // Entry 0 of the prompt logprobs: the first prompt token, which nothing predicts.
     if (req.params.prompt_logprobs >= 0)
@@ -168,7 +182,7 @@ void Engine::ResetPrefixCache() {
 }
 
 void Engine::AddToScheduler(std::unique_ptr<Sequence> seq) {
-  runner_.AddSequence(seq->seq_id, seq->params, seq->prompt, seq->fallback_seed);
+  runner_.AddSequence(seq->seq_id, seq->params, seq->prompt, seq->fallback_seed, std::move(seq->matcher));
   SchedRequest r = SchedRequest::Make(seq->seq_id, std::move(seq->prompt), seq->params.max_tokens);
   r.stop = MakeStopCriteria(seq->params);
   r.cache_extra_key = seq->cache_salt;
@@ -321,6 +335,10 @@ void Engine::EmitOutputs(const ModelRunnerOutput& ran, const std::vector<Finishe
       FinishSequence(id, fin->reason, std::move(o));
       continue;
     }
+    if (ran.grammar_ended[i]) {  // the grammar is complete: nothing but EOS could follow
+      FinishSequence(id, FinishReason::kStop, std::move(o));
+      continue;
+    }
     o.request_id = seq.request_id;
     o.index = seq.index;
     o.t_first_token_s = seq.t_first_token_s;
@@ -417,6 +435,17 @@ void Engine::StopNow(const std::string& request_id, int32_t index) {
     FinishSequence(id, FinishReason::kStop, std::move(out));
     return;
   }
+}
+
+Result<const GrammarVocab*> Engine::Grammar() {
+  std::lock_guard<std::mutex> lock(grammar_mu_);
+  if (!grammar_vocab_) {
+    if (!tokenizer_) return InvalidArgument("structured output needs a tokenizer; this model has none");
+    auto v = GrammarVocab::Create(*tokenizer_, model_->config().vocab_size, sched_config_.eos_token_ids);
+    if (!v.ok()) return v.status();
+    grammar_vocab_ = std::move(v.value());
+  }
+  return grammar_vocab_.get();
 }
 
 bool Engine::HasWork() {

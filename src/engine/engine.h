@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "engine/output_stream.h"
+#include "grammar/grammar_vocab.h"
 #include "kv_cache/kv_cache_manager.h"
 #include "model/model.h"
 #include "runner/model_runner.h"
@@ -124,12 +125,16 @@ class Engine {
   void ReleaseDeferredSiblings();
   void PublishStats();
   void Loop();
+  // The model's vocabulary for grammars, built on first use (any thread).
+  Result<const GrammarVocab*> Grammar();
 
   std::shared_ptr<Model> model_;  // shared: benchmarks lend one weight set to successive engines
   std::shared_ptr<const Tokenizer> tokenizer_;
   EngineConfig config_;
   SchedulerConfig sched_config_;
   std::vector<int32_t> eos_ids_;
+  std::mutex grammar_mu_;
+  std::unique_ptr<GrammarVocab> grammar_vocab_;  // guarded by grammar_mu_ until set
 
   // Engine-thread state.
   KvCacheManager kv_;

@@ -24,8 +24,11 @@ ModelRunner::ModelRunner(Model* model, RunnerConfig config)
 ModelRunner::~ModelRunner() { backend_.ResetGraphs(); }
 
 void ModelRunner::AddSequence(int64_t seq_id, const SamplingParams& params,
-                              std::span<const int32_t> prompt, uint64_t fallback_seed) {
-  SeqSampling s{.params = params, .state = SequenceSamplerState::Create(params, prompt, fallback_seed)};
+                              std::span<const int32_t> prompt, uint64_t fallback_seed,
+                              std::unique_ptr<GrammarMatcher> matcher) {
+  SeqSampling s{.params = params, .state = SequenceSamplerState::Create(params, prompt, fallback_seed),
+                .matcher = std::move(matcher)};
+  if (s.matcher) s.mask.resize(static_cast<size_t>(s.matcher->mask_words()));
   const bool fresh = seqs_.emplace(seq_id, std::move(s)).second;
   CHECK(fresh) << "sequence " << seq_id << " added twice";
 }
@@ -79,28 +82,50 @@ const ModelRunnerOutput& ModelRunner::Execute(const SchedulerOutput& out, const 
     if (!s.samples) continue;
     SeqSampling& q = seqs_.at(s.seq_id);
     sampled_ids_.push_back(s.seq_id);
-    sampling_.Add(q.params, q.state);
+    if (q.matcher && !q.mask_ready) {
+      // A failed matcher leaves an empty mask; the sampled token is then rejected below.
+      (void)q.matcher->FillMask(q.mask);
+      q.mask_ready = true;
+    }
+    sampling_.Add(q.params, q.state, q.matcher ? q.mask.data() : nullptr);
   }
   samples_.assign(sampled_ids_.size(), SampleOutput{});
   backend_.Sample(logits_.data<float>(), model_->config().vocab_size, sampling_, samples_);
   // Back to `out`'s order: Scheduler::Update zips out.seqs with token_ids.
   sampled_row_.clear();
+  grammar_ended_.assign(sampled_ids_.size(), 0);
   for (size_t i = 0; i < sampled_ids_.size(); ++i) {
     sampled_row_[sampled_ids_[i]] = i;
-    seqs_.at(sampled_ids_[i]).state.Append(samples_[i].token_id);
+    SeqSampling& q = seqs_.at(sampled_ids_[i]);
+    q.state.Append(samples_[i].token_id);
+    if (q.matcher) grammar_ended_[i] = AdvanceGrammar(q, samples_[i].token_id) ? 1 : 0;
   }
   output_.seq_ids.clear();
   output_.token_ids.clear();
   output_.samples.clear();
+  output_.grammar_ended.clear();
   for (const ScheduledSeq& s : out.seqs) {
     if (!s.samples) continue;
-    SampleOutput& o = samples_[sampled_row_.at(s.seq_id)];
+    const size_t row = sampled_row_.at(s.seq_id);
+    SampleOutput& o = samples_[row];
     output_.seq_ids.push_back(s.seq_id);
     output_.token_ids.push_back(o.token_id);
+    output_.grammar_ended.push_back(grammar_ended_[row]);
     output_.samples.push_back(std::move(o));
   }
   ScorePromptRows(ordered_, sched);
   return output_;
+}
+
+// The next mask is computed here, right after the token, rather than before the next
+// sample: a grammar that is complete (its mask allows EOS alone) ends the sequence now,
+// without a step spent sampling the EOS.
+bool ModelRunner::AdvanceGrammar(SeqSampling& q, int32_t token_id) {
+  q.mask_ready = false;
+  if (!q.matcher->Consume(token_id).ok() || q.matcher->IsStopped()) return true;
+  if (!q.matcher->FillMask(q.mask).ok()) return true;
+  q.mask_ready = true;
+  return MaskOnlyAllowsEos(q.mask, config_.eos_ids);
 }
 
 void ModelRunner::ScorePromptRows(const SchedulerOutput& out, const Scheduler& sched) {

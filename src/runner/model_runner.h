@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "grammar/grammar_matcher.h"
 #include "kv_cache/kv_cache_manager.h"
 #include "model/model.h"
 #include "runner/batch_inputs.h"
@@ -37,6 +38,9 @@ struct ModelRunnerOutput {
   std::vector<int64_t> seq_ids;
   std::vector<int32_t> token_ids;
   std::vector<SampleOutput> samples;
+  // Per sampled sequence: 1 when its grammar has ended with this token (complete, so only EOS
+  // could follow; or the matcher failed): the engine finishes it with "stop".
+  std::vector<uint8_t> grammar_ended;
   // One chunk per scheduled sequence with prompt-logits rows (params.prompt_logprobs >= 0).
   std::vector<PromptLogprobsChunk> prompt_logprobs;
   // One chunk per scheduled sequence with params.pooling (embeddings).
@@ -51,9 +55,10 @@ class ModelRunner {
   ModelRunner& operator=(const ModelRunner&) = delete;
 
   // Registers a sequence's sampling parameters before it is first scheduled; the seed is
-  // params.seed or `fallback_seed`.
+  // params.seed or `fallback_seed`. matcher: the sequence's compiled grammar (params.structured),
+  // or null; each sampled token is drawn from its mask and then consumed by it.
   void AddSequence(int64_t seq_id, const SamplingParams& params, std::span<const int32_t> prompt,
-                   uint64_t fallback_seed);
+                   uint64_t fallback_seed, std::unique_ptr<GrammarMatcher> matcher = nullptr);
   void RemoveSequence(int64_t seq_id);
 
   // Runs the step and samples one token per sequence that reaches its end this step; each
@@ -72,7 +77,13 @@ class ModelRunner {
   struct SeqSampling {
     SamplingParams params;
     SequenceSamplerState state;
+    std::unique_ptr<GrammarMatcher> matcher;
+    std::vector<uint32_t> mask;  // the tokens allowed next (valid when mask_ready)
+    bool mask_ready = false;
   };
+  // Advances a constrained sequence on its sampled token and prepares the next mask;
+  // true when the grammar has ended.
+  bool AdvanceGrammar(SeqSampling& q, int32_t token_id);
   // Forward into logits_ (device), sized for the batch's rows; replayed as `graph` when set.
   void Forward(const BatchInputs& in, const DecodeGraphPlan& graph);
   // Scores the prompt-logits rows that follow the sampled rows in logits_.
@@ -92,6 +103,7 @@ class ModelRunner {
   std::vector<int64_t> sampled_ids_;                // sampled sequences in ordered_ order
   std::vector<SampleOutput> samples_;               // their samples
   std::unordered_map<int64_t, size_t> sampled_row_;  // sequence -> its index in samples_
+  std::vector<uint8_t> grammar_ended_;              // per sampled row: the grammar ended
   uint32_t graph_owner_ = 0;  // this runner's part of its graph keys (decode_graph.h)
 };
 

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <limits>
 
+#include "sampler/allowed_mask.h"
 #include "sampler/basic_sampler.h"
 #include "sampler/candidate_filter.h"
 #include "sampler/candidates.h"
@@ -15,7 +16,7 @@ namespace vllm {
 
 SampleOutput Sample(std::span<float> logits, const SamplingParams& params,
                     const SequenceSamplerState& state, std::span<const int32_t> eos_ids,
-                    SamplerScratch& scratch) {
+                    SamplerScratch& scratch, const uint32_t* allowed) {
   const int64_t vocab = static_cast<int64_t>(logits.size());
   CHECK_GT(vocab, 0);
   CHECK_LE(vocab, scratch.vocab_size()) << "scratch sized for a smaller vocab";
@@ -31,6 +32,7 @@ SampleOutput Sample(std::span<float> logits, const SamplingParams& params,
   }
 
   ApplyLogitsProcessors(logits, params, state, eos_ids);
+  if (allowed != nullptr) ApplyAllowedMask(logits, allowed);
 
   if (params.greedy()) {
     out.token_id = ArgMax(logits.data(), vocab);
@@ -76,7 +78,8 @@ void Sampler::SampleBatch(float* logits, const SamplingBatch& batch, std::span<S
     SamplerScratch* scratch = AcquireScratch();
     for (size_t r = begin; r < end; ++r) {
       std::span<float> row(logits + static_cast<int64_t>(r) * vocab_size_, vocab_size_);
-      outputs[r] = Sample(row, *batch.params[r], *batch.states[r], batch.eos_ids, *scratch);
+      outputs[r] = Sample(row, *batch.params[r], *batch.states[r], batch.eos_ids, *scratch,
+                          batch.allowed.empty() ? nullptr : batch.allowed[r]);
     }
     ReleaseScratch(scratch);
   };

@@ -5,7 +5,7 @@
 //   1. raw logprobs (only if params.logprobs >= 0): log_softmax of the logits as the model
 //      produced them, before anything below (raw_logprobs.h explains why);
 //   2. min_tokens masking, logit_bias, repetition/frequency/presence penalties
-//      (logits_processors.h);
+//      (logits_processors.h), then a grammar's allowed-token mask (allowed_mask.h);
 //   3. greedy (temperature < 1e-5): argmax, lowest id on ties; no random draw.
 //      Otherwise temperature, min-p, top-k, top-p (candidate_filter.h), then ONE uniform from
 //      the sequence's own generator inverts the CDF of the renormalized survivors.
@@ -37,10 +37,10 @@ namespace vllm {
 // while state.num_generated < params.min_tokens). A non-greedy row draws its one uniform as
 // PhiloxUniform(state.seed, state.num_generated). Does not Append the token to the state:
 // the runner does that when it accepts it. Precondition: params.Validate(vocab) is ok,
-// state made from the same params.
+// state made from the same params. allowed: the row's grammar mask, or nullptr.
 SampleOutput Sample(std::span<float> logits, const SamplingParams& params,
                     const SequenceSamplerState& state, std::span<const int32_t> eos_ids,
-                    SamplerScratch& scratch);
+                    SamplerScratch& scratch, const uint32_t* allowed = nullptr);
 
 // Owns one scratch per pool thread, so a batch allocates nothing vocab-sized: the only
 // allocations are the small top_logprobs vectors of rows that ask for logprobs.

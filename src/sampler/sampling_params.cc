@@ -70,6 +70,11 @@ Status SamplingParams::Validate(int64_t vocab_size) const {
   }
   for (const std::string& s : stop)
     if (s.empty()) return Bad("stop", "non-empty strings", "\"\"");
+  if (structured.kind == StructuredOutput::Kind::kChoice && structured.choices.empty())
+    return Bad("guided_choice", "a non-empty list of strings", "[]");
+  if ((structured.kind == StructuredOutput::Kind::kJsonSchema || structured.kind == StructuredOutput::Kind::kRegex ||
+       structured.kind == StructuredOutput::Kind::kLark) && structured.spec.empty())
+    return Bad(KindName(structured.kind), "a non-empty specification", "\"\"");
   return Status::Ok();
 }
 

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "sampler/structured_output.h"
 #include "util/status.h"
 
 namespace vllm {
@@ -50,6 +51,9 @@ struct SamplingParams {
   std::vector<std::string> stop;
   bool include_stop_str_in_output = false;
   bool skip_special_tokens = true;
+  // Grammar-constrained decoding: each sampled token is drawn from the tokens the grammar
+  // allows next; EOS only where the grammar accepts (see grammar/ and runner/).
+  StructuredOutput structured;
 
   bool greedy() const { return temperature < kGreedyTemperature; }
   bool has_penalties() const {

@@ -377,7 +377,7 @@ void CudaBackend::Sample(float* logits, int64_t vocab, const SamplingBatch& batc
   if (!sampler_ || sampler_->vocab_size() != vocab) sampler_ = std::make_unique<Sampler>(vocab, &pool_);
   host_batch_.Clear();
   host_batch_.eos_ids = batch.eos_ids;
-  for (int64_t r : host_rows) host_batch_.Add(*batch.params[r], *batch.states[r]);
+  for (int64_t r : host_rows) host_batch_.Add(*batch.params[r], *batch.states[r], batch.allowed[r]);
   host_out_.assign(host_rows.size(), SampleOutput{});
   sampler_->SampleBatch(rows_host_.data<float>(), host_batch_, host_out_);
   for (size_t i = 0; i < host_rows.size(); ++i) out[host_rows[i]] = std::move(host_out_[i]);

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "util/half.h"
 
@@ -167,6 +168,15 @@ std::vector<double> Attention(const std::vector<float>& q, const std::vector<flo
         out[(i * H + h) * D + e] = acc / z;
       }
     }
+  return out;
+}
+
+std::vector<float> ApplyAllowedMask(const std::vector<float>& logits, const std::vector<uint32_t>& mask) {
+  std::vector<float> out(logits.size());
+  for (size_t id = 0; id < logits.size(); ++id) {
+    const bool allowed = (mask[id / 32] >> (id % 32)) & 1u;
+    out[id] = allowed ? logits[id] : -std::numeric_limits<float>::infinity();
+  }
   return out;
 }
 

@@ -49,4 +49,8 @@ std::vector<double> Attention(const std::vector<float>& q, const std::vector<flo
                               const std::vector<float>& v, const std::vector<int32_t>& positions,
                               int64_t num_heads, int64_t num_kv_heads, int64_t head_dim, double scale);
 
+// A grammar's allowed-token mask applied to one row of logits, a token at a time:
+// out[id] = logits[id] if bit id of the mask is set (word id / 32, bit id % 32), else -inf.
+std::vector<float> ApplyAllowedMask(const std::vector<float>& logits, const std::vector<uint32_t>& mask);
+
 }  // namespace vllm::ref
