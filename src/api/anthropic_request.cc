@@ -90,10 +90,8 @@ Status ConvertAssistant(Json& content, const std::string& where, const RequestLi
   return Status::Ok();
 }
 
-// Moves the tool schemas out of `body`.
-Status ConvertTools(Json& body, const RequestLimits& limits, MessagesRequest* r) {
-  if (!Has(body, "tools")) return Status::Ok();
-  Json& tools = body["tools"];
+// Moves the tool schemas out of `tools`.
+Status ConvertToolList(Json& tools, const RequestLimits& limits, MessagesRequest* r) {
   if (!tools.is_array()) return InvalidArgument("'tools' must be a list");
   RETURN_IF_ERROR(CheckCount("tools", tools.size(), limits.max_tools, "--max-tools"));
   r->tools = Json::array();
@@ -106,6 +104,12 @@ Status ConvertTools(Json& body, const RequestLimits& limits, MessagesRequest* r)
     r->tools.push_back({{"type", "function"}, {"function", std::move(fn)}});
   }
   r->tools_enabled = !r->tools.empty();
+  return Status::Ok();
+}
+
+// tool_choice: auto / none / any / tool (+ disable_parallel_tool_use); any and tool are
+// forced (the handler constrains the output to tool calls) and need tools.
+Status ReadToolChoice(const Json& body, MessagesRequest* r) {
   if (Has(body, "tool_choice")) {
     const Json& tc = body.at("tool_choice");
     if (!tc.is_object() || !tc.contains("type") || !tc["type"].is_string())
@@ -114,8 +118,23 @@ Status ConvertTools(Json& body, const RequestLimits& limits, MessagesRequest* r)
     if (type != "auto" && type != "any" && type != "tool" && type != "none")
       return InvalidArgument("'tool_choice.type' must be auto, any, tool or none");
     if (type == "none") r->tools_enabled = false;
+    r->forced_tool.required = type == "any" || type == "tool";
+    if (type == "tool") {
+      if (!tc.contains("name") || !tc["name"].is_string())
+        return InvalidArgument("'tool_choice' of type tool needs a string 'name'");
+      r->forced_tool.function_name = tc["name"].get<std::string>();
+    }
+    bool disable_parallel = false;
+    RETURN_IF_ERROR(ReadBool(tc, "disable_parallel_tool_use", &disable_parallel));
+    r->forced_tool.parallel = !disable_parallel;
   }
-  return Status::Ok();
+  return CheckForcedTool(r->forced_tool, r->tools);
+}
+
+// Moves the tool schemas out of `body`.
+Status ConvertTools(Json& body, const RequestLimits& limits, MessagesRequest* r) {
+  if (Has(body, "tools")) RETURN_IF_ERROR(ConvertToolList(body["tools"], limits, r));
+  return ReadToolChoice(body, r);
 }
 
 }  // namespace
@@ -147,6 +166,9 @@ Result<MessagesRequest> ParseMessagesRequest(Json body, const RequestLimits& lim
   }
   RETURN_IF_ERROR(NormalizeMessages(&r.messages, limits));
   RETURN_IF_ERROR(ConvertTools(body, limits, &r));
+  RETURN_IF_ERROR(ReadAnthropicOutputFormat(body, &r.params.structured));
+  if (r.forced_tool.required && r.params.structured.active())
+    return InvalidArgument("a forced 'tool_choice' and 'output_config.format' cannot both constrain the output");
   if (Has(body, "thinking")) {
     const Json& t = body.at("thinking");
     if (!t.is_object() || !t.contains("type") || !t["type"].is_string())

@@ -13,6 +13,7 @@
 
 #include "api/json_fields.h"
 #include "api/request_limits.h"
+#include "api/structured_output_fields.h"
 #include "sampler/sampling_params.h"
 
 namespace vllm::api {
@@ -22,8 +23,9 @@ struct MessagesRequest {
   Json messages;  // OpenAI-style, normalized
   Json tools;     // OpenAI-style or null
   bool tools_enabled = false;
+  ForcedToolChoice forced_tool;  // tool_choice any / tool (disable_parallel_tool_use: one call)
   Json template_kwargs = Json::object();  // enable_thinking from "thinking"
-  SamplingParams params;
+  SamplingParams params;  // params.structured: output_config.format
   std::vector<std::string> stop_sequences;
   bool stream = false;
 };

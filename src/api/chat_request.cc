@@ -151,15 +151,7 @@ Result<ChatRequest> ParseChatRequest(Json body, const RequestLimits& limits) {
   // Moved, never copied: the body is not read again for these fields.
   r.messages = std::move(body["messages"]);
   RETURN_IF_ERROR(NormalizeMessages(&r.messages, limits));
-  if (Has(body, "response_format")) {
-    const Json& rf = body.at("response_format");
-    if (!rf.is_object() || !rf.contains("type") || !rf["type"].is_string())
-      return InvalidArgument("'response_format' must be an object with a 'type'");
-    const std::string type = rf["type"].get<std::string>();
-    if (type == "json_object" || type == "json_schema")
-      return InvalidArgument("response_format '" + type + "' is not supported yet (no constrained decoding)");
-    if (type != "text") return InvalidArgument("unknown response_format type '" + type + "'");
-  }
+  RETURN_IF_ERROR(ReadStructuredOutput(body, &r.params.structured));
   if (Has(body, "tools")) {
     r.tools = std::move(body["tools"]);
     RETURN_IF_ERROR(CheckTools(r.tools, limits));
@@ -172,10 +164,21 @@ Result<ChatRequest> ParseChatRequest(Json body, const RequestLimits& limits) {
       if (s != "none" && s != "auto" && s != "required")
         return InvalidArgument("'tool_choice' must be none, auto, required or a named function");
       if (s == "none") r.tools_enabled = false;
-    } else if (!tc.is_object()) {
+      r.forced_tool.required = s == "required";
+    } else if (tc.is_object()) {
+      if (!tc.contains("function") || !tc["function"].is_object() || !tc["function"].contains("name") ||
+          !tc["function"]["name"].is_string())
+        return InvalidArgument("'tool_choice' as an object must be {\"type\": \"function\", \"function\": {\"name\": ...}}");
+      r.forced_tool.required = true;
+      r.forced_tool.function_name = tc["function"]["name"].get<std::string>();
+    } else {
       return InvalidArgument("'tool_choice' must be a string or an object");
     }
   }
+  RETURN_IF_ERROR(ReadBool(body, "parallel_tool_calls", &r.forced_tool.parallel));
+  RETURN_IF_ERROR(CheckForcedTool(r.forced_tool, r.tools));
+  if (r.forced_tool.required && r.params.structured.active())
+    return InvalidArgument("a forced 'tool_choice' and an output format cannot both constrain the output");
   if (Has(body, "chat_template_kwargs")) {
     if (!body.at("chat_template_kwargs").is_object()) return InvalidArgument("'chat_template_kwargs' must be an object");
     r.chat_template_kwargs = std::move(body["chat_template_kwargs"]);

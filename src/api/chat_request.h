@@ -7,6 +7,7 @@
 
 #include "api/json_fields.h"
 #include "api/request_limits.h"
+#include "api/structured_output_fields.h"
 #include "sampler/sampling_params.h"
 
 namespace vllm::api {
@@ -16,10 +17,13 @@ struct ChatRequest {
   Json messages;      // normalized: content is a string (text parts joined) or null
   Json tools;         // null or a list of {"type": "function", "function": {...}}
   bool tools_enabled = false;  // tools given and tool_choice != "none"
+  // tool_choice "required" or a named function (checked against the tools); the handler turns
+  // it into params.structured with the model family's tool-call syntax.
+  ForcedToolChoice forced_tool;
   Json chat_template_kwargs = Json::object();
   bool add_generation_prompt = true;
   bool continue_final_message = false;
-  SamplingParams params;
+  SamplingParams params;  // params.structured: response_format / guided_* / structured_outputs
   bool max_tokens_given = false;
   bool stream = false;
   bool include_usage = false;

@@ -80,8 +80,14 @@ TEST(ChatRequest, Rejections) {
   ExpectBad(R"({"messages": [{"role": "user", "content": "x"}], "logit_bias": {"5": "x"}})", "must be a number");
   ExpectBad(R"({"messages": [{"role": "user", "content": "x"}], "logit_bias": [1]})", "must be an object");
   ExpectBad(R"({"messages": [{"role": "user", "content": "x"}], "stop": [1]})", "'stop' must be");
-  ExpectBad(R"({"messages": [{"role": "user", "content": "x"}], "response_format": {"type": "json_object"}})", "not supported yet");
-  ExpectBad(R"({"messages": [{"role": "user", "content": "x"}], "response_format": {"type": "json_schema"}})", "not supported yet");
+  ExpectBad(R"({"messages": [{"role": "user", "content": "x"}], "response_format": {"type": "xml"}})", "unknown response_format");
+  ExpectBad(R"({"messages": [{"role": "user", "content": "x"}], "response_format": {"type": "json_schema"}})", "needs a 'json_schema'");
+  ExpectBad(R"({"messages": [{"role": "user", "content": "x"}], "tool_choice": "required"})", "no 'tools' were given");
+  ExpectBad(R"({"messages": [{"role": "user", "content": "x"}], "tools": [{"type": "function", "function": {"name": "f"}}],
+    "tool_choice": {"type": "function", "function": {"name": "g"}}})", "not among the tools");
+  ExpectBad(R"({"messages": [{"role": "user", "content": "x"}], "tools": [{"type": "function", "function": {"name": "f"}}],
+    "tool_choice": "required", "guided_regex": "a+"})", "cannot both");
+  ExpectBad(R"({"messages": [{"role": "user", "content": "x"}], "guided_regex": "a", "guided_choice": ["b"]})", "not both");
   ExpectBad(R"({"messages": [{"role": "user", "content": "x"}], "top_logprobs": 3})", "needs 'logprobs'");
   ExpectBad(R"({"messages": [{"role": "user", "content": "x"}], "continue_final_message": true})", "assistant message last");
   ExpectBad(R"({"messages": [{"role": "user", "content": "x"}], "tools": [{"type": "function"}]})", "'tools' entries");

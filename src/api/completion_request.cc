@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "api/sampling_fields.h"
+#include "api/structured_output_fields.h"
 
 namespace vllm::api {
 
@@ -77,7 +78,7 @@ Result<CompletionRequest> ParseCompletionRequest(const Json& body, const Request
     if (!so.is_object()) return InvalidArgument("'stream_options' must be an object");
     RETURN_IF_ERROR(ReadBool(so, "include_usage", &r.include_usage));
   }
-  if (Has(body, "response_format")) return InvalidArgument("'response_format' is not supported yet (no constrained decoding)");
+  RETURN_IF_ERROR(ReadStructuredOutput(body, &r.params.structured));
   return r;
 }
 

@@ -9,6 +9,8 @@
 #include <random>
 #include <regex>
 
+#include "api/structured_output_fields.h"
+#include "api/tool_call_parser.h"
 #include "grammar/grammar_compiler.h"
 #include "grammar/grammar_matcher.h"
 #include "grammar/grammar_vocab.h"
@@ -166,6 +168,38 @@ TEST(GrammarTest, LarkAndJsonObject) {
     ++objects;
   }
   EXPECT_GT(objects, 0);
+}
+
+// Forced tool calls: every walk that ends parses back as calls to the allowed tools, with
+// arguments that satisfy the function's schema, in both syntaxes the parser reads.
+TEST(GrammarTest, ToolCallWalksParseAsToolCalls) {
+  const api::Json tools = api::Json::parse(R"([{"type": "function", "function": {"name": "get_weather",
+      "parameters": {"type": "object", "properties": {"city": {"enum": ["Paris", "Oslo"]},
+      "days": {"type": "integer", "minimum": 1, "maximum": 7}}, "required": ["city", "days"],
+      "additionalProperties": false}}}, {"type": "function", "function": {"name": "ping"}}])");
+  for (auto syntax : {api::ToolCallSyntax::kHermes, api::ToolCallSyntax::kJson}) {
+    for (const char* name : {"get_weather", ""}) {
+      auto so = api::ToolCallConstraint({.required = true, .function_name = name, .parallel = false}, tools, syntax);
+      ASSERT_TRUE(so.ok()) << so.status().message();
+      int parsed = 0;
+      for (uint32_t seed = 0; seed < 6; ++seed) {
+        const Walk w = RandomWalk(so.value(), seed, 120);
+        if (!w.ended) continue;
+        const api::ToolCallParse p = api::ParseToolCalls(w.text);
+        ASSERT_EQ(p.calls.size(), 1u) << w.text;
+        const auto args = nlohmann::json::parse(p.calls[0].arguments);
+        if (p.calls[0].name == "get_weather") {
+          EXPECT_TRUE(args["city"] == "Paris" || args["city"] == "Oslo") << w.text;
+          EXPECT_TRUE(args["days"] >= 1 && args["days"] <= 7) << w.text;
+        } else {
+          EXPECT_EQ(std::string(name), "") << w.text;
+          EXPECT_EQ(p.calls[0].name, "ping") << w.text;
+        }
+        ++parsed;
+      }
+      EXPECT_GE(parsed, 3) << "syntax " << static_cast<int>(syntax) << " name '" << name << "'";
+    }
+  }
 }
 
 TEST(GrammarTest, BadSpecificationsAreInvalidArgument) {

@@ -4,6 +4,7 @@
 #include "api/anthropic_response.h"
 #include "api/chat_prompt.h"
 #include "api/ids.h"
+#include "api/structured_output_fields.h"
 #include "server/choice_set.h"
 #include "server/collect.h"
 #include "server/handlers.h"
@@ -84,8 +85,15 @@ void HandleMessages(ServerContext& ctx, const Request& req, Response& res) {
   auto r = api::ParseMessagesRequest(std::move(body.value()), ctx.config.limits, /*count_tokens=*/false);
   if (!r.ok()) return fail(api::FromStatus(r.status()));
   if (auto e = CheckModel(ctx, r->model)) return fail(*e);
+  if (r->forced_tool.required) {  // before the tools move into the template
+    auto so = api::ToolCallConstraint(r->forced_tool, r->tools, api::ToolCallSyntaxOf(ctx.tokenizer->chat_template()));
+    if (!so.ok()) return fail(api::FromStatus(so.status()));
+    r->params.structured = std::move(so.value());
+  }
   std::optional<api::ReasoningStyle> reasoning = ctx.config.reasoning;
   if (reasoning && !ThinkingEnabled(ctx, r->template_kwargs)) reasoning.reset();
+  // A constrained output starts at its first token: there is no reasoning block to split off.
+  if (r->params.structured.active()) reasoning.reset();
   auto prompt = EncodeMessages(ctx, r.value());
   if (!prompt.ok()) return fail(api::FromStatus(prompt.status()));
 

@@ -4,6 +4,7 @@
 #include "api/ids.h"
 #include "api/openai_response.h"
 #include "api/sse.h"
+#include "api/structured_output_fields.h"
 #include "server/choice_set.h"
 #include "server/collect.h"
 #include "server/handlers.h"
@@ -61,8 +62,15 @@ void HandleChatCompletions(ServerContext& ctx, const Request& req, Response& res
   auto r = api::ParseChatRequest(std::move(body.value()), ctx.config.limits);
   if (!r.ok()) return fail(api::FromStatus(r.status()));
   if (auto e = CheckModel(ctx, r->model)) return fail(*e);
+  if (r->forced_tool.required) {  // before the tools move into the template
+    auto so = api::ToolCallConstraint(r->forced_tool, r->tools, api::ToolCallSyntaxOf(ctx.tokenizer->chat_template()));
+    if (!so.ok()) return fail(api::FromStatus(so.status()));
+    r->params.structured = std::move(so.value());
+  }
   std::optional<api::ReasoningStyle> reasoning = ctx.config.reasoning;
   if (reasoning && !ThinkingEnabled(ctx, r->chat_template_kwargs)) reasoning.reset();
+  // A constrained output starts at its first token: there is no reasoning block to split off.
+  if (r->params.structured.active()) reasoning.reset();
   auto prompt = EncodeChat(ctx, std::move(r->messages), r->tools_enabled ? std::move(r->tools) : Json(nullptr),
                            std::move(r->chat_template_kwargs), r->add_generation_prompt, r->continue_final_message);
   if (!prompt.ok()) return fail(api::FromStatus(prompt.status()));
