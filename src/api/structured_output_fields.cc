@@ -111,10 +111,11 @@ Status ReadStructuredOutput(const Json& body, StructuredOutput* out) {
   std::vector<Found> found;
   if (Has(body, "response_format")) RETURN_IF_ERROR(ReadResponseFormat(body.at("response_format"), &found));
   RETURN_IF_ERROR(ReadGuided(body, "guided_", &found));
-  // vLLM's other guided_* options change how a constraint is compiled; we cannot honour them.
-  for (const char* k : {"guided_whitespace_pattern", "guided_decoding_backend"})
-    if (Has(body, k) && !body.at(k).is_null())
-      return InvalidArgument(std::string("'") + k + "' is not supported (the grammar backend is llguidance)");
+  if (Has(body, "guided_decoding_backend") && !body.at("guided_decoding_backend").is_null()) {
+    const Json& b = body.at("guided_decoding_backend");
+    if (!b.is_string() || (b != "auto" && b != "guidance" && b != "llguidance"))
+      return InvalidArgument("'guided_decoding_backend' must be auto or guidance (this server's backend is llguidance)");
+  }
   if (Has(body, "structured_outputs")) {
     const Json& so = body.at("structured_outputs");
     if (!so.is_object()) return InvalidArgument("'structured_outputs' must be an object");
@@ -134,7 +135,20 @@ Status ReadStructuredOutput(const Json& body, StructuredOutput* out) {
       found.push_back(std::move(f));
     }
   }
-  return OneOf(std::move(found), out);
+  RETURN_IF_ERROR(OneOf(std::move(found), out));
+  // vLLM's guided_whitespace_pattern: the whitespace allowed between JSON tokens.
+  if (Has(body, "guided_whitespace_pattern") && !body.at("guided_whitespace_pattern").is_null()) {
+    std::string pattern;
+    RETURN_IF_ERROR(ReadText(body.at("guided_whitespace_pattern"), "guided_whitespace_pattern", &pattern));
+    if (out->kind == Kind::kJsonObject) *out = {.kind = Kind::kJsonSchema, .spec = R"({"type":"object"})", .choices = {}};
+    if (out->kind != Kind::kJsonSchema)
+      return InvalidArgument("'guided_whitespace_pattern' applies to a JSON constraint only");
+    Json schema = Json::parse(out->spec);
+    if (!schema.is_object()) return InvalidArgument("'guided_whitespace_pattern' needs an object schema");
+    schema["x-guidance"] = {{"whitespace_pattern", pattern}};
+    out->spec = schema.dump();
+  }
+  return Status::Ok();
 }
 
 Status ReadAnthropicOutputFormat(const Json& body, StructuredOutput* out) {
@@ -184,7 +198,7 @@ Result<StructuredOutput> ToolCallConstraint(const ForcedToolChoice& choice, cons
     alternatives.push_back(std::move(call));
   }
   Json schema = alternatives.size() == 1 ? std::move(alternatives[0]) : Json{{"anyOf", std::move(alternatives)}};
-  schema["x-guidance"] = {{"whitespace_flexible", false}};
+  schema["x-guidance"] = Json::parse(kJsonGuidanceOptions);
   const bool many = choice.function_name.empty() && choice.parallel;
   std::string g;
   if (syntax == ToolCallSyntax::kHermes) {

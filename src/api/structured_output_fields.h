@@ -4,7 +4,8 @@
 //   response_format {"type": "json_object"}                        -> json_object
 //                   {"type": "json_schema", "json_schema": {"schema", "strict", "name"}}
 //                                                                  -> json_schema
-//   guided_json (object or JSON text), guided_regex, guided_choice, guided_grammar (vLLM)
+//   guided_json (object or JSON text), guided_regex, guided_choice, guided_grammar (vLLM);
+//   guided_whitespace_pattern (JSON only), guided_decoding_backend (auto / guidance only)
 //   structured_outputs {json | regex | choice | grammar | json_object} (vLLM)
 //   output_config.format {"type": "json_schema", "schema"}        (Anthropic)
 //   tool_choice "required" / a named function (Anthropic: any / tool)
@@ -32,7 +33,7 @@ enum class ToolCallSyntax { kHermes, kJson };
 ToolCallSyntax ToolCallSyntaxOf(const std::string& chat_template);
 
 // response_format, guided_* and structured_outputs of an OpenAI chat or completions body.
-// Sets *out (kind kNone when none is given). `where` names the endpoint in messages.
+// Sets *out (kind kNone when none is given).
 Status ReadStructuredOutput(const Json& body, StructuredOutput* out);
 
 // Anthropic's output_config.format ({"type": "json_schema", "schema": {...}}).

@@ -44,6 +44,9 @@ TEST(StructuredOutputFields, EveryFieldIsRead) {
   EXPECT_EQ(Read(R"({"structured_outputs": {"grammar": "start: \"a\""}})").kind, Kind::kLark);
   EXPECT_EQ(Read(R"({"structured_outputs": {"json_object": true}})").kind, Kind::kJsonObject);
   EXPECT_EQ(Read(R"({"guided_json": null, "structured_outputs": {"regex": null}})").kind, Kind::kNone);
+  EXPECT_EQ(Read(R"({"guided_json": {"type": "object"}, "guided_whitespace_pattern": "[ ]{0,2}"})").spec,
+            R"({"type":"object","x-guidance":{"whitespace_pattern":"[ ]{0,2}"}})");
+  EXPECT_EQ(Read(R"({"guided_json": {}, "guided_decoding_backend": "guidance"})").kind, Kind::kJsonSchema);
 }
 
 TEST(StructuredOutputFields, BadOrUnsupportedIs400) {
@@ -54,7 +57,9 @@ TEST(StructuredOutputFields, BadOrUnsupportedIs400) {
   ExpectBad(R"({"guided_choice": []})", "non-empty list");
   ExpectBad(R"({"guided_choice": ["a", 1]})", "non-empty strings");
   ExpectBad(R"({"guided_regex": ""})", "non-empty string");
-  ExpectBad(R"({"guided_whitespace_pattern": " "})", "not supported");
+  ExpectBad(R"({"guided_whitespace_pattern": " "})", "applies to a JSON constraint only");
+  ExpectBad(R"({"guided_regex": "a", "guided_whitespace_pattern": " "})", "applies to a JSON constraint only");
+  ExpectBad(R"({"guided_json": {}, "guided_decoding_backend": "xgrammar"})", "guided_decoding_backend");
   ExpectBad(R"({"structured_outputs": {"structural_tag": "x"}})", "'structured_outputs.structural_tag' is not supported");
   ExpectBad(R"({"guided_regex": "a", "structured_outputs": {"regex": "b"}})", "not both 'guided_regex' and 'structured_outputs.regex'");
   ExpectBad(R"({"response_format": {"type": "json_object"}, "guided_json": {}})", "not both");

@@ -335,7 +335,7 @@ void Engine::EmitOutputs(const ModelRunnerOutput& ran, const std::vector<Finishe
       FinishSequence(id, fin->reason, std::move(o));
       continue;
     }
-    if (ran.grammar_ended[i]) {  // the grammar is complete: nothing but EOS could follow
+    if (ran.grammar_ended[i]) {  // the grammar has ended (runner/model_runner.cc: AdvanceGrammar)
       FinishSequence(id, FinishReason::kStop, std::move(o));
       continue;
     }

@@ -138,6 +138,23 @@ TEST(StructuredOutputEngineTest, SiblingsAndBadGrammar) {
     EXPECT_EQ(reasons[i], FinishReason::kStop);
     EXPECT_TRUE(std::regex_match(texts[i], std::regex("(ab|cd){2}!"))) << texts[i];
   }
+  // min_tokens masks EOS, so a complete grammar cannot end by EOS: it ends without one, and
+  // never with a token the mask did not allow.
+  EngineRequest m{.request_id = "min", .prompt_token_ids = shared->Encode("Pick:").value()};
+  m.params.max_tokens = 20;
+  m.params.min_tokens = 10;
+  m.params.structured = {.kind = StructuredOutput::Kind::kChoice, .spec = "", .choices = {"ab"}};
+  auto ms = e.Submit(m).value();
+  std::string mtext;
+  FinishReason mreason = FinishReason::kNone;
+  while (e.Step() || !ms->Done())
+    while (auto o = ms->Pop(std::chrono::milliseconds(0))) {
+      mtext += o->text_delta;
+      if (o->finished) mreason = o->finish_reason;
+    }
+  EXPECT_EQ(mtext, "ab");
+  EXPECT_EQ(mreason, FinishReason::kStop);
+
   EngineRequest bad{.request_id = "bad", .prompt_token_ids = {1, 2, 3}};
   bad.params.structured = {.kind = StructuredOutput::Kind::kJsonSchema, .spec = R"({"type": 7})", .choices = {}};
   auto s = e.Submit(bad);

@@ -16,7 +16,7 @@ Result<std::string> CompactSchema(const std::string& schema_text) {
   if (schema.is_discarded()) return InvalidArgument("the JSON schema is not valid JSON");
   if (schema.is_boolean()) return schema_text;
   if (!schema.is_object()) return InvalidArgument("a JSON schema must be an object or a boolean");
-  if (!schema.contains("x-guidance")) schema["x-guidance"] = {{"whitespace_flexible", false}};
+  if (!schema.contains("x-guidance")) schema["x-guidance"] = nlohmann::ordered_json::parse(kJsonGuidanceOptions);
   return schema.dump();
 }
 
@@ -29,7 +29,7 @@ Result<std::pair<const char*, std::string>> ToLlg(const StructuredOutput& so) {
       return std::pair<const char*, std::string>{"json", std::move(s.value())};
     }
     case Kind::kJsonObject:
-      return std::pair<const char*, std::string>{"json", R"({"type":"object","x-guidance":{"whitespace_flexible":false}})"};
+      return std::pair<const char*, std::string>{"json", std::string(R"({"type":"object","x-guidance":)") + kJsonGuidanceOptions + "}"};
     case Kind::kRegex:
       return std::pair<const char*, std::string>{"regex", so.spec};
     case Kind::kChoice: {

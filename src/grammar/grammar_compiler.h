@@ -3,10 +3,9 @@
 // never waits for it; a bad schema, regex or grammar is InvalidArgument with llguidance's own
 // message (the server answers 400 with it).
 //
-//   json_schema -> llguidance "json" (compact separators: no free whitespace, which a weak
-//                  model would otherwise emit until max_tokens), unless the schema sets its
-//                  own "x-guidance" options
-//   json_object -> the schema {"type": "object"}, compact
+//   json_schema -> llguidance "json" with kJsonGuidanceOptions (at most one space between
+//                  JSON tokens), unless the schema sets its own "x-guidance" options
+//   json_object -> the schema {"type": "object"}, the same options
 //   regex       -> "regex" (Rust syntax, the whole output must match)
 //   choice      -> the Lark grammar  start: "a" | "b" | ...  (literals JSON-escaped)
 //   grammar     -> "lark" (llguidance's Lark dialect; %json {...} embeds a schema)

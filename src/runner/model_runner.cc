@@ -117,15 +117,26 @@ const ModelRunnerOutput& ModelRunner::Execute(const SchedulerOutput& out, const 
   return output_;
 }
 
-// The next mask is computed here, right after the token, rather than before the next
-// sample: a grammar that is complete (its mask allows EOS alone) ends the sequence now,
-// without a step spent sampling the EOS.
+// The next mask is computed right after the token (the matcher is warm, and an error shows
+// now). A complete grammar allows EOS alone: the next step samples that EOS and the scheduler
+// stops the sequence as for any EOS, so the token chain and usage equal those of a model that
+// wrote the same text unconstrained (vLLM counts it the same way). Only while min_tokens
+// still masks EOS would that step have nothing to sample: the sequence ends here instead.
 bool ModelRunner::AdvanceGrammar(SeqSampling& q, int32_t token_id) {
   q.mask_ready = false;
-  if (!q.matcher->Consume(token_id).ok() || q.matcher->IsStopped()) return true;
-  if (!q.matcher->FillMask(q.mask).ok()) return true;
+  const auto& eos = config_.eos_ids;
+  const bool is_eos = std::find(eos.begin(), eos.end(), token_id) != eos.end();
+  if (!q.matcher->Consume(token_id).ok() || is_eos) return true;
+  if (q.matcher->IsStopped()) {
+    // llguidance stops as soon as nothing but EOS can follow: that EOS is the next token.
+    std::fill(q.mask.begin(), q.mask.end(), 0u);
+    for (int32_t id : eos)
+      if (id >= 0 && (id >> 5) < static_cast<int32_t>(q.mask.size())) q.mask[id >> 5] |= 1u << (id & 31);
+  } else if (!q.matcher->FillMask(q.mask).ok()) {
+    return true;
+  }
   q.mask_ready = true;
-  return MaskOnlyAllowsEos(q.mask, config_.eos_ids);
+  return q.state.num_generated < q.params.min_tokens && MaskOnlyAllowsEos(q.mask, config_.eos_ids);
 }
 
 void ModelRunner::ScorePromptRows(const SchedulerOutput& out, const Scheduler& sched) {

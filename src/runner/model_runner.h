@@ -38,8 +38,9 @@ struct ModelRunnerOutput {
   std::vector<int64_t> seq_ids;
   std::vector<int32_t> token_ids;
   std::vector<SampleOutput> samples;
-  // Per sampled sequence: 1 when its grammar has ended with this token (complete, so only EOS
-  // could follow; or the matcher failed): the engine finishes it with "stop".
+  // Per sampled sequence: 1 when its grammar has ended with this token (EOS consumed, the
+  // matcher failed, or only a min_tokens-masked EOS could follow): the engine finishes it
+  // with "stop".
   std::vector<uint8_t> grammar_ended;
   // One chunk per scheduled sequence with prompt-logits rows (params.prompt_logprobs >= 0).
   std::vector<PromptLogprobsChunk> prompt_logprobs;

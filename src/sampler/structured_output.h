@@ -25,6 +25,12 @@ struct StructuredOutput {
   bool active() const { return kind != Kind::kNone; }
 };
 
+// llguidance's JSON options ("x-guidance") for schemas that set none: between any two JSON
+// tokens at most one space. Free whitespace ([ \t\n\r]+, llguidance's default) lets a weak or
+// random model emit whitespace until max_tokens; no whitespace at all ({"a":1}) would mask
+// the spaced style real models write ({"a": 1}) and bend their distribution.
+inline constexpr const char* kJsonGuidanceOptions = R"({"whitespace_pattern":" "})";
+
 // "json_schema", "regex", ... (error messages, logs).
 inline const char* KindName(StructuredOutput::Kind k) {
   switch (k) {

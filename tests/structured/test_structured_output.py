@@ -232,7 +232,7 @@ def test_openai_forced_tool_choice(client):
 def test_anthropic_forced_tool_choice(server):
     client = anthropic.Anthropic(base_url=server.base_url, api_key="unused", max_retries=0)
     tools = [{"name": "get_weather", "description": "Weather", "input_schema": WEATHER}]
-    for choice in ({"type": "any"}, {"type": "tool", "name": "get_weather"}):
+    for choice in ({"type": "any", "disable_parallel_tool_use": True}, {"type": "tool", "name": "get_weather"}):
         msg = client.messages.create(model=SERVED_NAME, max_tokens=80, messages=[{"role": "user", "content": "Weather?"}],
                                      tools=tools, tool_choice=choice)
         assert msg.stop_reason == "tool_use", msg
@@ -260,7 +260,7 @@ def test_bad_constraints_answer_400_and_server_stays_healthy(server):
         ({"guided_json": big_description}, "over the limit"),
         ({"guided_json": {"type": "object", "properties": {f"p{i}": {"type": "integer"} for i in range(40000)}}}, "members"),
         ({"guided_regex": "a", "guided_choice": ["b"]}, "not both"),
-        ({"guided_whitespace_pattern": " "}, "not supported"),
+        ({"guided_whitespace_pattern": " "}, "applies to a JSON constraint only"),
         ({"structured_outputs": {"structural_tag": {}}}, "not supported"),
         ({"tool_choice": "required"}, "no 'tools'"),
         ({"tools": TOOLS, "tool_choice": {"type": "function", "function": {"name": "nope"}}}, "not among the tools"),
