@@ -315,7 +315,7 @@ BatchView CudaBackend::Stage(const BatchView& host) {
 }
 
 // Sampling, split by what the row needs:
-//  - plain greedy rows (no logprobs, no min_tokens / logit_bias / penalties) take the device
+//  - plain greedy rows (no logprobs, no min_tokens / logit_bias / penalties / grammar mask) take the device
 //    argmax (cuda::ArgMaxRows: lowest id on ties, NaN never wins, as the CPU's ArgMax); only
 //    the ids come back;
 //  - every other row (temperature/top-k/top-p/min-p draws, edits, logprobs) copies its logits
