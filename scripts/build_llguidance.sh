@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VERSION=1.9.1
-OUT=$PWD/deps/llguidance
+OUT=${LLGUIDANCE_OUT:-$PWD/deps/llguidance}  # LLGUIDANCE_OUT: elsewhere (testing the script)
 STAMP=$OUT/.version
 if [ "$(cat "$STAMP" 2>/dev/null)" = "$VERSION" ] && [ -f "$OUT/lib/libllguidance.a" ]; then
   exit 0
@@ -28,7 +28,7 @@ if ! rust_ok; then
   rust_ok || { echo "setup: rustc >= 1.87 is needed to build llguidance" >&2; exit 1; }
 fi
 echo "setup: building llguidance $VERSION with cargo (about 2 minutes)"
-WORK=$PWD/deps/llguidance-build
+WORK=$OUT-build
 rm -rf "$WORK"; mkdir -p "$WORK/fetch/src"
 cat > "$WORK/fetch/Cargo.toml" <<TOML
 [package]
@@ -41,8 +41,10 @@ TOML
 : > "$WORK/fetch/src/lib.rs"
 CARGO_HOME=${CARGO_HOME:-$HOME/.cargo}
 (cd "$WORK/fetch" && cargo fetch -q)
-SRC=$(ls -d "$CARGO_HOME"/registry/src/*/llguidance-"$VERSION" | head -1)
-cp -r "$SRC" "$WORK/llguidance"
+# cargo fetch leaves the .crate (a tar.gz of the source) in registry/cache; unpack our own copy.
+CRATE=$(ls "$CARGO_HOME"/registry/cache/*/llguidance-"$VERSION".crate | head -1)
+tar -xzf "$CRATE" -C "$WORK"
+mv "$WORK/llguidance-$VERSION" "$WORK/llguidance"
 (cd "$WORK/llguidance" && cargo build --release --locked -q --lib \
    --no-default-features --features lark,referencing,ahash --target-dir "$WORK/target")
 mkdir -p "$OUT/lib" "$OUT/include"
