@@ -1,5 +1,8 @@
 #include "grammar/grammar_matcher.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "llguidance.h"
 #include "sampler/allowed_mask.h"
 #include "util/check.h"
@@ -52,8 +55,11 @@ bool MaskOnlyAllowsEos(std::span<const uint32_t> mask, std::span<const int32_t> 
   int64_t allowed = 0;
   for (uint32_t w : mask) allowed += __builtin_popcount(w);
   if (allowed == 0) return false;
+  std::vector<int32_t> eos(eos_ids.begin(), eos_ids.end());  // a config may repeat an id
+  std::sort(eos.begin(), eos.end());
+  eos.erase(std::unique(eos.begin(), eos.end()), eos.end());
   int64_t eos_allowed = 0;
-  for (int32_t id : eos_ids)
+  for (int32_t id : eos)
     if (id >= 0 && (id >> 5) < static_cast<int32_t>(mask.size()) && MaskAllows(mask.data(), id)) ++eos_allowed;
   return eos_allowed == allowed;
 }

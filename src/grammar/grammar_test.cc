@@ -202,6 +202,17 @@ TEST(GrammarTest, ToolCallWalksParseAsToolCalls) {
   }
 }
 
+TEST(GrammarTest, MaskOnlyAllowsEos) {
+  std::vector<uint32_t> mask(4, 0u);
+  EXPECT_FALSE(MaskOnlyAllowsEos(mask, std::vector<int32_t>{3}));  // nothing allowed
+  mask[0] = 1u << 3;
+  EXPECT_TRUE(MaskOnlyAllowsEos(mask, std::vector<int32_t>{3, 3, 70}));  // repeated ids count once
+  mask[2] = 1u << 6;                                                     // id 70, another EOS
+  EXPECT_TRUE(MaskOnlyAllowsEos(mask, std::vector<int32_t>{3, 70}));
+  mask[1] = 1u;                                                          // id 32: not EOS
+  EXPECT_FALSE(MaskOnlyAllowsEos(mask, std::vector<int32_t>{3, 70}));
+}
+
 TEST(GrammarTest, BadSpecificationsAreInvalidArgument) {
   const Qwen3& q = Vocab();
   auto expect_bad = [&](const StructuredOutput& so, const std::string& needle) {
