@@ -28,10 +28,21 @@ run() {  # name timeout command...
   grep -E "^\[  (FAILED|PASSED) |Failure|Expected|Which is|\[ e2e \]|\[ graphs \]|step " "$out/$name.log" | head -60
 }
 
-# STEPS (default all): a subset of "kernels e2e bench", for a second call after a fix.
-steps=${STEPS:-kernels e2e bench}
+# STEPS (default all): a subset of "kernels e2e moe bench", for a second call after a fix.
+steps=${STEPS:-kernels e2e moe bench}
 case " $steps " in *" kernels "*) run cuda_tests 90 "$bin/cuda_tests" ;; esac
 case " $steps " in *" e2e "*) run cuda_e2e_tests 120 "$bin/cuda_e2e_tests" ;; esac
+# Qwen3-30B-A3B (MoE, 4-bit dummy weights): GPU single stream and 8 concurrent, and this host's
+# CPU at batch 1 (the bench's hardware line has the measured read bandwidth: the floor).
+if [[ " $steps " == *" moe "* ]]; then
+  moe=mlx-community/Qwen3-30B-A3B-4bit
+  run moe_b1_cuda 120 "$bin/vllm-cpp" bench "$moe" --load-format dummy --device cuda --prompts 2 --max-tokens 64 --temperature 0
+  run moe_b8_cuda 120 "$bin/vllm-cpp" bench-batching "$moe" --load-format dummy --device cuda --requests 8 --max-tokens 64 --temperature 0
+  run moe_b1_cpu 200 env VLLM_CPP_PROFILE=1 "$bin/vllm-cpp" bench "$moe" --load-format dummy --device cpu --prompts 1 --max-tokens 32 --temperature 0
+  for f in "$out"/moe_*.log; do
+    echo "== $(basename "$f")"; grep -iE "hardware|tok/s|decode|ttft|floor|experts|speedup" "$f" | head -12
+  done
+fi
 case " $steps " in *" bench "*) ;; *) echo "== summary"; cat "$out/summary.txt"; exit 0 ;; esac
 # The first figures: greedy single stream, then 5 and 64 concurrent, for each preset; one
 # sampled (temperature 0.7) single-stream run; the CPU backend of this host for scale.

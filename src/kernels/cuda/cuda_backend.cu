@@ -11,6 +11,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "kernels/cuda/cuda_check.h"
@@ -104,16 +105,8 @@ class CudaBackend final : public Backend {
     return Status::Ok();
   }
   Status SupportsMoe() const override { return Status::Ok(); }
-  size_t AvailableMemory() const override {
-    size_t free_bytes = 0, total = 0;
-    CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total));
-    return free_bytes;
-  }
-  size_t TotalMemory() const override {
-    size_t free_bytes = 0, total = 0;
-    CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total));
-    return total;
-  }
+  size_t AvailableMemory() const override { return MemInfo().first; }
+  size_t TotalMemory() const override { return MemInfo().second; }
   void Synchronize() override { CUDA_CHECK(cudaStreamSynchronize(stream_)); }
 
   BatchView Stage(const BatchView& host) override;
@@ -195,6 +188,13 @@ class CudaBackend final : public Backend {
   }
 
  private:
+  // (free, total) bytes of device memory.
+  static std::pair<size_t, size_t> MemInfo() {
+    size_t free_bytes = 0, total = 0;
+    CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total));
+    return {free_bytes, total};
+  }
+
   // Pinned host memory of at least `bytes` in `buf` (contents not kept).
   void EnsurePinned(DeviceBuffer* buf, size_t bytes) {
     if (buf->size() >= bytes) return;
