@@ -10,6 +10,9 @@ namespace vllm::server {
 
 void HandleChatCompletions(ServerContext& ctx, const Request& req, Response& res);
 void HandleCompletions(ServerContext& ctx, const Request& req, Response& res);
+void HandleResponses(ServerContext& ctx, const Request& req, Response& res);
+// GET / DELETE /v1/responses/{id}, POST .../cancel: 404, nothing is stored.
+void HandleStoredResponse(ServerContext& ctx, const Request& req, Response& res);
 void HandleMessages(ServerContext& ctx, const Request& req, Response& res);
 void HandleCountTokens(ServerContext& ctx, const Request& req, Response& res);
 void HandleEmbeddings(ServerContext& ctx, const Request& req, Response& res);

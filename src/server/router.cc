@@ -30,6 +30,10 @@ const Route kRoutes[] = {
     {"GET", "/v1/models/*", HandleModel, true, true},  // '*': the rest of the path (ids hold '/')
     {"POST", "/v1/chat/completions", HandleChatCompletions, true, true},
     {"POST", "/v1/completions", HandleCompletions, true, true},
+    {"POST", "/v1/responses", HandleResponses, true, true},
+    {"GET", "/v1/responses/*", HandleStoredResponse, true, true},
+    {"DELETE", "/v1/responses/*", HandleStoredResponse, true, true},
+    {"POST", "/v1/responses/*", HandleStoredResponse, true, true},  // .../cancel
     {"POST", "/v1/messages", HandleMessages, true, true},
     {"POST", "/v1/embeddings", HandleEmbeddings, true, true},
     {"POST", "/v1/messages/count_tokens", HandleCountTokens, true, true},
@@ -43,6 +47,7 @@ const Route kRoutes[] = {
     {"GET", "/models", HandleModels, true, true},
     {"POST", "/chat/completions", HandleChatCompletions, true, true},
     {"POST", "/completions", HandleCompletions, true, true},
+    {"POST", "/responses", HandleResponses, true, true},
     {"POST", "/embeddings", HandleEmbeddings, true, true},
     // The web UI (server/web_assets.h): static, no key needed to load it; its API calls
     // carry the key the user enters.
