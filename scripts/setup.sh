@@ -60,6 +60,17 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; th
   .venv/bin/pip install -q --disable-pip-version-check -r "$REQ"
   echo "$want" > "$STAMP"
 fi
+# Test clients whose declared pins conflict with the SDK pinned above (instructor 1.17 caps
+# jiter below the openai SDK's floor; it runs with the newer jiter): installed without their
+# dependencies, which requirements-test.txt lists.
+NODEPS_REQ=scripts/requirements-test-nodeps.txt
+NODEPS_STAMP=.venv/.requirements-nodeps.sha
+want=$(sha256sum "$NODEPS_REQ" | cut -d' ' -f1)
+if [ "$(cat "$NODEPS_STAMP" 2>/dev/null)" != "$want" ]; then
+  echo "setup: installing the no-deps test clients into .venv"
+  .venv/bin/pip install -q --disable-pip-version-check --no-deps -r "$NODEPS_REQ"
+  echo "$want" > "$NODEPS_STAMP"
+fi
 # The CUDA toolchain (nvcc, cudart, cccl) from pinned wheels into the same .venv, so
 # `make build-cuda` compiles the CUDA kernels on machines with no GPU (CI included).
 CUDA_REQ=scripts/requirements-cuda.txt
