@@ -232,3 +232,46 @@ def test_anthropic_tool_choice_none(aclient):
     m = anthropic_create(aclient, tool_choice={"type": "none"})
     assert m.stop_reason == "end_turn"
     assert [(b.type, b.text) for b in m.content] == [("text", TARGET_TEXT)]
+
+
+RESPONSES_TOOLS = [{"type": "function", "name": TOOL_NAME, "description": "Current weather of a city",
+                    "parameters": PARAMETERS}]
+
+
+def test_responses_tool_call_round_trip(client, server, hf, reference):
+    """The Responses API on the same model: the call comes back as a function_call item (tool
+    choice auto: parsed, not constrained), streamed as function_call_arguments events, and
+    the function_call + function_call_output items sent back render the prompt transformers
+    renders for the equivalent chat conversation."""
+    first = client.responses.create(model=SERVED_NAME, input="What is the weather in Paris?", tools=RESPONSES_TOOLS,
+                                    temperature=0, max_output_tokens=64)
+    assert first.status == "completed"
+    assert [o.type for o in first.output] == ["function_call"]
+    call = first.output[0]
+    assert call.name == TOOL_NAME and json.loads(call.arguments) == TOOL_ARGUMENTS and call.call_id.startswith("call_")
+    assert first.usage.input_tokens == len(hf_prompt_ids(hf, QUESTION))
+    assert first.usage.output_tokens == reference[1]
+    with client.responses.stream(model=SERVED_NAME, input="What is the weather in Paris?", tools=RESPONSES_TOOLS,
+                                 temperature=0, max_output_tokens=64) as s:
+        events = list(s)
+    types = [e.type for e in events]
+    assert "response.output_text.delta" not in types
+    done = next(e for e in events if e.type == "response.function_call_arguments.done")
+    assert done.name == TOOL_NAME and json.loads(done.arguments) == TOOL_ARGUMENTS
+    assert types[-1] == "response.completed"
+    items = [{"role": "user", "content": "What is the weather in Paris?"},
+             {"type": "function_call", "call_id": call.call_id, "name": call.name, "arguments": call.arguments},
+             {"type": "function_call_output", "call_id": call.call_id, "output": TOOL_RESULT}]
+    second = client.responses.create(model=SERVED_NAME, input=items, tools=RESPONSES_TOOLS, temperature=0,
+                                     max_output_tokens=64)
+    hf_messages = QUESTION + [
+        {"role": "assistant", "content": "",
+         "tool_calls": [{"id": call.call_id, "type": "function", "function": {"name": TOOL_NAME, "arguments": TOOL_ARGUMENTS}}]},
+        {"role": "tool", "tool_call_id": call.call_id, "content": TOOL_RESULT},
+    ]
+    assert second.usage.input_tokens == len(hf_prompt_ids(hf, hf_messages))
+    assert [o.type for o in second.output] == ["function_call"]
+    # tool_choice none: the tools leave the prompt and the text comes back as a message.
+    none = client.responses.create(model=SERVED_NAME, input="What is the weather in Paris?", tools=RESPONSES_TOOLS,
+                                   tool_choice="none", temperature=0, max_output_tokens=64)
+    assert none.output_text == TARGET_TEXT and [o.type for o in none.output] == ["message"]

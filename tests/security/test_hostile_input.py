@@ -78,6 +78,11 @@ DEEP_FIELDS = {
                                  '{"role": "assistant", "content": [{"type": "tool_use", "id": "t", "name": "f", '
                                  '"input": ' + deep() + "}]}]}"),
     "anthropic system": ("/v1/messages", '{"max_tokens": 4, "system": ' + deep() + ', "messages": []}'),
+    "responses input": ("/v1/responses", '{"input": [{"role": "user", "content": ' + deep() + "}]}"),
+    "responses tools": ("/v1/responses", '{"input": "hi", "tools": [{"type": "function", "name": "f", '
+                        '"parameters": ' + deep() + "}]}"),
+    "responses text.format": ("/v1/responses", '{"input": "hi", "text": {"format": {"type": "json_schema", '
+                              '"name": "x", "schema": ' + deep() + "}}}"),
 }
 
 
@@ -167,6 +172,17 @@ def test_huge_lists(server, field, count):
         body = dict(normal_chat(), tools=[{"type": "function", "function": {"name": f"f{i}"}} for i in range(count)])
     status, _, raw = server.request("POST", "/v1/chat/completions", body)
     expect_4xx(server, status, raw, 400, f"'{field}' has {count} entries")
+
+
+def test_responses_huge_and_deep_items(server):
+    status, _, raw = server.request("POST", "/v1/responses", {"input": [{"role": "user", "content": "x"}] * 5000})
+    expect_4xx(server, status, raw, 400, "'input' has 5000 entries")
+    # JSON hidden in a function_call's arguments string, parsed again with the depth limit.
+    items = [{"role": "user", "content": "hi"},
+             {"type": "function_call", "call_id": "c1", "name": "f", "arguments": deep(200_000)},
+             {"type": "function_call_output", "call_id": "c1", "output": "ok"}]
+    status, _, raw = server.request("POST", "/v1/responses", {"input": items, "max_output_tokens": 4})
+    expect_4xx(server, status, raw, 400, "function.arguments")
 
 
 def test_huge_content_parts(server):
