@@ -215,7 +215,9 @@ def test_forced_tool_call_streamed(client):
     ({"input": "hi", "tools": [{"type": "web_search"}]}, 400, "function tools only"),
     ({"input": "hi", "tool_choice": "required"}, 400, "tools"),
     ({"input": "hi", "tools": [WEATHER], "tool_choice": {"type": "function", "name": "nope"}}, 400, "nope"),
-    ({"input": "hi", "text": {"format": {"type": "json_schema", "name": "x", "schema": {"type": "object", "minProperties": "x"}}}}, 400, ""),
+    ({"input": "hi", "text": {"format": {"type": "json_schema", "name": "x", "schema": {"type": "strin"}}}}, 400, "invalid json_schema"),
+    ({"input": "hi", "text": {"format": {"type": "json_schema", "name": "x",
+                                         "schema": {"type": "object", "description": "x" * (1 << 20)}}}}, 400, "over the limit"),
     ({"input": "hi", "text": {"format": {"type": "xml"}}}, 400, "text.format"),
     ({"input": "hi", "max_tokens": 5}, 400, "max_output_tokens"),
     ({"input": "hi", "max_output_tokens": 0}, 400, "max_output_tokens"),
@@ -224,6 +226,7 @@ def test_bad_requests(server, body, status, words):
     got, data = raw(server, body)
     assert got == status, data
     assert words in data["error"]["message"]
+    assert server.request("GET", "/health")[0] == 200
 
 
 def test_store_is_not_pretended(server, client):
