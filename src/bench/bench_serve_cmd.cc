@@ -1,5 +1,6 @@
 // `vllm-cpp bench-serve --url URL [--model ID] [--concurrency 1,4,16] [--prompts SETS|FILE]
-//  [--max-tokens 256] [--repetitions 3] [--format table|json|csv] [--output F]`:
+//  [--max-tokens 256] [--repetitions 3] [--response-format json-object | json-schema FILE]
+//  [--format table|json|csv] [--output F]`:
 // an HTTP load generator over the OpenAI streaming chat API, for any OpenAI-compatible
 // server (issue #6 item 5). Per configuration (concurrency x prompt set) it sends
 // RequestsPerConfiguration() requests through `concurrency` closed-loop workers and reports
@@ -14,6 +15,7 @@
 #include "bench/hardware.h"
 #include "bench/load_generator.h"
 #include "bench/report.h"
+#include "bench/response_format_arg.h"
 #include "bench/serve_plot.h"
 #include "bench/serve_prompts.h"
 #include "bench/serve_report.h"
@@ -112,6 +114,7 @@ int RunBenchServe(int argc, char** argv) {
   int max_tokens = 256, repetitions = 3, warmup = 1;
   double temperature = 0.7;
   bool ignore_eos = false;
+  std::vector<std::string> response_format_args;
   ClientOptions opts;
   app.add_option("--url", url_arg, "Server root or its /v1 base, e.g. http://127.0.0.1:8000")->required();
   app.add_option("--model", model, "Model id to request (default: the first id of GET /v1/models)");
@@ -129,6 +132,10 @@ int RunBenchServe(int argc, char** argv) {
   app.add_option("--temperature", temperature, "Sampling temperature")->capture_default_str()
       ->check(CLI::Range(0.0, 2.0));
   app.add_flag("--ignore-eos", ignore_eos, "Send ignore_eos (vLLM extension): every request generates max_tokens");
+  app.add_option("--response-format", response_format_args,
+                 "Constrain every request: 'json-object', or 'json-schema FILE' (a JSON Schema file); "
+                 "compare with the same run unconstrained to see what the grammar costs")
+      ->expected(1, 2);
   app.add_option("--warmup", warmup, "Untimed requests before the first configuration")->capture_default_str()
       ->check(CLI::Range(0, 1000));
   app.add_option("--api-key", opts.api_key, "Bearer token for servers started with --api-key");
@@ -157,6 +164,12 @@ int RunBenchServe(int argc, char** argv) {
     if (!probe) return Fail("cannot write --output file '" + output + "'");
   }
   if (Status st = CheckPlotPath(plot); !st.ok()) return Fail(st.message());
+  ResponseFormatArg response_format;
+  if (!response_format_args.empty()) {
+    auto rf = ParseResponseFormatArg(response_format_args);
+    if (!rf.ok()) return Fail(rf.status().message());
+    response_format = std::move(rf.value());
+  }
   auto first_model = FirstModelId(url.value(), opts);
   if (!first_model.ok() && (model.empty() || first_model.status().code() == StatusCode::kNotFound))
     return Fail(first_model.status().message());
@@ -170,10 +183,12 @@ int RunBenchServe(int argc, char** argv) {
                      .repetitions = repetitions,
                      .temperature = temperature,
                      .ignore_eos = ignore_eos,
+                     .response_format = response_format.label,
                      .client_hardware = DetectHardware(
                          *std::max_element(concurrency.value().begin(), concurrency.value().end()))};
   const ChatStreamRequest base{
-      .model = model, .max_tokens = max_tokens, .temperature = temperature, .ignore_eos = ignore_eos};
+      .model = model, .max_tokens = max_tokens, .temperature = temperature, .ignore_eos = ignore_eos,
+      .response_format = response_format.json};
   if (warmup > 0) {
     LoadRun w = RunLoad(url.value(), opts,
                         {.concurrency = 1, .num_requests = warmup, .prompts = sets.value()[0].prompts, .request = base});

@@ -73,6 +73,7 @@ std::string ChatStreamBody(const ChatStreamRequest& req) {
                {"stream", true},
                {"stream_options", {{"include_usage", true}}}};
   if (req.ignore_eos) body["ignore_eos"] = true;
+  if (!req.response_format.empty()) body["response_format"] = Json::parse(req.response_format);
   return body.dump();
 }
 

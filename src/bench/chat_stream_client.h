@@ -20,6 +20,9 @@ struct ChatStreamRequest {
   // vLLM's extension (ours too): generate exactly max_tokens. Sent only when true, since
   // strict OpenAI servers reject unknown fields.
   bool ignore_eos = false;
+  // The response_format object to send (compact JSON text; "" = none): bench-serve
+  // --response-format measures what constrained decoding costs.
+  std::string response_format;
 };
 
 // Owns one keep-alive connection: not thread-safe, one per load-generator worker.

@@ -135,7 +135,8 @@ OJson ReportToJson(const ServeReport& r) {
             {"max_tokens", r.max_tokens},
             {"repetitions", r.repetitions},
             {"temperature", r.temperature},
-            {"ignore_eos", r.ignore_eos}}},
+            {"ignore_eos", r.ignore_eos},
+            {"response_format", r.response_format}}},
           {"hardware", HardwareToJson(r.client_hardware)},
           {"hardware_line", FormatHardware(r.client_hardware)},
           {"configurations", std::move(configs)}};
@@ -160,7 +161,8 @@ std::string ReportToCsv(const ServeReport& r) {
 
 std::string ReportToTables(const ServeReport& r) {
   std::string out = "bench-serve: " + r.url + ", model " + r.model + Fmt(", max_tokens %d, ", r.max_tokens) +
-                    Fmt("temperature %.2g%s\n", r.temperature, r.ignore_eos ? ", ignore_eos" : "") +
+                    Fmt("temperature %.2g%s", r.temperature, r.ignore_eos ? ", ignore_eos" : "") +
+                    (r.response_format.empty() ? "" : ", response_format " + r.response_format) + "\n" +
                     "client: " + FormatHardware(r.client_hardware) + "\n\n";
   Table t({"Concurrency", "Prompts", "Requests", "Errors", "Prompt Tokens", "TTFT p50", "TTFT p95", "TTFT p99",
            "TPOT", "E2E Latency", "Generation Speed", "Throughput", "Total Throughput", "Requests/s",

@@ -34,6 +34,7 @@ struct ServeReport {
   int repetitions = 0;
   double temperature = 0;
   bool ignore_eos = false;
+  std::string response_format;  // "" (none), "json_object" or "json_schema FILE"
   HardwareInfo client_hardware;
   std::vector<ConfigResult> configs;
 };

@@ -179,6 +179,27 @@ def test_csv_from_a_prompt_file(vllm_bin, server, tmp_path):
         assert row["prefix_cache_queried_tokens"] == row["prompt_tokens_total"] + ".0"
 
 
+def test_response_format_json_schema(vllm_bin, server, tmp_path):
+    """--response-format json-schema FILE constrains every request: a random model ends each
+    one after a few tokens of the enum (unconstrained it runs to max_tokens)."""
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps({"enum": ["yes", "no"]}))
+    out = tmp_path / "run.json"
+    r = bench(vllm_bin, "--url", server.base_url, "--concurrency", "1,2", "--prompts", "short", "--max-tokens", 16,
+              "--repetitions", 1, "--warmup", 0, "--response-format", "json-schema", schema, "--format", "json",
+              "--output", out)
+    assert r.returncode == 0, r.stderr
+    report = json.loads(out.read_text())
+    assert report["settings"]["response_format"] == f"json_schema {schema}"
+    assert f"response_format json_schema {schema}" in r.stdout
+    for config in report["configurations"]:
+        for req in config["requests"]:
+            assert req["ok"] and req["finish_reason"] == "stop", req
+            assert req["completion_tokens"] <= 8, req  # "yes" or "no" in quotes, EOS; unconstrained: 16
+    bad = bench(vllm_bin, "--url", server.base_url, "--response-format", "json-schema", tmp_path / "missing.json")
+    assert bad.returncode == 1 and "cannot read schema file" in bad.stderr, bad.stderr
+
+
 # ---- misbehaving servers ----------------------------------------------------------------
 
 CHUNK = 'data: {"choices":[{"index":0,"delta":{"content":"%s"},"finish_reason":null}]}\n\n'
