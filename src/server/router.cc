@@ -31,9 +31,10 @@ const Route kRoutes[] = {
     {"POST", "/v1/chat/completions", HandleChatCompletions, true, true},
     {"POST", "/v1/completions", HandleCompletions, true, true},
     {"POST", "/v1/responses", HandleResponses, true, true},
-    {"GET", "/v1/responses/*", HandleStoredResponse, true, true},
-    {"DELETE", "/v1/responses/*", HandleStoredResponse, true, true},
-    {"POST", "/v1/responses/*", HandleStoredResponse, true, true},  // .../cancel
+    // Nothing is stored: answered by the server itself (404), whichever models it serves.
+    {"GET", "/v1/responses/*", HandleStoredResponse, true, true, false},
+    {"DELETE", "/v1/responses/*", HandleStoredResponse, true, true, false},
+    {"POST", "/v1/responses/*", HandleStoredResponse, true, true, false},  // .../cancel
     {"POST", "/v1/messages", HandleMessages, true, true},
     {"POST", "/v1/embeddings", HandleEmbeddings, true, true},
     {"POST", "/v1/messages/count_tokens", HandleCountTokens, true, true},

@@ -82,6 +82,11 @@ def test_two_models_answer_by_name_and_load_lazily(multi, two_models):
     assert status == 400 and "'model' is required" in json.loads(raw)["error"]["message"]
     status, body = s.json("GET", "/v1/status")
     assert status == 200 and [m["model"] for m in body["models"]] == ["qwen", "llama"]
+    # The Responses API routes by "model" too; a stored response is asked of no model (404).
+    status, body = s.json("POST", "/v1/responses", {"model": "llama", "input": "hi", "max_output_tokens": 2})
+    assert status == 200 and body["model"] == "llama" and body["usage"]["output_tokens"] == 2, body
+    status, body = s.json("GET", "/v1/responses/resp_abc")
+    assert status == 404 and "stores no responses" in body["error"]["message"], body
 
 
 def test_idle_model_is_unloaded_and_memory_goes_down(multi, two_models):
