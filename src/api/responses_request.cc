@@ -13,18 +13,22 @@ std::string TypeOf(const Json& item) {
 }
 
 // Message content: a string or a list of input_text / output_text parts (text only).
-Status ContentText(const Json& content, const std::string& where, const RequestLimits& limits, std::string* out) {
+Status ContentText(const Json& content, const std::string& where, const RequestLimits& limits,
+                   std::string* out) {
   if (content.is_string()) {
     *out = content.get<std::string>();
     return Status::Ok();
   }
-  if (!content.is_array()) return InvalidArgument("'" + where + "' must be a string or a list of content parts");
-  RETURN_IF_ERROR(CheckCount(where, content.size(), limits.max_content_parts, "--max-content-parts"));
+  if (!content.is_array())
+    return InvalidArgument("'" + where + "' must be a string or a list of content parts");
+  RETURN_IF_ERROR(
+      CheckCount(where, content.size(), limits.max_content_parts, "--max-content-parts"));
   for (const Json& part : content) {
     const std::string type = part.is_object() ? TypeOf(part) : "";
     if (type != "input_text" && type != "output_text" && type != "text")
-      return InvalidArgument("'" + where + "' part type '" + type +
-                             "' is not supported (input_text and output_text only: this server feeds the model text)");
+      return InvalidArgument(
+          "'" + where + "' part type '" + type +
+          "' is not supported (input_text and output_text only: this server feeds the model text)");
     if (!part.contains("text") || !part["text"].is_string())
       return InvalidArgument("'" + where + "' text parts need a string 'text'");
     *out += part["text"].get<std::string>();
@@ -38,7 +42,8 @@ std::string ReasoningText(const Json& item) {
   for (const char* key : {"content", "summary"}) {
     if (!item.contains(key) || !item[key].is_array()) continue;
     for (const Json& p : item[key])
-      if (p.is_object() && p.contains("text") && p["text"].is_string()) text += p["text"].get<std::string>();
+      if (p.is_object() && p.contains("text") && p["text"].is_string())
+        text += p["text"].get<std::string>();
     if (!text.empty()) break;
   }
   return text;
@@ -72,7 +77,8 @@ class InputConverter {
       return Status::Ok();
     }
     if (type == "item_reference")
-      return InvalidArgument("'" + where + "' is an item_reference: this server stores no responses or items "
+      return InvalidArgument("'" + where +
+                             "' is an item_reference: this server stores no responses or items "
                              "(send the items themselves)");
     return InvalidArgument("'" + where + "' has type '" + type +
                            "'; supported: message, function_call, function_call_output, reasoning");
@@ -80,27 +86,34 @@ class InputConverter {
 
  private:
   Status AddMessage(Json& item, const std::string& where, Json* out) {
-    if (!item.contains("role") || !item["role"].is_string()) return InvalidArgument("'" + where + ".role' must be a string");
+    if (!item.contains("role") || !item["role"].is_string())
+      return InvalidArgument("'" + where + ".role' must be a string");
     const std::string role = item["role"].get<std::string>();
     if (role != "user" && role != "system" && role != "developer" && role != "assistant")
-      return InvalidArgument("'" + where + ".role' is '" + role + "'; expected user, system, developer or assistant");
+      return InvalidArgument("'" + where + ".role' is '" + role +
+                             "'; expected user, system, developer or assistant");
     if (!item.contains("content")) return InvalidArgument("'" + where + ".content' is required");
     std::string text;
     RETURN_IF_ERROR(ContentText(item["content"], where + ".content", limits_, &text));
     Json msg = {{"role", role}, {"content", std::move(text)}};
-    if (role == "assistant" && !reasoning_.empty()) msg["reasoning_content"] = std::move(reasoning_);
+    if (role == "assistant" && !reasoning_.empty())
+      msg["reasoning_content"] = std::move(reasoning_);
     reasoning_.clear();
     out->push_back(std::move(msg));
     return Status::Ok();
   }
 
   Status AddCall(Json& item, const std::string& where, Json* out) {
-    if (!item.contains("name") || !item["name"].is_string()) return InvalidArgument("'" + where + ".name' must be a string");
+    if (!item.contains("name") || !item["name"].is_string())
+      return InvalidArgument("'" + where + ".name' must be a string");
     if (!item.contains("arguments") || !item["arguments"].is_string())
       return InvalidArgument("'" + where + ".arguments' must be a string (JSON text)");
-    const Json id = item.contains("call_id") && item["call_id"].is_string() ? item["call_id"] : Json("");
-    Json call = {{"id", id}, {"type", "function"},
-                 {"function", {{"name", item["name"]}, {"arguments", std::move(item["arguments"])}}}};
+    const Json id =
+        item.contains("call_id") && item["call_id"].is_string() ? item["call_id"] : Json("");
+    Json call = {
+        {"id", id},
+        {"type", "function"},
+        {"function", {{"name", item["name"]}, {"arguments", std::move(item["arguments"])}}}};
     if (out->empty() || out->back()["role"] != "assistant" || !reasoning_.empty()) {
       Json msg = {{"role", "assistant"}, {"content", ""}, {"tool_calls", Json::array()}};
       if (!reasoning_.empty()) msg["reasoning_content"] = std::move(reasoning_);
@@ -108,7 +121,8 @@ class InputConverter {
       out->push_back(std::move(msg));
     }
     Json& last = out->back();
-    if (!last.contains("tool_calls") || !last["tool_calls"].is_array()) last["tool_calls"] = Json::array();
+    if (!last.contains("tool_calls") || !last["tool_calls"].is_array())
+      last["tool_calls"] = Json::array();
     last["tool_calls"].push_back(std::move(call));
     return Status::Ok();
   }
@@ -126,12 +140,16 @@ Status ConvertTools(Json& tools, const RequestLimits& limits, ResponsesRequest* 
   for (Json& t : tools) {
     const std::string type = t.is_object() ? TypeOf(t) : "";
     if (type != "function")
-      return InvalidArgument("'tools' entry of type '" + type + "' is not supported (function tools only)");
-    if (!t.contains("name") || !t["name"].is_string()) return InvalidArgument("'tools' function entries need a string 'name'");
+      return InvalidArgument("'tools' entry of type '" + type +
+                             "' is not supported (function tools only)");
+    if (!t.contains("name") || !t["name"].is_string())
+      return InvalidArgument("'tools' function entries need a string 'name'");
     Json fn = {{"name", t["name"]}};
-    if (t.contains("description") && !t["description"].is_null()) fn["description"] = std::move(t["description"]);
-    fn["parameters"] = t.contains("parameters") && !t["parameters"].is_null() ? std::move(t["parameters"])
-                                                                             : Json{{"type", "object"}};
+    if (t.contains("description") && !t["description"].is_null())
+      fn["description"] = std::move(t["description"]);
+    fn["parameters"] = t.contains("parameters") && !t["parameters"].is_null()
+                           ? std::move(t["parameters"])
+                           : Json{{"type", "object"}};
     r->tools.push_back({{"type", "function"}, {"function", std::move(fn)}});
   }
   r->tools_enabled = !r->tools.empty();
@@ -145,7 +163,8 @@ Status ReadToolChoice(const Json& body, ResponsesRequest* r) {
   if (tc.is_string()) {
     const std::string s = tc.get<std::string>();
     if (s != "none" && s != "auto" && s != "required")
-      return InvalidArgument("'tool_choice' must be none, auto, required or {\"type\": \"function\", \"name\": ...}");
+      return InvalidArgument(
+          "'tool_choice' must be none, auto, required or {\"type\": \"function\", \"name\": ...}");
     if (s == "none") r->tools_enabled = false;
     r->forced_tool.required = s == "required";
   } else if (tc.is_object() && TypeOf(tc) == "function") {
@@ -154,7 +173,8 @@ Status ReadToolChoice(const Json& body, ResponsesRequest* r) {
     r->forced_tool.required = true;
     r->forced_tool.function_name = tc["name"].get<std::string>();
   } else {
-    return InvalidArgument("'tool_choice' must be none, auto, required or {\"type\": \"function\", \"name\": ...}");
+    return InvalidArgument(
+        "'tool_choice' must be none, auto, required or {\"type\": \"function\", \"name\": ...}");
   }
   return CheckForcedTool(r->forced_tool, r->tools);
 }
@@ -167,7 +187,8 @@ Status ReadTextFormat(Json& body, ResponsesRequest* r) {
   if (!Has(text, "format")) return Status::Ok();
   Json& f = text["format"];
   if (!f.is_object() || TypeOf(f).empty())
-    return InvalidArgument("'text.format' must be an object with a 'type' (text, json_object, json_schema)");
+    return InvalidArgument(
+        "'text.format' must be an object with a 'type' (text, json_object, json_schema)");
   const std::string type = TypeOf(f);
   Json rf = {{"type", type}};
   if (type == "json_schema") {
@@ -176,7 +197,8 @@ Status ReadTextFormat(Json& body, ResponsesRequest* r) {
     if (f.contains("strict")) js["strict"] = f["strict"];
     rf["json_schema"] = std::move(js);
   } else if (type != "text" && type != "json_object") {
-    return InvalidArgument("unknown 'text.format' type '" + type + "' (text, json_object, json_schema)");
+    return InvalidArgument("unknown 'text.format' type '" + type +
+                           "' (text, json_object, json_schema)");
   }
   Status s = ReadStructuredOutput(Json{{"response_format", std::move(rf)}}, &r->params.structured);
   if (!s.ok()) {
@@ -184,7 +206,8 @@ Status ReadTextFormat(Json& body, ResponsesRequest* r) {
     std::string msg = s.message();
     for (size_t at; (at = msg.find("response_format.json_schema")) != std::string::npos;)
       msg.replace(at, 27, "text.format");
-    for (size_t at; (at = msg.find("response_format")) != std::string::npos;) msg.replace(at, 15, "text.format");
+    for (size_t at; (at = msg.find("response_format")) != std::string::npos;)
+      msg.replace(at, 15, "text.format");
     return InvalidArgument(msg);
   }
   r->text_echo = std::move(text);
@@ -194,10 +217,12 @@ Status ReadTextFormat(Json& body, ResponsesRequest* r) {
 // Fields whose meaning is state kept between requests.
 Status RejectStatefulFields(const Json& body) {
   auto stateless = [](const std::string& what) {
-    return InvalidArgument(what + ": this server is stateless and stores no responses or conversations "
+    return InvalidArgument(what +
+                           ": this server is stateless and stores no responses or conversations "
                            "(send the whole input each time, with store: false)");
   };
-  if (Has(body, "previous_response_id")) return stateless("'previous_response_id' is not supported");
+  if (Has(body, "previous_response_id"))
+    return stateless("'previous_response_id' is not supported");
   if (Has(body, "conversation")) return stateless("'conversation' is not supported");
   if (Has(body, "prompt")) return stateless("'prompt' (a stored prompt template) is not supported");
   bool background = false;
@@ -206,14 +231,17 @@ Status RejectStatefulFields(const Json& body) {
   bool store = false;
   RETURN_IF_ERROR(ReadBool(body, "store", &store));  // a type check only: nothing is stored
   for (const char* key : {"max_tokens", "max_completion_tokens"})
-    if (Has(body, key)) return InvalidArgument(std::string("'") + key + "' is not a Responses API field; use 'max_output_tokens'");
+    if (Has(body, key))
+      return InvalidArgument(std::string("'") + key +
+                             "' is not a Responses API field; use 'max_output_tokens'");
   return Status::Ok();
 }
 
 Status ReadInput(Json& body, const RequestLimits& limits, ResponsesRequest* r) {
   r->messages = Json::array();
   if (Has(body, "instructions")) {
-    if (!body.at("instructions").is_string()) return InvalidArgument("'instructions' must be a string");
+    if (!body.at("instructions").is_string())
+      return InvalidArgument("'instructions' must be a string");
     r->instructions = body["instructions"];
     r->messages.push_back({{"role", "system"}, {"content", body["instructions"]}});
   }
@@ -244,7 +272,8 @@ Result<ResponsesRequest> ParseResponsesRequest(Json body, const RequestLimits& l
   RETURN_IF_ERROR(ReadBool(body, "parallel_tool_calls", &r.forced_tool.parallel));
   RETURN_IF_ERROR(ReadTextFormat(body, &r));
   if (r.forced_tool.required && r.params.structured.active())
-    return InvalidArgument("a forced 'tool_choice' and 'text.format' cannot both constrain the output");
+    return InvalidArgument(
+        "a forced 'tool_choice' and 'text.format' cannot both constrain the output");
   if (Has(body, "reasoning")) {
     const Json& reasoning = body.at("reasoning");
     if (!reasoning.is_object()) return InvalidArgument("'reasoning' must be an object");

@@ -41,7 +41,7 @@ struct ResponsesRequest {
   bool max_tokens_given = false;
   bool stream = false;
   // Echoed in the response object, as OpenAI does.
-  Json instructions = nullptr;    // string or null
+  Json instructions = nullptr;      // string or null
   Json tools_echo = Json::array();  // the request's tools as given
   Json tool_choice_echo = "auto";
   Json text_echo = Json{{"format", {{"type", "text"}}}};

@@ -2,16 +2,18 @@
 
 #include <gtest/gtest.h>
 
-
 namespace vllm::api {
 namespace {
 
-Result<ResponsesRequest> Parse(const char* text) { return ParseResponsesRequest(Json::parse(text), RequestLimits{}); }
+Result<ResponsesRequest> Parse(const char* text) {
+  return ParseResponsesRequest(Json::parse(text), RequestLimits{});
+}
 
 void ExpectBad(const char* body, const std::string& needle) {
   const Status st = Parse(body).status();
   EXPECT_FALSE(st.ok()) << body;
-  EXPECT_NE(st.message().find(needle), std::string::npos) << "message '" << st.message() << "' lacks '" << needle << "'";
+  EXPECT_NE(st.message().find(needle), std::string::npos)
+      << "message '" << st.message() << "' lacks '" << needle << "'";
 }
 
 TEST(ResponsesRequest, ItemsBecomeTheChatConversation) {
@@ -34,7 +36,8 @@ TEST(ResponsesRequest, ItemsBecomeTheChatConversation) {
   EXPECT_EQ(m[2]["reasoning_content"], "think");
   ASSERT_EQ(m[2]["tool_calls"].size(), 2u);
   EXPECT_EQ(m[2]["tool_calls"][0]["id"], "c1");
-  EXPECT_EQ(m[2]["tool_calls"][0]["function"]["arguments"], Json({{"x", 1}}));  // parsed for templates
+  EXPECT_EQ(m[2]["tool_calls"][0]["function"]["arguments"],
+            Json({{"x", 1}}));  // parsed for templates
   EXPECT_EQ(m[3], Json({{"role", "tool"}, {"tool_call_id", "c1"}, {"content", "42"}}));
   EXPECT_EQ(m[4]["content"], "ok");
   EXPECT_EQ(m[5], Json({{"role", "assistant"}, {"content", "done"}}));
@@ -45,14 +48,16 @@ TEST(ResponsesRequest, ItemsBecomeTheChatConversation) {
 }
 
 TEST(ResponsesRequest, ToolsToolChoiceAndTextFormat) {
-  auto r = Parse(R"({"input": "hi", "tools": [{"type": "function", "name": "f", "parameters": {"type": "object"}}],
+  auto r = Parse(
+      R"({"input": "hi", "tools": [{"type": "function", "name": "f", "parameters": {"type": "object"}}],
                      "tool_choice": {"type": "function", "name": "f"}, "parallel_tool_calls": false})");
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->tools[0]["function"]["name"], "f");
   EXPECT_TRUE(r->forced_tool.required);
   EXPECT_EQ(r->forced_tool.function_name, "f");
   EXPECT_FALSE(r->forced_tool.parallel);
-  auto s = Parse(R"({"input": "hi", "text": {"format": {"type": "json_schema", "name": "x", "strict": true,
+  auto s = Parse(
+      R"({"input": "hi", "text": {"format": {"type": "json_schema", "name": "x", "strict": true,
                      "schema": {"type": "object", "properties": {"a": {"type": "integer"}}}}}})");
   ASSERT_TRUE(s.ok()) << s.status().message();
   EXPECT_EQ(s->params.structured.kind, StructuredOutput::Kind::kJsonSchema);
@@ -61,7 +66,8 @@ TEST(ResponsesRequest, ToolsToolChoiceAndTextFormat) {
   auto o = Parse(R"({"input": "hi", "text": {"format": {"type": "json_object"}}})");
   ASSERT_TRUE(o.ok());
   EXPECT_EQ(o->params.structured.kind, StructuredOutput::Kind::kJsonObject);
-  auto none = Parse(R"({"input": "hi", "tools": [{"type": "function", "name": "f"}], "tool_choice": "none"})");
+  auto none = Parse(
+      R"({"input": "hi", "tools": [{"type": "function", "name": "f"}], "tool_choice": "none"})");
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->tools_enabled);
 }
@@ -73,22 +79,29 @@ TEST(ResponsesRequest, StatefulAndUnsupportedFieldsAre400) {
   ExpectBad(R"({"input": "hi", "prompt": {"id": "p"}})", "stored prompt");
   ExpectBad(R"({"input": [{"type": "item_reference", "id": "msg_1"}]})", "item_reference");
   ExpectBad(R"({"input": [{"type": "web_search_call", "id": "w"}]})", "web_search_call");
-  ExpectBad(R"({"input": [{"role": "user", "content": [{"type": "input_file", "file_id": "f"}]}]})", "input_file");
+  ExpectBad(R"({"input": [{"role": "user", "content": [{"type": "input_file", "file_id": "f"}]}]})",
+            "input_file");
   ExpectBad(R"({"input": [{"role": "tool", "content": "x"}]})", "'input[0].role' is 'tool'");
-  ExpectBad(R"({"input": [{"type": "function_call", "name": "f", "arguments": {"x": 1}}]})", "JSON text");
+  ExpectBad(R"({"input": [{"type": "function_call", "name": "f", "arguments": {"x": 1}}]})",
+            "JSON text");
   ExpectBad(R"({"input": 3})", "'input' must be a string or a list");
   ExpectBad(R"({"input": []})", "must not be empty");
   ExpectBad(R"({"input": "hi", "tools": [{"type": "file_search"}]})", "function tools only");
   ExpectBad(R"({"input": "hi", "tool_choice": "required"})", "tools");
   ExpectBad(R"({"input": "hi", "tool_choice": {"type": "allowed_tools"}})", "tool_choice");
-  ExpectBad(R"({"input": "hi", "text": {"format": {"type": "json_schema", "name": "x"}}})", "'text.format' json_schema needs a 'schema'");
-  ExpectBad(R"({"input": "hi", "text": {"format": {"type": "json_schema", "schema": 3}}})", "'text.format.schema'");
-  ExpectBad(R"({"input": "hi", "text": {"format": {"type": "yaml"}}})", "unknown 'text.format' type");
+  ExpectBad(R"({"input": "hi", "text": {"format": {"type": "json_schema", "name": "x"}}})",
+            "'text.format' json_schema needs a 'schema'");
+  ExpectBad(R"({"input": "hi", "text": {"format": {"type": "json_schema", "schema": 3}}})",
+            "'text.format.schema'");
+  ExpectBad(R"({"input": "hi", "text": {"format": {"type": "yaml"}}})",
+            "unknown 'text.format' type");
   ExpectBad(R"({"input": "hi", "max_tokens": 3})", "use 'max_output_tokens'");
   ExpectBad(R"({"input": "hi", "max_output_tokens": 0})", "'max_output_tokens' must be at least 1");
   ExpectBad(R"({"input": "hi", "n": 2})", "'n' must be 1");
-  ExpectBad(R"({"input": "hi", "tools": [{"type": "function", "name": "f"}], "tool_choice": "required",
-                "text": {"format": {"type": "json_object"}}})", "cannot both");
+  ExpectBad(
+      R"({"input": "hi", "tools": [{"type": "function", "name": "f"}], "tool_choice": "required",
+                "text": {"format": {"type": "json_object"}}})",
+      "cannot both");
 }
 
 }  // namespace

@@ -37,7 +37,8 @@ struct ResponseEnd {
 // The response object as created: id, created_at, model and the request's settings echoed
 // (instructions, tools, tool_choice, text, sampling, metadata); status "in_progress", output
 // [], usage null, store false (nothing is stored).
-Json ResponseBase(const std::string& id, int64_t created_at, const std::string& model, const ResponsesRequest& r);
+Json ResponseBase(const std::string& id, int64_t created_at, const std::string& model,
+                  const ResponsesRequest& r);
 
 // `base`: the response object as created (id, created_at, model and the request's echoed
 // settings; status "in_progress", output [], usage null). Returns the finished object.

@@ -8,14 +8,17 @@ namespace {
 // Events of a stream that reasons, answers and calls a tool: one item after the other,
 // output_index counting items, sequence numbers counting events.
 TEST(ResponsesEventWriter, ItemsOpenAndCloseInOrder) {
-  ResponsesEventWriter w(Json{{"id", "resp_1"}, {"status", "in_progress"}, {"output", Json::array()}});
+  ResponsesEventWriter w(
+      Json{{"id", "resp_1"}, {"status", "in_progress"}, {"output", Json::array()}});
   std::string out;
   w.Start(&out);
   w.Delta(ChoiceDelta{.reasoning = "hm", .content = "", .tool_calls = {}}, &out);
   w.Delta(ChoiceDelta{.reasoning = "m", .content = "", .tool_calls = {}}, &out);
   w.Delta(ChoiceDelta{.reasoning = "", .content = "Hi", .tool_calls = {}}, &out);
   w.Finish({ToolCall{.id = "call_1", .name = "f", .arguments = "{}"}},
-           ResponseEnd{.reason = FinishReason::kStop, .usage = {.prompt_tokens = 5, .completion_tokens = 7}, .reasoning_tokens = 2},
+           ResponseEnd{.reason = FinishReason::kStop,
+                       .usage = {.prompt_tokens = 5, .completion_tokens = 7},
+                       .reasoning_tokens = 2},
            &out);
   std::vector<Json> events;
   for (size_t at = 0; (at = out.find("data: ", at)) != std::string::npos;) {
@@ -28,15 +31,26 @@ TEST(ResponsesEventWriter, ItemsOpenAndCloseInOrder) {
     types.push_back(events[i]["type"]);
     EXPECT_EQ(events[i]["sequence_number"], i);
   }
-  const std::vector<std::string> want = {
-      "response.created", "response.in_progress",
-      "response.output_item.added", "response.content_part.added", "response.reasoning_text.delta",
-      "response.reasoning_text.delta", "response.reasoning_text.done", "response.content_part.done",
-      "response.output_item.done",
-      "response.output_item.added", "response.content_part.added", "response.output_text.delta",
-      "response.output_text.done", "response.content_part.done", "response.output_item.done",
-      "response.output_item.added", "response.function_call_arguments.delta",
-      "response.function_call_arguments.done", "response.output_item.done", "response.completed"};
+  const std::vector<std::string> want = {"response.created",
+                                         "response.in_progress",
+                                         "response.output_item.added",
+                                         "response.content_part.added",
+                                         "response.reasoning_text.delta",
+                                         "response.reasoning_text.delta",
+                                         "response.reasoning_text.done",
+                                         "response.content_part.done",
+                                         "response.output_item.done",
+                                         "response.output_item.added",
+                                         "response.content_part.added",
+                                         "response.output_text.delta",
+                                         "response.output_text.done",
+                                         "response.content_part.done",
+                                         "response.output_item.done",
+                                         "response.output_item.added",
+                                         "response.function_call_arguments.delta",
+                                         "response.function_call_arguments.done",
+                                         "response.output_item.done",
+                                         "response.completed"};
   EXPECT_EQ(types, want);
   EXPECT_EQ(events[6]["text"], "hmm");
   EXPECT_EQ(events[11]["output_index"], 1);
@@ -50,8 +64,11 @@ TEST(ResponsesEventWriter, ItemsOpenAndCloseInOrder) {
   EXPECT_EQ(done["usage"]["total_tokens"], 12);
   EXPECT_EQ(done["usage"]["output_tokens_details"]["reasoning_tokens"], 2);
   // The non-streaming body lists the same items.
-  const Json items = ResponseOutputItems(ChoiceDelta{.reasoning = "hmm", .content = "Hi", .tool_calls = {ToolCall{.id = "call_1", .name = "f", .arguments = "{}"}}},
-                                         FinishReason::kStop);
+  const Json items = ResponseOutputItems(
+      ChoiceDelta{.reasoning = "hmm",
+                  .content = "Hi",
+                  .tool_calls = {ToolCall{.id = "call_1", .name = "f", .arguments = "{}"}}},
+      FinishReason::kStop);
   ASSERT_EQ(items.size(), 3u);
   for (size_t i = 0; i < 3; ++i) EXPECT_EQ(items[i]["type"], done["output"][i]["type"]);
   for (size_t i = 0; i < 2; ++i) EXPECT_EQ(items[i].at("content"), done["output"][i].at("content"));
@@ -62,7 +79,8 @@ TEST(ResponsesEventWriter, LengthEndsIncomplete) {
   ResponsesEventWriter w(Json{{"id", "resp_1"}, {"output", Json::array()}});
   std::string out;
   w.Start(&out);
-  w.Finish({}, ResponseEnd{.reason = FinishReason::kLength, .usage = {}, .reasoning_tokens = 0}, &out);
+  w.Finish({}, ResponseEnd{.reason = FinishReason::kLength, .usage = {}, .reasoning_tokens = 0},
+           &out);
   // An empty message still opens and closes, as the non-streaming body has it.
   EXPECT_NE(out.find("event: response.output_item.added"), std::string::npos);
   EXPECT_NE(out.find("event: response.incomplete"), std::string::npos);

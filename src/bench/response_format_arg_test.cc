@@ -1,9 +1,9 @@
 #include "bench/response_format_arg.h"
 
+#include <gtest/gtest.h>
+
 #include <cstdio>
 #include <fstream>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 namespace vllm::bench {
@@ -25,14 +25,20 @@ TEST(ResponseFormatArg, JsonObjectAndSchemaFile) {
 }
 
 TEST(ResponseFormatArg, BadArgumentsNameTheProblem) {
-  EXPECT_NE(ParseResponseFormatArg({"xml"}).status().message().find("expected 'json-object'"), std::string::npos);
-  EXPECT_NE(ParseResponseFormatArg({"json-schema"}).status().message().find("json-schema FILE"), std::string::npos);
-  EXPECT_NE(ParseResponseFormatArg({"json-schema", "/nonexistent/s.json"}).status().message().find("cannot read"),
+  EXPECT_NE(ParseResponseFormatArg({"xml"}).status().message().find("expected 'json-object'"),
+            std::string::npos);
+  EXPECT_NE(ParseResponseFormatArg({"json-schema"}).status().message().find("json-schema FILE"),
+            std::string::npos);
+  EXPECT_NE(ParseResponseFormatArg({"json-schema", "/nonexistent/s.json"})
+                .status()
+                .message()
+                .find("cannot read"),
             std::string::npos);
   const std::string path = ::testing::TempDir() + "/bench_not_schema.json";
   std::ofstream(path) << "[1, 2]";
-  EXPECT_NE(ParseResponseFormatArg({"json-schema", path}).status().message().find("not a JSON schema"),
-            std::string::npos);
+  EXPECT_NE(
+      ParseResponseFormatArg({"json-schema", path}).status().message().find("not a JSON schema"),
+      std::string::npos);
   std::remove(path.c_str());
 }
 

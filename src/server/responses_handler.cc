@@ -20,16 +20,20 @@ namespace {
 int64_t ReasoningTokens(const ServerContext& ctx, const ChoiceState& c) {
   if (c.total.reasoning.empty()) return 0;
   auto ids = ctx.tokenizer->Encode(c.total.reasoning, /*add_special_tokens=*/false);
-  return ids.ok() ? std::min<int64_t>(static_cast<int64_t>(ids->size()), c.usage.completion_tokens) : 0;
+  return ids.ok() ? std::min<int64_t>(static_cast<int64_t>(ids->size()), c.usage.completion_tokens)
+                  : 0;
 }
 
 api::ResponseEnd EndOf(const ServerContext& ctx, const ChoiceSet& choices, const ChoiceState& c) {
-  return {.reason = c.reason, .usage = choices.TotalUsage(), .reasoning_tokens = ReasoningTokens(ctx, c)};
+  return {.reason = c.reason,
+          .usage = choices.TotalUsage(),
+          .reasoning_tokens = ReasoningTokens(ctx, c)};
 }
 
 class ResponsesStream : public SseSession {
  public:
-  ResponsesStream(ServerContext& ctx, api::Json base, std::unique_ptr<OutputPump> pump, ChoiceSet choices)
+  ResponsesStream(ServerContext& ctx, api::Json base, std::unique_ptr<OutputPump> pump,
+                  ChoiceSet choices)
       : ctx_(ctx), writer_(std::move(base)), pump_(std::move(pump)), choices_(std::move(choices)) {}
 
   bool Step(std::string* out) override {
@@ -40,17 +44,22 @@ class ResponsesStream : public SseSession {
     }
     RequestOutput o;
     switch (pump_->Next(&o, std::chrono::milliseconds(0))) {
-      case OutputPump::Event::kIdle: return true;
-      case OutputPump::Event::kOutput: writer_.Delta(choices_.Apply(o), out); return true;
+      case OutputPump::Event::kIdle:
+        return true;
+      case OutputPump::Event::kOutput:
+        writer_.Delta(choices_.Apply(o), out);
+        return true;
       case OutputPump::Event::kTimeout:
         pump_->AbortAll();
         writer_.Error("timeout", api::Timeout(ctx_.config.timeout_s).message, out);
         return false;
-      case OutputPump::Event::kDone: break;
+      case OutputPump::Event::kDone:
+        break;
     }
     const ChoiceState& c = choices_.choice(0);
     const double e2e = std::chrono::duration<double>(OutputPump::Clock::now() - t_start_).count();
-    ctx_.metrics.ObserveGeneration(c.t_first_token_s, e2e, static_cast<int64_t>(c.token_ids.size()));
+    ctx_.metrics.ObserveGeneration(c.t_first_token_s, e2e,
+                                   static_cast<int64_t>(c.token_ids.size()));
     writer_.Finish(c.total.tool_calls, EndOf(ctx_, choices_, c), out);
     return false;
   }
@@ -76,7 +85,8 @@ void HandleResponses(ServerContext& ctx, const Request& req, Response& res) {
   if (!r.ok()) return fail(api::FromStatus(r.status()));
   if (auto e = CheckModel(ctx, r->model)) return fail(*e);
   if (r->forced_tool.required) {  // before the tools move into the template
-    auto so = api::ToolCallConstraint(r->forced_tool, r->tools, api::ToolCallSyntaxOf(ctx.tokenizer->chat_template()));
+    auto so = api::ToolCallConstraint(r->forced_tool, r->tools,
+                                      api::ToolCallSyntaxOf(ctx.tokenizer->chat_template()));
     if (!so.ok()) return fail(api::FromStatus(so.status()));
     r->params.structured = std::move(so.value());
   }
@@ -86,31 +96,37 @@ void HandleResponses(ServerContext& ctx, const Request& req, Response& res) {
   if (r->params.structured.active()) reasoning.reset();
   const std::string id = api::RandomId("resp_", 24);
   api::Json base = api::ResponseBase(id, UnixNow(), ctx.config.served_model_name, r.value());
-  auto prompt = EncodeChat(ctx, std::move(r->messages), r->tools_enabled ? std::move(r->tools) : api::Json(nullptr),
-                           std::move(r->template_kwargs), /*add_generation_prompt=*/true, /*continue_final_message=*/false);
+  auto prompt = EncodeChat(ctx, std::move(r->messages),
+                           r->tools_enabled ? std::move(r->tools) : api::Json(nullptr),
+                           std::move(r->template_kwargs), /*add_generation_prompt=*/true,
+                           /*continue_final_message=*/false);
   if (!prompt.ok()) return fail(api::FromStatus(prompt.status()));
   if (!r->max_tokens_given) ClipDefaultMaxTokens(ctx, prompt->size(), &r->params);
 
   ChoiceSet choices(1, 1, reasoning, r->tools_enabled);
   auto pump = std::make_unique<OutputPump>(ctx.engine, Deadline(ctx), &ctx.engine_stopped);
-  EngineRequest er{.request_id = id, .prompt_token_ids = std::move(prompt.value()), .params = r->params};
+  EngineRequest er{
+      .request_id = id, .prompt_token_ids = std::move(prompt.value()), .params = r->params};
   if (auto e = Submit(ctx, std::move(er), 0, pump.get())) return fail(*e);
   if (r->stream)
-    return ReplyStream(res, std::make_shared<ResponsesStream>(ctx, std::move(base), std::move(pump), std::move(choices)));
+    return ReplyStream(res, std::make_shared<ResponsesStream>(ctx, std::move(base), std::move(pump),
+                                                              std::move(choices)));
   res.pending = std::make_shared<CollectReply>(
       ctx, std::move(pump), std::move(choices), ErrorStyle::kOpenAi,
       [&ctx, base = std::move(base)](ChoiceSet& choices, Response* out) {
         const ChoiceState& c = choices.choice(0);
-        ReplyJson(*out, api::Dump(api::FinishedResponse(base, api::ResponseOutputItems(c.total, c.reason),
-                                                        EndOf(ctx, choices, c))));
+        ReplyJson(*out,
+                  api::Dump(api::FinishedResponse(base, api::ResponseOutputItems(c.total, c.reason),
+                                                  EndOf(ctx, choices, c))));
       });
 }
 
 void HandleStoredResponse(ServerContext& ctx, const Request& req, Response& res) {
   (void)ctx;
-  ReplyError(res, api::NotFound("no stored response at " + req.path +
-                                ": this server is stateless and stores no responses (requests are served as "
-                                "store: false)"));
+  ReplyError(res, api::NotFound(
+                      "no stored response at " + req.path +
+                      ": this server is stateless and stores no responses (requests are served as "
+                      "store: false)"));
 }
 
 }  // namespace vllm::server
