@@ -6,6 +6,10 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p /tmp/cbx && tar -xJf "$here/cb.tar.xz" -C /tmp/cbx
 out=${OUT:-.}
+# The API model may come packed (the carry limit): .cudacarry/pack/apimodel.tar.xz.
+if [ ! -d .cudacarry/apimodel ] && [ -f "$here/apimodel.tar.xz" ]; then
+  mkdir -p .cudacarry && tar -xJf "$here/apimodel.tar.xz" -C .cudacarry
+fi
 case " $* " in *" --api-only "*) ;; *) bash /tmp/cbx/cb/run_on_device.sh /tmp/cbx/cb "${1:-}" ;; esac
 if [ -d .whl ] && [ -d .cudacarry/apimodel ]; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl
