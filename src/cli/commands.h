@@ -4,6 +4,7 @@
 namespace vllm::cli {
 
 int RunGenerate(int argc, char** argv);
+int RunGguf(int argc, char** argv);
 int RunModels(int argc, char** argv);
 int RunPull(int argc, char** argv);
 int RunRm(int argc, char** argv);

@@ -18,6 +18,7 @@ struct Command {
 const Command kCommands[] = {
     {"generate", vllm::cli::RunGenerate, "generate text from a prompt"},
     {"serve", vllm::cli::RunServe, "OpenAI- and Anthropic-compatible HTTP server"},
+    {"gguf", vllm::cli::RunGguf, "validate a GGUF file and list its metadata and tensors (--dequant: one tensor to .npy)"},
     {"models", vllm::cli::RunModels, "list the built-in model presets (--cached: the hub models downloaded)"},
     {"pull", vllm::cli::RunPull, "download a hub model ORG/NAME[@REV][:QUANT] into the Hugging Face cache"},
     {"rm", vllm::cli::RunRm, "remove a hub model from the Hugging Face cache"},

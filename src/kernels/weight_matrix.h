@@ -4,11 +4,15 @@
 // w = scale * q + bias with q an unsigned `bits`-wide code packed LSB-first into u32 words.
 // Linear layers and embeddings (and tied output projections) share this type; Rows() makes
 // the view of a row range (one expert of a stacked [E*out, in] tensor, a tensor-parallel shard).
+// GGUF block formats (util/block_quant.h: Q8_0, Q4_K, ...) are a third kind: `block` names the
+// format, `quantized` stays false (that flag means MLX affine), and `data` holds rows of
+// cols / BlockElems blocks as the file stores them.
 #pragma once
 
 #include <cstdint>
 
 #include "kernels/device_buffer.h"
+#include "util/block_quant.h"
 #include "util/dtype.h"
 
 namespace vllm {
@@ -28,12 +32,16 @@ struct WeightMatrix {
   BufferView biases;
   DType scale_dtype = DType::kF32;
   BufferView bias;  // optional Linear bias, f32 [rows]; empty when absent
+  BlockQuant block = BlockQuant::kNone;  // GGUF block format; kNone: dense or affine
+
+  bool block_quantized() const { return block != BlockQuant::kNone; }
 
   int64_t words_per_row() const { return cols * bits / 32; }
   int64_t groups_per_row() const { return cols / group_size; }
   bool has_bias() const { return !bias.empty(); }
   // Bytes of one row of `data`.
   size_t RowBytes() const {
+    if (block_quantized()) return static_cast<size_t>(cols / BlockElems(block) * BlockBytes(block));
     return quantized ? static_cast<size_t>(words_per_row()) * 4
                      : static_cast<size_t>(cols) * DTypeSize(dtype);
   }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "kernels/cpu/block_dequant.h"
 #include "kernels/cpu/dequant.h"
 #include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/matmul_targets.h"
@@ -58,6 +59,7 @@ void GroupParams(const WeightMatrix& w, int64_t r, float* scales, float* biases)
 
 void LoadRow(const WeightMatrix& w, int64_t r, float* out) {
   const int64_t cols = w.cols;
+  if (w.block_quantized()) return DequantBlockRow(w.block, w.data.data<uint8_t>() + r * w.RowBytes(), cols, out);
   if (!w.quantized) {
     switch (w.dtype) {
       case DType::kF32: {

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/cpu/block_dequant.h"
 #include "kernels/cpu/dequant.h"
 #include "kernels/cpu/row_prefetch.h"
 #if defined(__x86_64__)
@@ -262,6 +263,7 @@ template <class S>
 void DequantRow(const WeightMatrix& w, int64_t r, float* out, float* params) {
   using F = typename S::F;
   const int64_t cols = w.cols;
+  if (w.block_quantized()) return DequantBlockRow(w.block, w.data.data<uint8_t>() + r * w.RowBytes(), cols, out);
   if (!w.quantized) {
     const int64_t full = cols / S::kLanes * S::kLanes;
     if (w.dtype == DType::kF32) {
@@ -365,7 +367,7 @@ constexpr int64_t FusedMaxTokens() { return 2 * S::kFusedTokens; }
 
 template <class S>
 bool UsesTile(const WeightMatrix& w, int64_t m) {
-  return m > FusedMaxTokens<S>() || (w.quantized && w.bits != 4 && w.bits != 8);
+  return m > FusedMaxTokens<S>() || (w.quantized && w.bits != 4 && w.bits != 8) || w.block_quantized();
 }
 
 // Per-group sums of x, and x reordered for 4-bit codes (see the top of this file).
@@ -465,7 +467,7 @@ void Rows(const Args& shared, int64_t r0, int64_t r1) {
 // only these fields of W.
 inline bool SamePrepare(const WeightMatrix& a, const WeightMatrix& b) {
   return a.cols == b.cols && a.quantized == b.quantized && a.bits == b.bits && a.group_size == b.group_size &&
-         a.dtype == b.dtype;
+         a.dtype == b.dtype && a.block == b.block;
 }
 
 // Several matrices in one parallel pass, each over its own x and token count (the experts of
