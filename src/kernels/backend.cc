@@ -17,4 +17,21 @@ void Backend::MoeExperts(const MoeWeights&, const float*, int64_t, int64_t, cons
                << "(model load should have refused the model: Backend::SupportsMoe)";
 }
 
+Status Backend::SupportsWeight(const WeightMatrix& w) const {
+  if (!w.block_quantized()) return Status::Ok();
+  return Unimplemented("backend '" + Describe() + "' has no kernels for GGUF " +
+                       std::string(BlockQuantName(w.block)) +
+                       " weights yet (use --device cpu)");
+}
+
+void Backend::GeluTanhMul(const float*, const float*, int64_t, float*) {
+  CHECK(false) << "GeluTanhMul on backend '" << Describe()
+               << "' (model load should have refused the model: Backend::SupportsGemmaOps)";
+}
+
+void Backend::Scale(float*, int64_t, float) {
+  CHECK(false) << "Scale on backend '" << Describe()
+               << "' (model load should have refused the model: Backend::SupportsGemmaOps)";
+}
+
 }  // namespace vllm

@@ -49,6 +49,16 @@ class Backend {
     return Unimplemented("backend '" + Describe() + "' has no mixture-of-experts kernels yet");
   }
 
+  // Whether this backend's MatMul / EmbeddingLookup read W's storage format (asked at load for
+  // every matrix: GGUF block formats exist only where a backend says so).
+  virtual Status SupportsWeight(const WeightMatrix& w) const;
+  // Whether GeluTanhMul, Scale and sliding-window attention (AttentionShape::sliding_window)
+  // exist here (asked at load by the architectures that need them: gemma3).
+  virtual Status SupportsGemmaOps() const {
+    return Unimplemented("backend '" + Describe() +
+                         "' has no GELU-tanh / sliding-window attention kernels yet (gemma3)");
+  }
+
   // --- memory ---
   virtual DeviceBuffer Alloc(size_t bytes) = 0;  // uninitialised
   // Moves host bytes to the device (CPU: returns `host` itself, no copy).
@@ -86,6 +96,10 @@ class Backend {
                          int64_t head_dim, const float* inv_freq) = 0;
   virtual void SiluMul(const float* gate, const float* up, int64_t n, float* out) = 0;
   virtual void AddInPlace(float* x, const float* y, int64_t n) = 0;
+  // out = gelu_tanh(gate) * up over n values (gemma's GLU); only where SupportsGemmaOps().
+  virtual void GeluTanhMul(const float* gate, const float* up, int64_t n, float* out);
+  // x *= s over n values (gemma's embedding scale); only where SupportsGemmaOps().
+  virtual void Scale(float* x, int64_t n, float s);
   // dst[i] = src[indices[i]] (rows of dim); in place allowed for ascending indices[i] >= i.
   virtual void GatherRows(const float* src, const int32_t* indices, int64_t n, int64_t dim,
                           float* dst) = 0;

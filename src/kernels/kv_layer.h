@@ -22,6 +22,9 @@ struct AttentionShape {
   int64_t head_dim = 0;
   int64_t block_size = 0;
   float scale = 1.0f;  // usually head_dim^-0.5
+  // > 0: sliding-window layer (gemma3 local layers): the token at position p attends to
+  // positions (p - sliding_window, p] only. 0: full causal attention.
+  int64_t sliding_window = 0;
 };
 
 }  // namespace vllm

@@ -55,6 +55,10 @@ class Model {
 // Loads a checkpoint directory (config.json + safetensors).
 Result<std::unique_ptr<Model>> LoadModelFromDirectory(const std::string& dir, const ModelOptions& opts);
 
+// Loads a GGUF model (a .gguf file, a split's part, or a directory holding one): the config
+// from its metadata, the weights in their stored formats.
+Result<std::unique_ptr<Model>> LoadModelFromGguf(const std::string& path, const ModelOptions& opts);
+
 // Random weights with the exact shapes and storage format (dense dtype or MLX quantization)
 // of `config`, deterministic in `seed`, scaled so activations stay finite in every layer.
 Result<std::unique_ptr<Model>> CreateDummyModel(const ModelConfig& config, const ModelOptions& opts,

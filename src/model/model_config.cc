@@ -17,7 +17,7 @@ std::optional<QuantParams> QuantizationConfig::ForModule(const std::string& path
 }
 
 bool IsArchitectureSupported(const std::string& t) {
-  return t == "llama" || t == "qwen2" || t == "qwen3" || t == "qwen3_moe";
+  return t == "llama" || t == "qwen2" || t == "qwen3" || t == "qwen3_moe" || t == "gemma3";
 }
 
 bool ModelConfig::IsSparseLayer(int64_t i) const {

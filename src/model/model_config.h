@@ -72,6 +72,16 @@ struct ModelConfig {
   int64_t decoder_sparse_step = 1;
   std::vector<int64_t> mlp_only_layers;
 
+  // gemma3: interleaved local (sliding-window) and global attention layers.
+  int64_t sliding_window = 0;        // positions a local layer sees (0: none)
+  std::vector<bool> sliding_layers;  // per layer, true = local; empty: every layer global
+  double rope_local_theta = 10000.0; // RoPE base of the local layers (no scaling)
+  double query_pre_attn_scalar = 0;  // attention scale = query_pre_attn_scalar^-0.5 (0: head_dim)
+
+  bool IsSlidingLayer(int64_t i) const {
+    return i >= 0 && i < static_cast<int64_t>(sliding_layers.size()) && sliding_layers[i];
+  }
+
   // Whether layer i's MLP is routed experts (qwen3_moe: not in mlp_only_layers, and
   // (i + 1) % decoder_sparse_step == 0) rather than a dense SwiGLU of intermediate_size.
   bool IsSparseLayer(int64_t i) const;

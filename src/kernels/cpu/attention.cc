@@ -83,7 +83,8 @@ void Attend(const float* q, KvLayer cache, const BatchView& in, const AttentionS
       const int64_t last = in.positions[t];
       float m = -std::numeric_limits<float>::infinity(), l = 0.f;
       std::fill(acc, acc + D, 0.f);
-      for (int64_t p = 0; p <= last; ++p) {
+      const int64_t first = s.sliding_window > 0 ? std::max<int64_t>(0, last - s.sliding_window + 1) : 0;
+      for (int64_t p = first; p <= last; ++p) {
         const int64_t slot = static_cast<int64_t>(table[p / bs]) * bs + p % bs;
         const auto* kp = k_cache + slot * kv_stride + kvh * D;
         float dot = 0.f;

@@ -33,13 +33,15 @@ struct KvF16 {
 constexpr int kMaxHeadVecs = 64;
 
 // Token t, every head, over the positions [p_begin, p_end) (p_begin a multiple of the block
-// size): leaves the unnormalised online-softmax state in acc [H, D], m [H] (running max; -inf
+// size), of which those below p_min (a sliding window's start; p_min < p_begin + block size
+// when p_min > p_begin) get no weight: leaves the unnormalised online-softmax state in acc [H, D], m [H] (running max; -inf
 // when the range is empty) and l [H] (sum of exp). K and V rows are read once for all the query
 // heads that share them (GQA), and all KV heads are taken together so each position's rows
 // ([num_kv_heads, head_dim], contiguous in the slot) stream sequentially.
 template <class S, class KV>
 void AttendRange(const float* q, KvLayer cache, const BatchView& in, const AttentionShape& s, int64_t t,
-                 int64_t p_begin, int64_t p_end, float* acc, float* m, float* l, std::vector<float>& scratch) {
+                 int64_t p_begin, int64_t p_end, int64_t p_min, float* acc, float* m, float* l,
+                 std::vector<float>& scratch) {
   using F = typename S::F;
   const int64_t H = s.num_heads, D = s.head_dim, bs = s.block_size;
   const int64_t group = H / s.num_kv_heads, nv = D / S::kLanes;
@@ -74,6 +76,11 @@ void AttendRange(const float* q, KvLayer cache, const BatchView& in, const Atten
           score[h * bs + j] = S::ReduceAdd(dot) * s.scale;
         }
       }
+    // Positions before the window's start (only in its first block): excluded from the max
+    // here and zeroed after the exponentials.
+    const int64_t num_masked = std::clamp<int64_t>(p_min - p0, 0, n);
+    for (int64_t h = 0; h < nq; ++h)
+      for (int64_t j = 0; j < num_masked; ++j) score[h * bs + j] = -std::numeric_limits<float>::infinity();
     for (int64_t h = 0; h < nq; ++h) {
       float* sh = score + h * bs;
       const float new_m = std::max(m[h], *std::max_element(sh, sh + n));
@@ -88,6 +95,7 @@ void AttendRange(const float* q, KvLayer cache, const BatchView& in, const Atten
         sum += S::ReduceAdd(e);
       }
       for (; j < n; ++j) sum += (sh[j] = std::exp(sh[j] - new_m));
+      for (j = 0; j < num_masked; ++j) sum -= sh[j], sh[j] = 0.f;  // S::Exp clamps, so exp(-inf) > 0
       l[h] = l[h] * corr + sum;
       if (corr != 1.f) {
         const F cv = S::Set1(corr);
@@ -162,9 +170,13 @@ bool PagedAttention(const float* q, KvLayer cache, const BatchView& in, const At
     for (size_t it = b; it < e; ++it) {
       const int64_t t = static_cast<int64_t>(it) / parts, part = static_cast<int64_t>(it) % parts;
       const int64_t len = in.positions[t] + 1;
-      // Block-aligned ranges of about len / parts positions.
-      const int64_t blocks = (len + bs - 1) / bs, per = (blocks + parts - 1) / parts;
-      const int64_t p_begin = std::min(len, part * per * bs), p_end = std::min(len, (part + 1) * per * bs);
+      // The window (all of [0, len) without one), then block-aligned ranges of about its
+      // length / parts positions from the block holding its first position.
+      const int64_t p_min = s.sliding_window > 0 ? std::max<int64_t>(0, len - s.sliding_window) : 0;
+      const int64_t start = p_min / bs * bs;
+      const int64_t blocks = (len - start + bs - 1) / bs, per = (blocks + parts - 1) / parts;
+      const int64_t p_begin = std::min(len, start + part * per * bs);
+      const int64_t p_end = std::min(len, start + (part + 1) * per * bs);
       float *acc, *m, *l;
       if (parts > 1) {
         acc = st + static_cast<int64_t>(it) * state_size;
@@ -175,9 +187,9 @@ bool PagedAttention(const float* q, KvLayer cache, const BatchView& in, const At
       m = acc + H * D;
       l = m + H;
       switch (cache.dtype) {
-        case DType::kF32: AttendRange<S, KvF32<S>>(q, cache, in, s, t, p_begin, p_end, acc, m, l, scratch); break;
-        case DType::kBF16: AttendRange<S, KvBf16<S>>(q, cache, in, s, t, p_begin, p_end, acc, m, l, scratch); break;
-        case DType::kF16: AttendRange<S, KvF16<S>>(q, cache, in, s, t, p_begin, p_end, acc, m, l, scratch); break;
+        case DType::kF32: AttendRange<S, KvF32<S>>(q, cache, in, s, t, p_begin, p_end, p_min, acc, m, l, scratch); break;
+        case DType::kBF16: AttendRange<S, KvBf16<S>>(q, cache, in, s, t, p_begin, p_end, p_min, acc, m, l, scratch); break;
+        case DType::kF16: AttendRange<S, KvF16<S>>(q, cache, in, s, t, p_begin, p_end, p_min, acc, m, l, scratch); break;
         default: CHECK(false) << "unsupported KV dtype";
       }
       if (parts == 1) CombineRanges<S>(1, H, D, acc, 0, m, l, 0, out + t * H * D);

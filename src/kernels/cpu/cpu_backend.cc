@@ -50,6 +50,10 @@ void CpuBackend::SiluMul(const float* gate, const float* up, int64_t n, float* o
   cpu::SiluMul(gate, up, n, out);
 }
 void CpuBackend::AddInPlace(float* x, const float* y, int64_t n) { cpu::AddInPlace(x, y, n); }
+void CpuBackend::GeluTanhMul(const float* gate, const float* up, int64_t n, float* out) {
+  cpu::GeluTanhMul(gate, up, n, out);
+}
+void CpuBackend::Scale(float* x, int64_t n, float s) { cpu::Scale(x, n, s); }
 void CpuBackend::GatherRows(const float* src, const int32_t* indices, int64_t n, int64_t dim,
                             float* dst) {
   cpu::GatherRows(src, indices, n, dim, dst);

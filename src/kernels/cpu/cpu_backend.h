@@ -40,6 +40,10 @@ class CpuBackend final : public Backend {
                  int64_t head_dim, const float* inv_freq) override;
   void SiluMul(const float* gate, const float* up, int64_t n, float* out) override;
   void AddInPlace(float* x, const float* y, int64_t n) override;
+  void GeluTanhMul(const float* gate, const float* up, int64_t n, float* out) override;
+  void Scale(float* x, int64_t n, float s) override;
+  Status SupportsWeight(const WeightMatrix&) const override { return Status::Ok(); }
+  Status SupportsGemmaOps() const override { return Status::Ok(); }
   void GatherRows(const float* src, const int32_t* indices, int64_t n, int64_t dim,
                   float* dst) override;
   void WriteKvCache(const float* k, const float* v, const BatchView& batch,

@@ -53,6 +53,12 @@ void ApplyRope(float* x, const int32_t* positions, int64_t num_tokens, int64_t n
 // out = silu(gate) * up, elementwise over n values.
 void SiluMul(const float* gate, const float* up, int64_t n, float* out);
 
+// out = gelu_tanh(gate) * up, elementwise over n values (gemma's GLU).
+void GeluTanhMul(const float* gate, const float* up, int64_t n, float* out);
+
+// x *= s over n values.
+void Scale(float* x, int64_t n, float s);
+
 // x += y over n values.
 void AddInPlace(float* x, const float* y, int64_t n);
 

@@ -125,6 +125,20 @@ void SiluMul(const float* gate, const float* up, int64_t n, float* out) {
   }
 }
 
+// gelu_tanh(g) = 0.5 g (1 + tanh(sqrt(2/pi) (g + 0.044715 g^3))), as gemma's
+// hidden_activation gelu_pytorch_tanh. Scalar: gemma3's MLP spends far more on the matmuls.
+void GeluTanhMul(const float* gate, const float* up, int64_t n, float* out) {
+  constexpr float kSqrt2OverPi = 0.7978845608028654f;
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = gate[i];
+    out[i] = 0.5f * g * (1.0f + std::tanh(kSqrt2OverPi * (g + 0.044715f * g * g * g))) * up[i];
+  }
+}
+
+void Scale(float* x, int64_t n, float s) {
+  for (int64_t i = 0; i < n; ++i) x[i] *= s;
+}
+
 void AddInPlace(float* x, const float* y, int64_t n) {
   switch (ActiveWidth()) {
 #if defined(__x86_64__)

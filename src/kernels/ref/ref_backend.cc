@@ -73,6 +73,12 @@ void RefBackend::SiluMul(const float* gate, const float* up, int64_t n, float* o
   Store(ref::SiluMul(Vec(gate, n), Vec(up, n)), out);
 }
 void RefBackend::AddInPlace(float* x, const float* y, int64_t n) { Store(ref::Add(Vec(x, n), Vec(y, n)), x); }
+void RefBackend::GeluTanhMul(const float* gate, const float* up, int64_t n, float* out) {
+  Store(ref::GeluTanhMul(Vec(gate, n), Vec(up, n)), out);
+}
+void RefBackend::Scale(float* x, int64_t n, float s) {
+  for (int64_t i = 0; i < n; ++i) x[i] = static_cast<float>(static_cast<double>(x[i]) * s);
+}
 void RefBackend::GatherRows(const float* src, const int32_t* indices, int64_t n, int64_t dim, float* dst) {
   std::vector<float> rows;
   for (int64_t i = 0; i < n; ++i) rows.insert(rows.end(), src + indices[i] * dim, src + (indices[i] + 1) * dim);
@@ -108,7 +114,8 @@ void RefBackend::PagedAttention(const float* q, KvLayer cache, const BatchView& 
       }
     }
     const std::vector<int32_t> pos(b.positions + q0, b.positions + q0 + n);
-    Store(ref::Attention(Vec(q + q0 * H * D, n * H * D), k, v, pos, H, s.num_kv_heads, D, s.scale),
+    Store(ref::Attention(Vec(q + q0 * H * D, n * H * D), k, v, pos, H, s.num_kv_heads, D, s.scale,
+                         s.sliding_window),
           out + q0 * H * D);
   }
 }

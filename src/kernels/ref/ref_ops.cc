@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 
+#include "kernels/ref/ref_blocks.h"
 #include "util/half.h"
 
 namespace vllm::ref {
@@ -21,6 +22,13 @@ double LoadFloat(BufferView b, DType dt, int64_t i) {
 
 std::vector<double> Row(const WeightMatrix& w, int64_t r) {
   std::vector<double> out(w.cols);
+  if (w.block_quantized()) {
+    const int64_t elems = BlockElems(w.block);
+    const uint8_t* row = w.data.data<uint8_t>() + r * (w.cols / elems) * BlockBytes(w.block);
+    for (int64_t i = 0; i < w.cols; ++i)
+      out[i] = BlockValue(w.block, row + (i / elems) * BlockBytes(w.block), static_cast<int>(i % elems));
+    return out;
+  }
   if (!w.quantized) {
     for (int64_t i = 0; i < w.cols; ++i) out[i] = LoadFloat(w.data, w.dtype, r * w.cols + i);
     return out;
@@ -90,6 +98,16 @@ std::vector<double> MatMulAbs(const WeightMatrix& w, const std::vector<float>& x
   return y;
 }
 
+std::vector<double> GeluTanhMul(const std::vector<float>& gate, const std::vector<float>& up) {
+  std::vector<double> out(gate.size());
+  const double c = std::sqrt(2.0 / M_PI);
+  for (size_t i = 0; i < gate.size(); ++i) {
+    const double g = gate[i];
+    out[i] = 0.5 * g * (1.0 + std::tanh(c * (g + 0.044715 * g * g * g))) * up[i];
+  }
+  return out;
+}
+
 std::vector<double> SiluMul(const std::vector<float>& gate, const std::vector<float>& up) {
   std::vector<double> out(gate.size());
   for (size_t i = 0; i < gate.size(); ++i) {
@@ -147,14 +165,20 @@ std::vector<double> Rope(const std::vector<float>& x, const std::vector<int32_t>
 
 std::vector<double> Attention(const std::vector<float>& q, const std::vector<float>& k,
                               const std::vector<float>& v, const std::vector<int32_t>& positions,
-                              int64_t H, int64_t KVH, int64_t D, double scale) {
+                              int64_t H, int64_t KVH, int64_t D, double scale, int64_t sliding_window) {
   std::vector<double> out(q.size());
   for (size_t i = 0; i < positions.size(); ++i)
     for (int64_t h = 0; h < H; ++h) {
       const int64_t kvh = h / (H / KVH);
       std::vector<double> s(positions[i] + 1);
       double mx = -INFINITY;
+      // Positions outside the window get exp(-inf) = 0 weight below.
+      const int64_t first = sliding_window > 0 ? std::max<int64_t>(0, positions[i] - sliding_window + 1) : 0;
       for (int32_t p = 0; p <= positions[i]; ++p) {
+        if (p < first) {
+          s[p] = -INFINITY;
+          continue;
+        }
         double d = 0;
         for (int64_t e = 0; e < D; ++e) d += static_cast<double>(q[(i * H + h) * D + e]) * k[(p * KVH + kvh) * D + e];
         s[p] = d * scale;

@@ -27,6 +27,8 @@ std::vector<double> MatMulAbs(const WeightMatrix& w, const std::vector<float>& x
 
 // silu(gate) * up elementwise, in double.
 std::vector<double> SiluMul(const std::vector<float>& gate, const std::vector<float>& up);
+// gelu_tanh(gate) * up elementwise, in double.
+std::vector<double> GeluTanhMul(const std::vector<float>& gate, const std::vector<float>& up);
 std::vector<double> RmsNorm(const std::vector<float>& x, const std::vector<float>& w, int64_t dim, double eps);
 
 // x + y elementwise, in double.
@@ -44,10 +46,12 @@ std::vector<double> Rope(const std::vector<float>& x, const std::vector<int32_t>
                          int64_t num_heads, int64_t head_dim, const std::vector<float>& inv_freq);
 
 // Causal attention of one sequence over dense K/V [ctx, kv_heads, head_dim]; queries
-// q[n, heads, head_dim] sit at positions[i] (each attends to [0, positions[i]]).
+// q[n, heads, head_dim] sit at positions[i] (each attends to [0, positions[i]], or with
+// sliding_window > 0 to (positions[i] - sliding_window, positions[i]]).
 std::vector<double> Attention(const std::vector<float>& q, const std::vector<float>& k,
                               const std::vector<float>& v, const std::vector<int32_t>& positions,
-                              int64_t num_heads, int64_t num_kv_heads, int64_t head_dim, double scale);
+                              int64_t num_heads, int64_t num_kv_heads, int64_t head_dim, double scale,
+                              int64_t sliding_window = 0);
 
 // A grammar's allowed-token mask applied to one row of logits, a token at a time:
 // out[id] = logits[id] if bit id of the mask is set (word id / 32, bit id % 32), else -inf.

@@ -1,0 +1,106 @@
+"""The real Gemma 3 270M (Q4_K_M GGUF, installed into deps/ by scripts/setup.sh) against the
+numpy f32 reference forward over gguf.quants dequantization (gemma_reference.py):
+teacher-forced logits over several prompts (one longer than the 512-token sliding window),
+relative error <= 1e-3 and the same argmax wherever the reference's top-2 margin is not a
+near-tie, and a 64-token greedy continuation."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gemma_reference import GemmaReference
+from harness import numerics_args, run_cli, threads_args
+
+REPO = Path(__file__).resolve().parents[2]
+GEMMA = Path(os.environ.get("VLLM_CPP_GEMMA_GGUF", REPO / "deps/gemma3/gemma-3-270m-q4_k_m.gguf"))
+NEAR_TIE = 1e-2  # logits; a top-2 margin below this may flip under f32 reordering
+
+TEXTS = [
+    "The capital of France is Paris, and the capital of Germany is Berlin. Both cities are",
+    "def fibonacci(n):\n    if n < 2:\n        return n\n    return",
+    "Photosynthesis is the process by which green plants use sunlight to",
+]
+
+
+@pytest.fixture(scope="module")
+def ref():
+    if not GEMMA.is_file():
+        pytest.fail(f"{GEMMA} is missing: scripts/setup.sh installs it", pytrace=False)
+    return GemmaReference(GEMMA)
+
+
+def ids_for(ref, text: str) -> list[int]:
+    """Token ids for text by greedy longest match over the vocabulary (SentencePiece pieces,
+    spaces as U+2581). Only a source of realistic ids for teacher forcing: the tokenizer itself
+    is tested against llama.cpp elsewhere."""
+    vocab = {s: i for i, s in enumerate(ref.tokens)}
+    s = text.replace(" ", "\u2581")
+    out, i = [2], 0  # <bos>
+    while i < len(s):
+        for j in range(min(len(s), i + 24), i, -1):
+            if s[i:j] in vocab:
+                out.append(vocab[s[i:j]])
+                i = j
+                break
+        else:
+            out.append(vocab.get(f"<0x{ord(s[i]) & 0xFF:02X}>", 3))
+            i += 1
+    return out
+
+
+def long_prompt(ref) -> list[int]:
+    """> 600 positions of real text: a paragraph repeated with numbered sentences, so that
+    local layers (window 512) and global layers see different contexts."""
+    text = " ".join(f"Sentence {k}: the river flows past the old mill toward the sea, and {TEXTS[k % 3]}"
+                    for k in range(24))
+    ids = ids_for(ref, text)
+    assert len(ids) > 600
+    return ids[:640]
+
+
+def cpp_logits(vllm_bin, tmp_path, ids, positions, name):
+    out = tmp_path / f"{name}.npy"
+    r = run_cli(vllm_bin, ["generate", GEMMA, "--prompt-ids", ",".join(map(str, ids)), "--max-tokens", "1",
+                           "--dump-logits", out, "--dump-positions", ",".join(map(str, positions)),
+                           *threads_args(), *numerics_args()], timeout=600)
+    assert r.returncode == 0, r.describe()
+    return np.load(out)
+
+
+def test_teacher_forced_logits(vllm_bin, tmp_path, ref):
+    prompts = [ids_for(ref, t) for t in TEXTS] + [long_prompt(ref)]
+    total = 0
+    for n, ids in enumerate(prompts):
+        # Every position of the short prompts; a spread over the long one, past the window.
+        positions = list(range(len(ids))) if len(ids) < 100 else list(range(0, len(ids), 7)) + [len(ids) - 1]
+        want = ref.logits(ids, positions)
+        got = cpp_logits(vllm_bin, tmp_path, ids, positions, f"p{n}")
+        assert got.shape == want.shape
+        for row, p in enumerate(positions):
+            rel = np.linalg.norm(got[row] - want[row]) / np.linalg.norm(want[row])
+            assert rel <= 1e-3, f"prompt {n} position {p}: relative error {rel:.2e}"
+            top2 = np.sort(want[row])[-2:]
+            if top2[1] - top2[0] > NEAR_TIE:
+                assert got[row].argmax() == want[row].argmax(), f"prompt {n} position {p}: argmax differs"
+        total += len(positions)
+    assert total >= 256
+
+
+def test_greedy_64(vllm_bin, ref):
+    ids = ids_for(ref, "The capital of France is")
+    want, margins = ref.greedy(ids, 64)
+    r = run_cli(vllm_bin, ["generate", GEMMA, "--prompt-ids", ",".join(map(str, ids)), "--max-tokens", "64",
+                           "--temperature", "0", "--ignore-eos", "--json", *threads_args(), *numerics_args()],
+                timeout=600)
+    assert r.returncode == 0, r.describe()
+    got = r.json()["token_ids"]
+    for k, (g, w) in enumerate(zip(got, want)):
+        if g != w:
+            assert margins[k] < NEAR_TIE, f"token {k}: {g} vs reference {w} (margin {margins[k]:.3g})"
+            break  # past a near-tie flip the continuations legitimately differ
+    assert len(got) == 64
