@@ -11,6 +11,7 @@
 #include "model/presets.h"
 #include "tokenizer/incremental_detokenizer.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/load_tokenizer.h"
 
 namespace vllm::bench {
 namespace {
@@ -125,7 +126,7 @@ int RunBenchDetok(int argc, char** argv) {
     return 2;
   }
   auto resolved = ResolveTokenizerSource(dir, {});
-  auto loaded = resolved.ok() ? Tokenizer::FromDirectory(resolved.value()) : resolved.status();
+  auto loaded = resolved.ok() ? LoadTokenizer(resolved.value()) : resolved.status();
   if (!loaded.ok()) {
     std::fprintf(stderr, "bench-detok: %s\n", loaded.status().message().c_str());
     return 1;

@@ -8,6 +8,7 @@
 
 #include "bench/model_flags.h"
 #include "util/cpu_info.h"
+#include "tokenizer/load_tokenizer.h"
 
 namespace vllm::bench {
 
@@ -53,7 +54,7 @@ Result<BenchModel> BenchModel::Load(const ModelArgs& args, int64_t max_num_token
                          "' is not supported yet (`vllm-cpp models` lists what runs)");
   if (bm.source_.tokenizer_dir.empty())
     return NotFound("model '" + args.model + "' has no tokenizer.json: the benchmarks encode fixed prompt texts");
-  ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tok, Tokenizer::FromDirectory(bm.source_.tokenizer_dir));
+  ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tok, LoadTokenizer(bm.source_.tokenizer_dir));
   bm.tokenizer_ = std::move(tok);
   const int threads = args.threads > 0 ? args.threads : std::max(1, PhysicalCoreCount());
   bm.hardware_ = DetectHardware(threads);

@@ -15,6 +15,7 @@
 #include "model/model_source.h"
 #include "kernels/step_profile.h"
 #include "util/npy.h"
+#include "tokenizer/load_tokenizer.h"
 
 namespace vllm::cli {
 
@@ -81,7 +82,7 @@ int Generate(const GenerateArgs& a) {
   if (!src.ok()) return Fail(src.status());
   std::shared_ptr<const Tokenizer> tok;
   if (!src->tokenizer_dir.empty()) {
-    auto t = Tokenizer::FromDirectory(src->tokenizer_dir);
+    auto t = LoadTokenizer(src->tokenizer_dir);
     if (!t.ok()) return Fail(t.status());
     tok = std::move(t.value());
   }

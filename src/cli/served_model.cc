@@ -7,6 +7,7 @@
 
 #include "util/logging.h"
 #include "util/mem_available.h"
+#include "tokenizer/load_tokenizer.h"
 
 namespace vllm::cli {
 
@@ -51,7 +52,7 @@ Result<server::LoadedModel> LoadServedModel(const ModelSource& src, const Engine
   if (src.tokenizer_dir.empty())
     return NotFound("serve needs a tokenizer: '" + src.name + "' has no tokenizer.json");
   server::LoadedModel out;
-  ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tok, Tokenizer::FromDirectory(src.tokenizer_dir));
+  ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tok, LoadTokenizer(src.tokenizer_dir));
   out.tokenizer = std::move(tok);
   ASSIGN_OR_RETURN(const Device device, ParseDevice(e.device));
   ASSIGN_OR_RETURN(std::unique_ptr<Model> model,

@@ -16,6 +16,7 @@
 #include "model/presets.h"
 #include "tokenizer/incremental_detokenizer.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/load_tokenizer.h"
 
 namespace vllm::cli {
 namespace {
@@ -153,7 +154,7 @@ int RunTokenizeCommand(int argc, char** argv) {
     return 2;
   }
   auto dir = ResolveTokenizerSource(options.dir, {});
-  auto tokenizer = dir.ok() ? Tokenizer::FromDirectory(dir.value()) : dir.status();
+  auto tokenizer = dir.ok() ? LoadTokenizer(dir.value()) : dir.status();
   if (!tokenizer.ok()) {
     std::fprintf(stderr, "tokenize: %s\n", tokenizer.status().message().c_str());
     return 1;

@@ -2,7 +2,9 @@
 
 #include <filesystem>
 
+#include "io/gguf.h"
 #include "io/hub/snapshot.h"
+#include "model/gguf_config.h"
 #include "model/presets.h"
 
 namespace vllm {
@@ -16,10 +18,20 @@ bool IsGgufPath(const std::string& p) {
          (p.compare(p.size() - 5, 5, ".gguf") == 0 || p.compare(p.size() - 5, 5, ".GGUF") == 0);
 }
 
-Status GgufNotSupported(const std::string& model, const std::string& path) {
-  return Unimplemented(
-      "model '" + model + "' is a GGUF file (" + path +
-      "): loading GGUF is not supported in this build yet; use a safetensors checkpoint");
+// A GGUF model: its config from the metadata (the weights load in BuildModel).
+Status FillFromGguf(const std::string& path, ModelSource* src) {
+  ASSIGN_OR_RETURN(GgufModel gguf, GgufModel::Open(path));
+  ASSIGN_OR_RETURN(src->config, ModelConfigFromGguf(gguf));
+  src->gguf = gguf.path();
+  src->dir = fs::path(gguf.path()).parent_path().string();
+  src->tokenizer_dir = gguf.path();  // the tokenizer comes from the metadata (LoadTokenizer)
+  return Status::Ok();
+}
+
+// A directory with no config.json but GGUF file(s).
+bool IsGgufDirectory(const std::string& dir) {
+  std::error_code ec;
+  return !fs::exists(fs::path(dir) / "config.json", ec) && FindGgufFile(dir).ok();
 }
 
 // The hub half: the cache (and, unless offline, the network) for a hub name.
@@ -54,11 +66,18 @@ Result<ModelSource> ResolveModelSource(const std::string& model, const ModelSour
   src.dummy = lf == "dummy";
   std::error_code ec;
   if (fs::is_directory(model, ec)) {
+    if (IsGgufDirectory(model)) {
+      RETURN_IF_ERROR(FillFromGguf(model, &src));
+      return src;
+    }
     RETURN_IF_ERROR(FillFromDirectory(model, &src));
     return src;
   }
   if (fs::exists(model, ec)) {
-    if (IsGgufPath(model)) return GgufNotSupported(model, model);
+    if (IsGgufPath(model)) {
+      RETURN_IF_ERROR(FillFromGguf(model, &src));
+      return src;
+    }
     return NotFound(model +
                     ": not a directory or a GGUF file (a model is a checkpoint directory, a GGUF "
                     "file or a hub name)");
@@ -85,7 +104,12 @@ Result<ModelSource> ResolveModelSource(const std::string& model, const ModelSour
     return Status(snap.status().code(), "model '" + model + "' is not a local directory or file; " +
                                             what + snap.status().message());
   }
-  if (!snap->gguf.empty() && !src.dummy) return GgufNotSupported(model, snap->gguf);
+  if (!snap->gguf.empty() && !src.dummy) {
+    RETURN_IF_ERROR(FillFromGguf(snap->gguf, &src));
+    src.hub_repo = hub::ParseHubRef(model)->repo_id;
+    src.hub_commit = snap->commit;
+    return src;
+  }
   RETURN_IF_ERROR(FillFromDirectory(snap->dir, &src));
   src.hub_repo = hub::ParseHubRef(model)->repo_id;
   src.hub_commit = snap->commit;
@@ -96,6 +120,7 @@ Result<std::string> ResolveTokenizerSource(const std::string& model,
                                            const ModelSourceOptions& opts) {
   std::error_code ec;
   if (fs::is_directory(model, ec)) return model;
+  if (IsGgufPath(model) && fs::exists(model, ec)) return model;
   if (const Preset* p = FindPreset(model); p && !fs::exists(model, ec)) {
     if (auto dir = PresetTokenizerDir(*p); dir.ok()) return dir;
   }
@@ -111,6 +136,7 @@ Result<std::string> ResolveTokenizerSource(const std::string& model,
 Result<std::unique_ptr<Model>> BuildModel(const ModelSource& src, const ModelOptions& opts,
                                           uint64_t dummy_seed) {
   if (src.dummy) return CreateDummyModel(src.config, opts, dummy_seed);
+  if (!src.gguf.empty()) return LoadModelFromGguf(src.gguf, opts);
   return LoadModelFromDirectory(src.dir, opts);
 }
 

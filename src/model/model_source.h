@@ -26,7 +26,8 @@ struct ModelSourceOptions {
 struct ModelSource {
   std::string name;           // as given by the user
   std::string dir;            // checkpoint directory ("" for a preset)
-  std::string tokenizer_dir;  // directory with tokenizer.json ("" when none)
+  std::string gguf;           // the GGUF file (first part of a split) when the model is one
+  std::string tokenizer_dir;  // directory with tokenizer.json, or the GGUF file ("" when none)
   ModelConfig config;
   bool dummy = false;    // random weights with the config's shapes
   std::string hub_repo;  // ORG/NAME when it came from the hub
