@@ -358,6 +358,40 @@ void TileRows(const Args& a, int64_t r0, int64_t r1) {
   }
 }
 
+// ---- GGUF block formats, few tokens -------------------------------------------------------
+
+// Rows [r0, r1) of a block-quantized W (util/block_quant.h) for m <= FusedMaxTokens tokens:
+// each row is decoded once into f32 (block_dequant.cc, the bit-exact decoder) in L1, then
+// dotted with every token's x. Weight bytes are read once; the decode costs a few
+// instructions per value, the dots kLanes values per FMA with four independent chains.
+template <class S>
+void BlockRows(const Args& a, int64_t r0, int64_t r1) {
+  using F = typename S::F;
+  const WeightMatrix& w = *a.w;
+  const int64_t cols = w.cols, full = cols / (4 * S::kLanes) * (4 * S::kLanes);
+  const size_t row_bytes = w.RowBytes();
+  thread_local std::vector<float> row;
+  if (row.size() < static_cast<size_t>(cols)) row.resize(cols);
+  const float* bias = w.has_bias() ? w.bias.data<float>() : nullptr;
+  const char* base = w.data.data<char>();
+  for (int64_t r = r0; r < r1; ++r) {
+    PrefetchRowAhead(base, static_cast<int64_t>(row_bytes), r, r1);
+    DequantBlockRow(w.block, w.data.data<uint8_t>() + r * row_bytes, cols, row.data());
+    for (int64_t t = 0; t < a.m; ++t) {
+      const float* x = a.x + t * cols;
+      F acc[4] = {S::Zero(), S::Zero(), S::Zero(), S::Zero()};
+      int64_t c = 0;
+      for (; c < full; c += 4 * S::kLanes)
+        for (int u = 0; u < 4; ++u)
+          acc[u] = S::Fma(S::Load(row.data() + c + u * S::kLanes), S::Load(x + c + u * S::kLanes), acc[u]);
+      float tail = 0.f;
+      for (; c < cols; ++c) tail += row[c] * x[c];
+      a.y[t * w.rows + r] = S::ReduceAdd(S::Add(S::Add(acc[0], acc[1]), S::Add(acc[2], acc[3]))) + tail +
+                            (bias ? bias[r] : 0.f);
+    }
+  }
+}
+
 // ---- entry ---------------------------------------------------------------------------------
 
 // Largest m that takes the fused path: beyond it, re-widening the codes for every token tile
@@ -367,7 +401,7 @@ constexpr int64_t FusedMaxTokens() { return 2 * S::kFusedTokens; }
 
 template <class S>
 bool UsesTile(const WeightMatrix& w, int64_t m) {
-  return m > FusedMaxTokens<S>() || (w.quantized && w.bits != 4 && w.bits != 8) || w.block_quantized();
+  return m > FusedMaxTokens<S>() || (w.quantized && w.bits != 4 && w.bits != 8);
 }
 
 // Per-group sums of x, and x reordered for 4-bit codes (see the top of this file).
@@ -451,6 +485,7 @@ void Rows(const Args& shared, int64_t r0, int64_t r1) {
     if (a.vx) return VnniTileRows<S>(w, *a.vx, a.m, a.mp, a.y, r0, r1);
   }
   if (UsesTile<S>(w, a.m)) return TileRows<S>(a, r0, r1);
+  if (w.block_quantized()) return BlockRows<S>(a, r0, r1);
   if (w.quantized) {
     if (w.bits == 8) return FusedRows<S, AffineU8<S>, true>(a, r0, r1);
     return FusedRows<S, AffineU4<S>, true>(a, r0, r1);
