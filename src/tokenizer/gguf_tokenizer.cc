@@ -43,12 +43,58 @@ json SpmMerges(const std::vector<std::string>& tokens, const std::vector<double>
   return merges;
 }
 
+// tokenizer.ggml.pre types of byte-level BPE files (llama.cpp's llama-vocab.cpp): the split
+// regex, and whether whole-word vocabulary hits skip the merges (Llama 3).
+struct PreType {
+  const char* name;
+  const char* regex;
+  bool ignore_merges;
+  bool clean_spaces;  // llama.cpp's detokenize clean-up (TokenizerConfig::llama_cpp_clean_spaces)
+};
+constexpr const char kLlama3Regex[] =
+    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+constexpr const char kQwen2Regex[] =
+    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+constexpr PreType kPreTypes[] = {
+    {"llama-bpe", kLlama3Regex, true, true}, {"llama3", kLlama3Regex, true, true},
+    {"llama-v3", kLlama3Regex, true, true},  {"qwen2", kQwen2Regex, false, false},
+    {"deepseek-r1-qwen", kQwen2Regex, false, false},
+};
+
+const PreType* FindPreType(const std::string& name) {
+  for (const PreType& p : kPreTypes)
+    if (name == p.name) return &p;
+  return nullptr;
+}
+
+std::string PreTypeNames() {
+  std::string s;
+  for (const PreType& p : kPreTypes) s += (s.empty() ? "" : ", ") + std::string(p.name);
+  return s;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Tokenizer>> TokenizerFromGguf(const GgufFile& f) {
   ASSIGN_OR_RETURN(std::string model, f.String("tokenizer.ggml.model"));
-  if (model != "llama")
-    return Unimplemented(f.path() + ": tokenizer.ggml.model '" + model + "' is not supported yet (supported: llama)");
+  if (model != "llama" && model != "gpt2")
+    return Unimplemented(f.path() + ": tokenizer.ggml.model '" + model + "' is not supported yet (supported: llama, gpt2)");
+  const bool spm = model == "llama";
+  std::string pre_regex;
+  bool ignore_merges = false, clean_spaces = false;
+  if (!spm) {
+    std::string pre = "default";
+    if (f.Find("tokenizer.ggml.pre")) {
+      ASSIGN_OR_RETURN(pre, f.String("tokenizer.ggml.pre"));
+    }
+    const PreType* p = FindPreType(pre);
+    if (!p)
+      return Unimplemented(f.path() + ": tokenizer.ggml.pre '" + pre + "' is not supported yet (supported: " +
+                           PreTypeNames() + ")");
+    pre_regex = p->regex;
+    ignore_merges = p->ignore_merges;
+    clean_spaces = p->clean_spaces;
+  }
   ASSIGN_OR_RETURN(const GgufValue* tokens_v, f.Array("tokenizer.ggml.tokens", GgufType::kString));
   const std::vector<std::string>& tokens = tokens_v->strings;
   const size_t n = tokens.size();
@@ -64,6 +110,11 @@ Result<std::unique_ptr<Tokenizer>> TokenizerFromGguf(const GgufFile& f) {
     if (t->numbers.size() != n) return DataLoss(f.path() + ": tokenizer.ggml.token_type has " + std::to_string(t->numbers.size()) + " entries for " + std::to_string(n) + " tokens");
     for (size_t i = 0; i < n; ++i) types[i] = static_cast<int>(t->numbers[i]);
   }
+  json merges;
+  if (!spm) {
+    ASSIGN_OR_RETURN(const GgufValue* m, f.Array("tokenizer.ggml.merges", GgufType::kString));
+    merges = m->strings;
+  }
   auto flag = [&](const std::string& key, bool dflt) {
     const GgufValue* v = f.Find(key);
     return v && v->type == GgufType::kBool ? v->i != 0 : dflt;
@@ -73,7 +124,7 @@ Result<std::unique_ptr<Tokenizer>> TokenizerFromGguf(const GgufFile& f) {
     if (!v || !v->IsInteger() || v->i < 0 || static_cast<size_t>(v->i) >= n) return std::nullopt;
     return static_cast<int32_t>(v->i);
   };
-  const bool add_space_prefix = flag("tokenizer.ggml.add_space_prefix", true);
+  const bool add_space_prefix = spm && flag("tokenizer.ggml.add_space_prefix", true);
   const bool add_bos = flag("tokenizer.ggml.add_bos_token", true);
   const bool add_eos = flag("tokenizer.ggml.add_eos_token", false);
   const auto bos = id_of("tokenizer.ggml.bos_token_id"), eos = id_of("tokenizer.ggml.eos_token_id");
@@ -90,18 +141,29 @@ Result<std::unique_ptr<Tokenizer>> TokenizerFromGguf(const GgufFile& f) {
   if (ids.size() != n)
     return Unimplemented(f.path() + ": the vocabulary has duplicate token texts, which this tokenizer cannot index");
   json j;
-  j["model"] = {{"type", "BPE"}, {"vocab", std::move(vocab)}, {"merges", SpmMerges(tokens, scores, ids)},
-                {"byte_fallback", true}, {"fuse_unk", false}, {"ignore_merges", false}};
-  if (unk) j["model"]["unk_token"] = tokens[*unk];
-  json norm = json::array();
-  if (add_space_prefix) norm.push_back({{"type", "Prepend"}, {"prepend", kSpace}});
-  norm.push_back({{"type", "Replace"}, {"pattern", {{"String", " "}}}, {"content", kSpace}});
-  j["normalizer"] = {{"type", "Sequence"}, {"normalizers", std::move(norm)}};
-  json dec = json::array({{{"type", "Replace"}, {"pattern", {{"String", kSpace}}}, {"content", " "}},
-                          {{"type", "ByteFallback"}},
-                          {{"type", "Fuse"}}});
-  if (add_space_prefix) dec.push_back({{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}});
-  j["decoder"] = {{"type", "Sequence"}, {"decoders", std::move(dec)}};
+  j["model"] = {{"type", "BPE"}, {"vocab", std::move(vocab)},
+                {"merges", spm ? SpmMerges(tokens, scores, ids) : std::move(merges)},
+                {"byte_fallback", spm}, {"fuse_unk", false}, {"ignore_merges", ignore_merges}};
+  if (unk && spm) j["model"]["unk_token"] = tokens[*unk];
+  if (spm) {
+    json norm = json::array();
+    if (add_space_prefix) norm.push_back({{"type", "Prepend"}, {"prepend", kSpace}});
+    norm.push_back({{"type", "Replace"}, {"pattern", {{"String", " "}}}, {"content", kSpace}});
+    j["normalizer"] = {{"type", "Sequence"}, {"normalizers", std::move(norm)}};
+    json dec = json::array({{{"type", "Replace"}, {"pattern", {{"String", kSpace}}}, {"content", " "}},
+                            {{"type", "ByteFallback"}},
+                            {{"type", "Fuse"}}});
+    if (add_space_prefix) dec.push_back({{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}});
+    j["decoder"] = {{"type", "Sequence"}, {"decoders", std::move(dec)}};
+  } else {
+    // Byte-level BPE: llama.cpp applies no Unicode normalization, then its pre-type's regex.
+    j["pre_tokenizer"] = {
+        {"type", "Sequence"},
+        {"pretokenizers",
+         json::array({{{"type", "Split"}, {"pattern", {{"Regex", pre_regex}}}, {"behavior", "Isolated"}, {"invert", false}},
+                      {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}, {"use_regex", false}}})}};
+    j["decoder"] = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}, {"use_regex", false}};
+  }
   json added = json::array();
   for (size_t i = 0; i < n; ++i)
     if (types[i] == kControl || types[i] == kUserDefined || types[i] == kUnknown)
@@ -128,6 +190,7 @@ Result<std::unique_ptr<Tokenizer>> TokenizerFromGguf(const GgufFile& f) {
   if (pad) config.pad_token = tokens[*pad];
   if (unk) config.unk_token = tokens[*unk];
   config.add_bos_token = add_bos;
+  config.llama_cpp_clean_spaces = clean_spaces;
   config.add_eos_token = add_eos;
   if (const GgufValue* t = f.Find("tokenizer.chat_template"); t && t->type == GgufType::kString) {
     config.chat_template = t->str;

@@ -8,6 +8,9 @@
 //                 ranked by t's score (highest first): SPM's "merge the adjacent pair whose
 //                 concatenation scores best" as BPE ranks
 //     decoder     Replace U+2581 -> " ", ByteFallback, Fuse (+ Strip one leading space)
+//   model "gpt2" (byte-level BPE with tokenizer.ggml.merges, as Llama 3 and Qwen use): no
+//     normalizer (llama.cpp applies none), the split regex of tokenizer.ggml.pre (llama-bpe,
+//     qwen2, ...) then ByteLevel, ignore_merges for Llama 3, ByteLevel decoder
 //   control (type 3) and user-defined (type 4) tokens are added tokens, matched in the text
 //   before the model runs (control ones only when special tokens are parsed);
 //   BOS / EOS ids and add_bos / add_eos from the metadata; the chat template from

@@ -180,11 +180,59 @@ std::string Tokenizer::DecodeTokens(std::vector<std::string> tokens) const {
   return text;
 }
 
+namespace {
+
+// llama.cpp's three clean-up passes over the decoded bytes (TokenizerConfig says when).
+std::string LlamaCppCleanSpaces(std::string t) {
+  auto pass = [&](auto keep) {
+    std::string out;
+    for (size_t i = 0; i < t.size(); ++i) keep(i, &out);
+    t = std::move(out);
+  };
+  // " ?" " !" " ." " ,": the space goes.
+  pass([&](size_t i, std::string* out) {
+    const char x = t[i];
+    if (i > 0 && t[i - 1] == ' ' && (x == '?' || x == '!' || x == '.' || x == ',') && !out->empty()) out->pop_back();
+    *out += x;
+  });
+  // " ' ": both spaces go. A dropped space no longer counts as the next quote's left space
+  // (llama.cpp overwrites it with NUL).
+  {
+    std::string out;
+    bool prev_dropped = false;
+    for (size_t i = 0; i < t.size(); ++i) {
+      if (i > 0 && t[i] == '\'' && i + 1 < t.size() && t[i - 1] == ' ' && !prev_dropped && t[i + 1] == ' ') {
+        if (!out.empty()) out.pop_back();
+        out += '\'';
+        ++i;  // the space after it
+        prev_dropped = true;
+        continue;
+      }
+      prev_dropped = false;
+      out += t[i];
+    }
+    t = std::move(out);
+  }
+  // " 's" " 'm" " 're" " 've": the space goes (" 't" " 'd" " 'll" keep it).
+  pass([&](size_t i, std::string* out) {
+    const char x = t[i];
+    if (i > 0 && t[i - 1] == ' ' && x == '\'' && i + 1 < t.size()) {
+      const char x1 = t[i + 1], x2 = i + 2 < t.size() ? t[i + 2] : '\0';
+      if ((x1 == 's' || x1 == 'm' || ((x1 == 'r' || x1 == 'v') && x2 == 'e')) && !out->empty()) out->pop_back();
+    }
+    *out += x;
+  });
+  return t;
+}
+
+}  // namespace
+
 std::string Tokenizer::Decode(std::span<const int32_t> ids, bool skip_special_tokens) const {
   std::vector<std::string> tokens;
   tokens.reserve(ids.size());
   for (int32_t id : ids) AppendToken(id, skip_special_tokens, &tokens);
-  return DecodeTokens(std::move(tokens));
+  std::string text = DecodeTokens(std::move(tokens));
+  return config_.llama_cpp_clean_spaces ? LlamaCppCleanSpaces(std::move(text)) : text;
 }
 
 int32_t Tokenizer::vocab_size() const {

