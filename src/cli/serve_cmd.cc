@@ -23,6 +23,7 @@
 #include "bench/model_flags.h"
 #include "cli/models_config.h"
 #include "cli/served_model.h"
+#include "model/default_model.h"
 #include "server/http_server.h"
 #include "server/model_router.h"
 #include "server/server_context.h"
@@ -32,7 +33,8 @@ namespace vllm::cli {
 
 namespace {
 
-constexpr const char* kDefaultModel = "mlx-community/Qwen3-0.6B-8bit";
+// With --load-format dummy and no model: this preset's shapes with random weights.
+constexpr const char* kDefaultDummyModel = "mlx-community/Qwen3-0.6B-8bit";
 
 struct ServeArgs {
   std::string model;                     // the positional MODEL
@@ -116,11 +118,17 @@ Result<std::vector<ServedModelSpec>> CollectModels(ServeArgs& a) {
     if (mc.idle_unload_s && a.idle_unload_s == 0) a.idle_unload_s = *mc.idle_unload_s;
     if (mc.memory_budget && a.memory_budget.empty()) a.memory_budget = *mc.memory_budget;
   }
-  if (specs.empty()) {
-    ModelSourceOptions src = a.source;
-    if (src.load_format == "auto") src.load_format = "dummy";
-    const std::string name = a.cfg.served_model_name.empty() ? kDefaultModel : a.cfg.served_model_name;
-    specs.push_back({.name = name, .model = kDefaultModel, .source = src});
+  if (specs.empty() && a.source.load_format == "dummy") {
+    const std::string name = a.cfg.served_model_name.empty() ? kDefaultDummyModel : a.cfg.served_model_name;
+    specs.push_back({.name = name, .model = kDefaultDummyModel, .source = a.source});
+  } else if (specs.empty()) {
+    ASSIGN_OR_RETURN(DefaultModel d, FindDefaultModel());
+    LOG(INFO) << "no model named: serving the default model, Gemma 3 270M (base, GGUF Q4_K_M) on the CPU, from "
+              << d.path;
+    LOG(INFO) << d.license << " (" << d.terms << ")";
+    if (a.engine.device == "auto") a.engine.device = "cpu";  // GGUF block formats are CPU-only for now
+    const std::string name = a.cfg.served_model_name.empty() ? d.name : a.cfg.served_model_name;
+    specs.push_back({.name = name, .model = d.path, .source = a.source});
   }
   if (specs.size() > 1 && !a.cfg.served_model_name.empty() && a.model.empty())
     return InvalidArgument("--served-model-name names the positional MODEL; name the others with --model NAME=MODEL");
@@ -239,7 +247,8 @@ int RunServe(int argc, char** argv) {
   ServeArgs a;
   server::ServerConfig& c = a.cfg;
   app.add_option("model", a.model, std::string("Checkpoint directory, GGUF file, hub name ORG/NAME[@REV][:QUANT], or "
-                                               "preset name; default: ") + kDefaultModel + " with dummy (random) weights");
+                                               "preset name; default: Gemma 3 270M (deps/gemma3, installed by scripts/setup.sh), or with "
+                                               "--load-format dummy ") + kDefaultDummyModel + " with random weights");
   app.add_option("--host", c.host, "Bind address (0.0.0.0 exposes the server on every interface)")->capture_default_str();
   app.add_option("--port", c.port, "TCP port")->capture_default_str();
   app.add_option("--served-model-name", a.served_model_names,

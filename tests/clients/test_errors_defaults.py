@@ -88,11 +88,11 @@ def test_max_model_len_clamped_to_kv_cache(vllm_bin, tiny_model):
 
 
 def test_default_server_12k_prompt(vllm_bin):
-    """The default server (embedded Qwen3-0.6B preset, 1 GiB KV cache): a 12k-token prompt is
-    too long for what the cache holds and fails with the code LiteLLM classifies."""
+    """The default random-weight server (embedded Qwen3-0.6B preset, 1 GiB KV cache): a 12k-token
+    prompt is too long for what the cache holds and fails with the code LiteLLM classifies."""
     import litellm
     port = free_port()
-    proc = subprocess.Popen([str(vllm_bin), "serve", "--port", str(port),
+    proc = subprocess.Popen([str(vllm_bin), "serve", "--load-format", "dummy", "--port", str(port),
                              "--threads", os.environ.get("VLLM_CPP_THREADS", "2")],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -73,3 +73,22 @@ def cli(vllm_bin):
         return run_cli(vllm_bin, list(args), timeout=timeout)
 
     return _run
+
+
+GEMMA_GGUF = Path(os.environ.get("VLLM_CPP_GEMMA_GGUF", REPO_ROOT / "deps/gemma3/gemma-3-270m-q4_k_m.gguf"))
+
+
+@pytest.fixture(scope="session")
+def gemma_gguf() -> Path:
+    """The real Gemma 3 270M GGUF that scripts/setup.sh installs (a failure, not a skip, when absent)."""
+    if not GEMMA_GGUF.is_file():
+        pytest.fail(f"{GEMMA_GGUF} is missing: scripts/setup.sh installs it", pytrace=False)
+    return GEMMA_GGUF
+
+
+@pytest.fixture(scope="session")
+def gemma_ref(gemma_gguf):
+    """The numpy f32 reference forward over the file (gemma_reference.py); loads once a session
+    (decoding every tensor with gguf.quants takes about a minute)."""
+    from gemma_reference import GemmaReference
+    return GemmaReference(gemma_gguf)
