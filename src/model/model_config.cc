@@ -1,5 +1,6 @@
 #include "model/model_config.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <cstring>
@@ -168,6 +169,65 @@ Status ParseRope(const json& j, const std::string& type, ModelConfig* c, const s
   return Status::Ok();
 }
 
+// Gemma 3's own fields (transformers 4.5x and 5 spellings): local / global RoPE, the layer
+// pattern, the window, the query scale; softcapping and other activations are refused.
+Status ParseGemma3(const json& j, ModelConfig* c, const std::string& label) {
+  if (!j.contains("head_dim")) c->head_dim = 256;  // Gemma3TextConfig's default
+  if (!c->tie_word_embeddings) return Unimplemented(label + ": gemma3 with an untied lm_head is not supported");
+  c->rope = RopeConfig{.theta = 1e6};
+  c->rope_local_theta = 10000.0;
+  RETURN_IF_ERROR(Read(j, "rope_theta", &c->rope.theta, label));
+  RETURN_IF_ERROR(Read(j, "rope_local_base_freq", &c->rope_local_theta, label));
+  auto scaled = [&](const json& s, const std::string& what) -> Status {
+    std::string kind = "default";
+    RETURN_IF_ERROR(Read(s, "rope_type", &kind, what));
+    RETURN_IF_ERROR(Read(s, "type", &kind, what));
+    if (kind == "default") return Status::Ok();
+    if (kind != "linear") return Unimplemented(what + ": rope type '" + kind + "' is not supported for gemma3");
+    c->rope.type = RopeType::kLinear;
+    RETURN_IF_ERROR(Read(s, "factor", &c->rope.factor, what));
+    return c->rope.factor > 0 ? Status::Ok() : InvalidArgument(what + ": factor must be > 0");
+  };
+  if (auto it = j.find("rope_scaling"); it != j.end() && it->is_object()) RETURN_IF_ERROR(scaled(*it, label + ": rope_scaling"));
+  if (auto it = j.find("rope_parameters"); it != j.end() && it->is_object()) {
+    if (auto f = it->find("full_attention"); f != it->end() && f->is_object()) {
+      RETURN_IF_ERROR(Read(*f, "rope_theta", &c->rope.theta, label + ": rope_parameters.full_attention"));
+      RETURN_IF_ERROR(scaled(*f, label + ": rope_parameters.full_attention"));
+    }
+    if (auto l = it->find("sliding_attention"); l != it->end() && l->is_object())
+      RETURN_IF_ERROR(Read(*l, "rope_theta", &c->rope_local_theta, label + ": rope_parameters.sliding_attention"));
+  }
+  RETURN_IF_ERROR(Read(j, "sliding_window", &c->sliding_window, label));
+  c->query_pre_attn_scalar = static_cast<double>(c->head_dim);
+  RETURN_IF_ERROR(Read(j, "query_pre_attn_scalar", &c->query_pre_attn_scalar, label));
+  c->sliding_layers.assign(static_cast<size_t>(std::max<int64_t>(c->num_hidden_layers, 0)), false);
+  if (auto it = j.find("layer_types"); it != j.end() && it->is_array()) {
+    if (static_cast<int64_t>(it->size()) != c->num_hidden_layers)
+      return InvalidArgument(label + ": 'layer_types' has " + std::to_string(it->size()) + " entries for " +
+                             std::to_string(c->num_hidden_layers) + " layers");
+    for (size_t i = 0; i < it->size(); ++i) {
+      const std::string kind = (*it)[i].is_string() ? (*it)[i].get<std::string>() : "";
+      if (kind != "sliding_attention" && kind != "full_attention")
+        return InvalidArgument(label + ": 'layer_types' entry " + std::to_string(i) + " is not sliding_attention or full_attention");
+      c->sliding_layers[i] = kind == "sliding_attention";
+    }
+  } else {
+    int64_t pattern = 6;
+    RETURN_IF_ERROR(Read(j, "sliding_window_pattern", &pattern, label));
+    for (int64_t i = 0; i < c->num_hidden_layers; ++i) c->sliding_layers[i] = pattern > 0 && (i + 1) % pattern != 0;
+  }
+  if (c->sliding_window <= 0)
+    for (size_t i = 0; i < c->sliding_layers.size(); ++i) c->sliding_layers[i] = false;
+  std::string act = "gelu_pytorch_tanh";
+  RETURN_IF_ERROR(Read(j, "hidden_activation", &act, label));
+  if (act != "gelu_pytorch_tanh" && act != "gelu_tanh")
+    return Unimplemented(label + ": gemma3 hidden_activation '" + act + "' is not supported (gelu_pytorch_tanh)");
+  for (const char* key : {"final_logit_softcapping", "attn_logit_softcapping"})
+    if (auto it = j.find(key); it != j.end() && !it->is_null())
+      return Unimplemented(label + ": gemma3 '" + key + "' is not supported");
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<ModelConfig> ParseModelConfig(const std::string& config_text, const std::string& gen_text,
@@ -177,6 +237,13 @@ Result<ModelConfig> ParseModelConfig(const std::string& config_text, const std::
   ModelConfig c;
   RETURN_IF_ERROR(Read(j, "model_type", &c.model_type, label));
   if (c.model_type.empty()) return InvalidArgument(label + ": missing 'model_type'");
+  // Gemma 3: Gemma3ForCausalLM says gemma3_text; the multimodal config nests the text model.
+  if (c.model_type == "gemma3" && j.contains("text_config") && j["text_config"].is_object()) {
+    json text = j["text_config"];
+    if (!text.contains("eos_token_id") && j.contains("eos_token_id")) text["eos_token_id"] = j["eos_token_id"];
+    j = std::move(text);
+  }
+  if (c.model_type == "gemma3_text") c.model_type = "gemma3";
   const std::string& t = c.model_type;
   RETURN_IF_ERROR(Read(j, "hidden_size", &c.hidden_size, label));
   RETURN_IF_ERROR(Read(j, "intermediate_size", &c.intermediate_size, label));
@@ -194,10 +261,11 @@ Result<ModelConfig> ParseModelConfig(const std::string& config_text, const std::
   RETURN_IF_ERROR(Read(j, "tie_word_embeddings", &c.tie_word_embeddings, label));
   RETURN_IF_ERROR(Read(j, "attention_bias", &c.attention_bias, label));
   RETURN_IF_ERROR(Read(j, "mlp_bias", &c.mlp_bias, label));
-  c.qk_norm = t == "qwen3" || t == "qwen3_moe";
+  c.qk_norm = t == "qwen3" || t == "qwen3_moe" || t == "gemma3";
   RETURN_IF_ERROR(Read(j, "torch_dtype", &c.torch_dtype, label));
   RETURN_IF_ERROR(Read(j, "dtype", &c.torch_dtype, label));
   RETURN_IF_ERROR(ParseRope(j, t, &c, label));
+  if (t == "gemma3") RETURN_IF_ERROR(ParseGemma3(j, &c, label));
   if (auto it = j.find("bos_token_id"); it != j.end() && it->is_number_integer())
     c.bos_token_id = it->get<int32_t>();
   RETURN_IF_ERROR(ReadIds(j, "eos_token_id", &c.eos_token_ids, label));

@@ -45,6 +45,13 @@ Result<std::unique_ptr<Model>> LoadModelFromDirectory(const std::string& dir, co
   RETURN_IF_ERROR(SupportedBy(*backend, config).WithContext(dir));
   WeightArena arena(*backend);
   WeightLoader loader(store, config, arena);
+  if (config.model_type == "gemma3") {
+    // HF Gemma norms hold w of (1 + w): the 1 is added at load.
+    ASSIGN_OR_RETURN(Gemma3Weights w, BindGemma3Weights(loader, config, /*norms_include_one=*/false));
+    for (const auto& name : loader.Unused()) LOG(WARNING) << "unused tensor '" << name << "' in " << store.FileOf(name);
+    return std::unique_ptr<Model>(
+        new Gemma3Model(std::move(config), std::move(backend), std::move(arena), std::move(w), opts.max_num_tokens));
+  }
   ASSIGN_OR_RETURN(LlamaWeights weights, BindLlamaWeights(loader, config));
   for (const auto& name : loader.Unused()) {
     // mlx-lm's sanitize drops these; anything else unexpected is worth a warning.

@@ -37,6 +37,48 @@ class GemmaReference:
         self.eps = np.float32(self.fields[a + "attention.layer_norm_rms_epsilon"])
         self.base = self.fields[a + "rope.freq_base"]
         self.window = self.fields[a + "attention.sliding_window"]
+        # llama.cpp's gemma3: every 6th layer global; local RoPE base 10000; scale head_dim^-0.5.
+        self.local = [(i + 1) % 6 != 0 for i in range(self.L)]
+        self.local_base = 10000.0
+        self.scale = 1.0 / np.sqrt(self.D)
+
+    @classmethod
+    def from_hf(cls, directory):
+        """A Gemma3ForCausalLM safetensors directory (config.json as transformers writes it):
+        the same forward, with HF names mapped to GGUF's and the HF norms' 1 + w applied."""
+        import json
+        from pathlib import Path
+        from safetensors.numpy import load_file
+        d = Path(directory)
+        cfg = json.loads((d / "config.json").read_text())
+        w = load_file(str(d / "model.safetensors"))
+        self = cls.__new__(cls)
+        f32 = lambda a: a.astype(np.float32)
+        self.t = {"token_embd.weight": f32(w["model.embed_tokens.weight"]),
+                  "output_norm.weight": f32(w["model.norm.weight"]) + np.float32(1)}
+        names = {"self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k", "self_attn.v_proj": "attn_v",
+                 "self_attn.o_proj": "attn_output", "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up",
+                 "mlp.down_proj": "ffn_down"}
+        norms = {"self_attn.q_norm": "attn_q_norm", "self_attn.k_norm": "attn_k_norm", "input_layernorm": "attn_norm",
+                 "post_attention_layernorm": "post_attention_norm", "pre_feedforward_layernorm": "ffn_norm",
+                 "post_feedforward_layernorm": "post_ffw_norm"}
+        self.L = cfg["num_hidden_layers"]
+        for i in range(self.L):
+            for hf, g in names.items():
+                self.t[f"blk.{i}.{g}.weight"] = f32(w[f"model.layers.{i}.{hf}.weight"])
+            for hf, g in norms.items():
+                self.t[f"blk.{i}.{g}.weight"] = f32(w[f"model.layers.{i}.{hf}.weight"]) + np.float32(1)
+        self.H, self.nH, self.nKV = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
+        self.D = cfg["head_dim"]
+        self.eps = np.float32(cfg["rms_norm_eps"])
+        rp = cfg["rope_parameters"]
+        self.base = rp["full_attention"]["rope_theta"]
+        self.local_base = rp["sliding_attention"]["rope_theta"]
+        self.window = cfg["sliding_window"]
+        self.local = [t == "sliding_attention" for t in cfg["layer_types"]]
+        self.scale = 1.0 / np.sqrt(cfg["query_pre_attn_scalar"])
+        self.tokens = None
+        return self
 
     def _rms(self, x, w):
         x = x.astype(np.float32)
@@ -66,14 +108,14 @@ class GemmaReference:
         for i in range(self.L):
             p = f"blk.{i}."
             g = lambda name: self.t[p + name + ".weight"]
-            local = (i + 1) % 6 != 0
+            local = self.local[i]
             h = self._rms(x, g("attn_norm"))
             q = (h @ g("attn_q").T).reshape(n, nH, D)
             k = (h @ g("attn_k").T).reshape(n, nKV, D)
             v = (h @ g("attn_v").T).reshape(n, nKV, D)
             q = self._rms(q, g("attn_q_norm"))
             k = self._rms(k, g("attn_k_norm"))
-            base = 10000.0 if local else self.base
+            base = self.local_base if local else self.base
             q, k = self._rope(q, pos, base), self._rope(k, pos, base)
             if len(cache) <= i:
                 cache.append((np.zeros((0, nKV, D), np.float32), np.zeros((0, nKV, D), np.float32)))
@@ -83,7 +125,7 @@ class GemmaReference:
             out = np.empty((n, nH, D), np.float32)
             for hh in range(nH):
                 kv = hh // (nH // nKV)
-                s = (q[:, hh, :] @ K[:, kv, :].T) * np.float32(1.0 / np.sqrt(D))
+                s = (q[:, hh, :] @ K[:, kv, :].T) * np.float32(self.scale)
                 s = np.where(mask, s, -np.inf)
                 s = np.exp(s - s.max(axis=-1, keepdims=True))
                 out[:, hh, :] = (s / s.sum(axis=-1, keepdims=True)) @ V[:, kv, :]

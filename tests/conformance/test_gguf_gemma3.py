@@ -6,16 +6,12 @@ near-tie, and a 64-token greedy continuation."""
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from harness import numerics_args, run_cli, threads_args
 
-from conftest import GEMMA_GGUF as GEMMA
 NEAR_TIE = 1e-2  # logits; a top-2 margin below this may flip under f32 reordering
 
 TEXTS = [
@@ -59,23 +55,23 @@ def long_prompt(ref) -> list[int]:
     return ids[:640]
 
 
-def cpp_logits(vllm_bin, tmp_path, ids, positions, name):
+def cpp_logits(vllm_bin, gguf, tmp_path, ids, positions, name):
     out = tmp_path / f"{name}.npy"
-    r = run_cli(vllm_bin, ["generate", GEMMA, "--prompt-ids", ",".join(map(str, ids)), "--max-tokens", "1",
+    r = run_cli(vllm_bin, ["generate", gguf, "--prompt-ids", ",".join(map(str, ids)), "--max-tokens", "1",
                            "--dump-logits", out, "--dump-positions", ",".join(map(str, positions)),
                            *threads_args(), *numerics_args()], timeout=600)
     assert r.returncode == 0, r.describe()
     return np.load(out)
 
 
-def test_teacher_forced_logits(vllm_bin, tmp_path, ref):
+def test_teacher_forced_logits(vllm_bin, gemma_gguf, tmp_path, ref):
     prompts = [ids_for(ref, t) for t in TEXTS] + [long_prompt(ref)]
     total = 0
     for n, ids in enumerate(prompts):
         # Every position of the short prompts; every third of the long one, past the window.
         positions = list(range(len(ids))) if len(ids) < 100 else list(range(0, len(ids), 3)) + [len(ids) - 1]
         want = ref.logits(ids, positions)
-        got = cpp_logits(vllm_bin, tmp_path, ids, positions, f"p{n}")
+        got = cpp_logits(vllm_bin, gemma_gguf, tmp_path, ids, positions, f"p{n}")
         assert got.shape == want.shape
         for row, p in enumerate(positions):
             rel = np.linalg.norm(got[row] - want[row]) / np.linalg.norm(want[row])
@@ -87,10 +83,10 @@ def test_teacher_forced_logits(vllm_bin, tmp_path, ref):
     assert total >= 256
 
 
-def test_greedy_64(vllm_bin, ref):
+def test_greedy_64(vllm_bin, gemma_gguf, ref):
     ids = ids_for(ref, "The capital of France is")
     want, margins = ref.greedy(ids, 64)
-    r = run_cli(vllm_bin, ["generate", GEMMA, "--prompt-ids", ",".join(map(str, ids)), "--max-tokens", "64",
+    r = run_cli(vllm_bin, ["generate", gemma_gguf, "--prompt-ids", ",".join(map(str, ids)), "--max-tokens", "64",
                            "--temperature", "0", "--ignore-eos", "--json", *threads_args(), *numerics_args()],
                 timeout=600)
     assert r.returncode == 0, r.describe()

@@ -18,7 +18,6 @@ from gguf_files import write_hf_tokenizer_gguf
 from test_tokenizer_parity import CORPUS, SPECIALS, run_tokenize
 
 REPO = Path(__file__).resolve().parents[2]
-GEMMA = Path(os.environ.get("VLLM_CPP_GEMMA_GGUF", REPO / "deps/gemma3/gemma-3-270m-q4_k_m.gguf"))
 NODE_REF = Path(__file__).resolve().parent / "llama_cpp_ref.mjs"
 
 GEMMA_SPECIALS = ["<bos>", "<eos>", "<pad>", "<unk>", "<mask>", "<start_of_turn>", "<end_of_turn>",
@@ -71,10 +70,8 @@ def first_diff(name, inputs, want, got):
 
 
 @pytest.fixture(scope="module")
-def gemma():
-    if not GEMMA.is_file():
-        pytest.fail(f"{GEMMA} is missing: scripts/setup.sh installs it", pytrace=False)
-    return GEMMA
+def gemma(gemma_gguf):
+    return gemma_gguf
 
 
 @pytest.mark.parametrize("special", [True, False])
