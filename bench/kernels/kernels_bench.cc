@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <numeric>
 #include <random>
@@ -33,12 +34,26 @@ ThreadPool& Pool(int threads) {
   return *pool;
 }
 
-// bits 0 = dense bf16, -1 = dense f32, -2 = dense f16.
+// bits 0 = dense bf16, -1 = dense f32, -2 = dense f16, -10 - q = GGUF block format q
+// (BlockQuant: -15 Q8_0, -18 Q4_K, -20 Q6_K, -13 Q5_0).
 OwnedMatrix MakeWeights(int64_t rows, int64_t cols, int bits) {
   std::mt19937 rng(7);
   OwnedMatrix w;
   w.rows = rows;
   w.cols = cols;
+  if (bits <= -10) {
+    w.block = static_cast<BlockQuant>(-10 - bits);
+    const size_t n = static_cast<size_t>(rows) * w.RowBytes();
+    uint8_t* data = w.Own<uint8_t>(&WeightMatrix::data, n);
+    for (size_t i = 0; i < n; ++i) data[i] = static_cast<uint8_t>(rng());
+    // Finite f16 scales: every 16-bit word that decodes to inf / nan becomes 0.01.
+    for (size_t i = 0; i + 1 < n; i += 2) {
+      uint16_t h;
+      std::memcpy(&h, data + i, 2);
+      if (((h >> 10) & 0x1f) == 0x1f) h = F32ToF16(0.01f), std::memcpy(data + i, &h, 2);
+    }
+    return w;
+  }
   if (bits > 0) {
     w.quantized = true;
     w.bits = bits;
@@ -116,6 +131,24 @@ void GemvArgs(benchmark::internal::Benchmark* b) {
   b->ArgNames({"rows", "cols", "bits", "m", "threads"})->UseRealTime()->ComputeStatistics("min", MinOf);
 }
 BENCHMARK(BM_Gemv)->Apply(GemvArgs);
+
+// Gemma 3 270M's GGUF Q4_K_M decode shapes: q (1024x640 Q5_0), o (640x1024 Q4_K), gate/up
+// (2048x640 Q5_0), down (640x2048 Q6_K), the tied lm head (262144x640 Q8_0); Q8_0 and Q4_K
+// on a Qwen3-0.6B MLP shape for the 80%-of-floor target.
+void GemvBlockArgs(benchmark::internal::Benchmark* b) {
+  for (int threads : {1, 2}) {
+    b->Args({1024, 640, -13, 1, threads});
+    b->Args({640, 1024, -18, 1, threads});
+    b->Args({2048, 640, -13, 1, threads});
+    b->Args({640, 2048, -20, 1, threads});
+    b->Args({262144, 640, -15, 1, threads});
+    b->Args({3072, 1024, -15, 1, threads});
+    b->Args({3072, 1024, -18, 1, threads});
+  }
+  for (int m : {4, 16, 64}) b->Args({3072, 1024, -18, m, 2});
+  b->ArgNames({"rows", "cols", "bits", "m", "threads"})->UseRealTime()->ComputeStatistics("min", MinOf);
+}
+BENCHMARK(BM_Gemv)->Name("BM_GemvBlock")->Apply(GemvBlockArgs);
 BENCHMARK(BM_GemvHot)
     ->ArgsProduct({{256}, {1024}, {8, 4, 0}, {1, 4, 16}, {1}})
     ->ArgNames({"rows", "cols", "bits", "m", "threads"})

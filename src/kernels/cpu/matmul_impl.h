@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/cpu/block_decode_impl.h"
 #include "kernels/cpu/block_dequant.h"
 #include "kernels/cpu/dequant.h"
 #include "kernels/cpu/row_prefetch.h"
@@ -360,35 +361,132 @@ void TileRows(const Args& a, int64_t r0, int64_t r1) {
 
 // ---- GGUF block formats, few tokens -------------------------------------------------------
 
-// Rows [r0, r1) of a block-quantized W (util/block_quant.h) for m <= FusedMaxTokens tokens:
-// each row is decoded once into f32 (block_dequant.cc, the bit-exact decoder) in L1, then
-// dotted with every token's x. Weight bytes are read once; the decode costs a few
-// instructions per value, the dots kLanes values per FMA with four independent chains.
+// Rows [r0, r1) of a block-quantized W (util/block_quant.h) for m <= FusedMaxTokens tokens.
+// Formats with a vectorized decoder (block_decode_impl.h: Q8_0, Q5_0, Q4_K, Q6_K) decode one
+// block at a time into an L1 buffer and FMA it against every token's x, with no horizontal
+// sum until the row ends; the others decode the row with the bit-exact scalar decoder first.
+// Weight bytes are read once either way.
+// Q8_0 and Q4_K, fused as the affine path is (FusedAffineBlock): codes are widened in
+// registers and multiplied straight into per-block (Q8_0) or per-sub-block (Q4_K) sums that
+// the block's scale multiplies once; Q4_K's mins use per-32 sums of x computed once per call:
+//   Q8_0: y += d * sum_j q_j x_j
+//   Q4_K: y += sum_s (d sc_s * sum_j q_j x_j - dmin m_s * sum_j x_j), s over 8 sub-blocks of 32
+// Nothing is written back per block; one horizontal sum per row and token.
 template <class S>
-void BlockRows(const Args& a, int64_t r0, int64_t r1) {
+void BlockFusedRows(const Args& a, int64_t r0, int64_t r1) {
   using F = typename S::F;
+  constexpr int TM = 2 * S::kFusedTokens;
   const WeightMatrix& w = *a.w;
-  const int64_t cols = w.cols, full = cols / (4 * S::kLanes) * (4 * S::kLanes);
-  const size_t row_bytes = w.RowBytes();
-  thread_local std::vector<float> row;
-  if (row.size() < static_cast<size_t>(cols)) row.resize(cols);
+  const int64_t cols = w.cols, nblocks = cols / BlockElems(w.block);
+  const size_t row_bytes = w.RowBytes(), block_bytes = static_cast<size_t>(BlockBytes(w.block));
+  const bool q4k = w.block == BlockQuant::kQ4_K;
+  thread_local std::vector<float> xsum;  // [m, cols / 32]: Q4_K's per-sub-block sums of x
+  if (q4k) {
+    xsum.resize(static_cast<size_t>(a.m * (cols / 32)));
+    for (int64_t t = 0; t < a.m; ++t)
+      for (int64_t g = 0; g < cols / 32; ++g) {
+        float sum = 0.f;
+        for (int64_t k = 0; k < 32; ++k) sum += a.x[t * cols + g * 32 + k];
+        xsum[t * (cols / 32) + g] = sum;
+      }
+  }
   const float* bias = w.has_bias() ? w.bias.data<float>() : nullptr;
   const char* base = w.data.data<char>();
   for (int64_t r = r0; r < r1; ++r) {
     PrefetchRowAhead(base, static_cast<int64_t>(row_bytes), r, r1);
-    DequantBlockRow(w.block, w.data.data<uint8_t>() + r * row_bytes, cols, row.data());
-    for (int64_t t = 0; t < a.m; ++t) {
-      const float* x = a.x + t * cols;
-      F acc[4] = {S::Zero(), S::Zero(), S::Zero(), S::Zero()};
-      int64_t c = 0;
-      for (; c < full; c += 4 * S::kLanes)
-        for (int u = 0; u < 4; ++u)
-          acc[u] = S::Fma(S::Load(row.data() + c + u * S::kLanes), S::Load(x + c + u * S::kLanes), acc[u]);
-      float tail = 0.f;
-      for (; c < cols; ++c) tail += row[c] * x[c];
-      a.y[t * w.rows + r] = S::ReduceAdd(S::Add(S::Add(acc[0], acc[1]), S::Add(acc[2], acc[3]))) + tail +
-                            (bias ? bias[r] : 0.f);
+    const uint8_t* rp = w.data.data<uint8_t>() + r * row_bytes;
+    F acc[TM];
+    float mins[TM] = {};
+    for (auto& v : acc) v = S::Zero();
+    for (int64_t blk = 0; blk < nblocks; ++blk) {
+      const uint8_t* b = rp + blk * block_bytes;
+      if (!q4k) {
+        const float d = blockdec::Half(b);
+        const int8_t* qs = reinterpret_cast<const int8_t*>(b + 2);
+        F q[32 / S::kLanes];
+        for (int k = 0; k < 32 / S::kLanes; ++k) q[k] = S::LoadI8(qs + k * S::kLanes);
+        for (int64_t t = 0; t < a.m; ++t) {
+          const float* x = a.x + t * cols + blk * 32;
+          F g = S::Mul(q[0], S::Load(x));
+          for (int k = 1; k < 32 / S::kLanes; ++k) g = S::Fma(q[k], S::Load(x + k * S::kLanes), g);
+          acc[t] = S::Fma(S::Set1(d), g, acc[t]);
+        }
+        continue;
+      }
+      const float d = blockdec::Half(b), dmin = blockdec::Half(b + 2);
+      const uint8_t* qs = b + 16;
+      for (int c = 0; c < 4; ++c) {
+        uint8_t s0, m0, s1, m1;
+        KQuantScaleMin(2 * c, b + 4, &s0, &m0);
+        KQuantScaleMin(2 * c + 1, b + 4, &s1, &m1);
+        const F d0 = S::Set1(d * s0), d1 = S::Set1(d * s1);
+        F lo[32 / S::kLanes], hi[32 / S::kLanes];
+        for (int k = 0; k < 32 / S::kLanes; ++k) S::LoadU4(qs + 32 * c + k * S::kLanes, &lo[k], &hi[k]);
+        for (int64_t t = 0; t < a.m; ++t) {
+          const float* x = a.x + t * cols + blk * 256 + 64 * c;
+          F g0 = S::Mul(lo[0], S::Load(x)), g1 = S::Mul(hi[0], S::Load(x + 32));
+          for (int k = 1; k < 32 / S::kLanes; ++k) {
+            g0 = S::Fma(lo[k], S::Load(x + k * S::kLanes), g0);
+            g1 = S::Fma(hi[k], S::Load(x + 32 + k * S::kLanes), g1);
+          }
+          acc[t] = S::Fma(d1, g1, S::Fma(d0, g0, acc[t]));
+          const float* xs = xsum.data() + t * (cols / 32) + blk * 8 + 2 * c;
+          mins[t] += dmin * m0 * xs[0] + dmin * m1 * xs[1];
+        }
+      }
     }
+    for (int64_t t = 0; t < a.m; ++t)
+      a.y[t * w.rows + r] = S::ReduceAdd(acc[t]) - mins[t] + (bias ? bias[r] : 0.f);
+  }
+}
+
+template <class S>
+void BlockRows(const Args& a, int64_t r0, int64_t r1) {
+  using F = typename S::F;
+  if ((a.w->block == BlockQuant::kQ8_0 || a.w->block == BlockQuant::kQ4_K) && 32 % S::kLanes == 0)
+    return BlockFusedRows<S>(a, r0, r1);
+  constexpr int TM = 2 * S::kFusedTokens;  // FusedMaxTokens: m never exceeds it here
+  const WeightMatrix& w = *a.w;
+  const int64_t cols = w.cols, elems = BlockElems(w.block), nblocks = cols / elems;
+  const size_t row_bytes = w.RowBytes(), block_bytes = static_cast<size_t>(BlockBytes(w.block));
+  const bool vectorized = blockdec::HasDecoder(w.block) && elems % (2 * S::kLanes) == 0;
+  thread_local std::vector<float> row;
+  if (!vectorized && row.size() < static_cast<size_t>(cols)) row.resize(cols);
+  alignas(64) float buf[256];
+  const float* bias = w.has_bias() ? w.bias.data<float>() : nullptr;
+  const char* base = w.data.data<char>();
+  for (int64_t r = r0; r < r1; ++r) {
+    PrefetchRowAhead(base, static_cast<int64_t>(row_bytes), r, r1);
+    const uint8_t* rp = w.data.data<uint8_t>() + r * row_bytes;
+    F acc[TM][2];
+    for (auto& t : acc) t[0] = S::Zero(), t[1] = S::Zero();
+    float tail[TM] = {};
+    if (vectorized) {
+      for (int64_t blk = 0; blk < nblocks; ++blk) {
+        blockdec::Decode(w.block, rp + blk * block_bytes, buf);
+        for (int64_t t = 0; t < a.m; ++t) {
+          const float* x = a.x + t * cols + blk * elems;
+          for (int64_t c = 0; c < elems; c += 2 * S::kLanes) {
+            acc[t][0] = S::Fma(S::Load(buf + c), S::Load(x + c), acc[t][0]);
+            acc[t][1] = S::Fma(S::Load(buf + c + S::kLanes), S::Load(x + c + S::kLanes), acc[t][1]);
+          }
+        }
+      }
+    } else {
+      DequantBlockRow(w.block, rp, cols, row.data());
+      const int64_t full = cols / (2 * S::kLanes) * (2 * S::kLanes);
+      for (int64_t t = 0; t < a.m; ++t) {
+        const float* x = a.x + t * cols;
+        int64_t c = 0;
+        for (; c < full; c += 2 * S::kLanes) {
+          acc[t][0] = S::Fma(S::Load(row.data() + c), S::Load(x + c), acc[t][0]);
+          acc[t][1] = S::Fma(S::Load(row.data() + c + S::kLanes), S::Load(x + c + S::kLanes), acc[t][1]);
+        }
+        for (; c < cols; ++c) tail[t] += row[c] * x[c];
+      }
+    }
+    for (int64_t t = 0; t < a.m; ++t)
+      a.y[t * w.rows + r] = S::ReduceAdd(S::Add(acc[t][0], acc[t][1])) + tail[t] + (bias ? bias[r] : 0.f);
   }
 }
 

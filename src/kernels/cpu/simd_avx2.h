@@ -36,6 +36,10 @@ struct Avx2 {
     return _mm_cvtsi64_si128(v);
   }
   static F LoadU8(const uint8_t* p) { return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(Load8Bytes(p))); }
+  // kLanes signed bytes -> floats (GGUF Q8_0 codes).
+  static F LoadI8(const int8_t* p) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(Load8Bytes(reinterpret_cast<const uint8_t*>(p))));
+  }
   static void LoadU4(const uint8_t* p, F* lo, F* hi) {
     const __m256i v = _mm256_cvtepu8_epi32(Load8Bytes(p));
     *lo = _mm256_cvtepi32_ps(_mm256_and_si256(v, _mm256_set1_epi32(0xF)));

@@ -29,6 +29,10 @@ struct Avx512 {
   static F LoadU8(const uint8_t* p) {
     return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
   }
+  // kLanes signed bytes -> floats (GGUF Q8_0 codes).
+  static F LoadI8(const int8_t* p) {
+    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+  }
   // kLanes bytes holding 2*kLanes 4-bit codes: low nibbles (even codes) and high (odd codes).
   static void LoadU4(const uint8_t* p, F* lo, F* hi) {
     const __m512i v = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));

@@ -48,6 +48,13 @@ struct Neon {
   }
   // kLanes unsigned bytes -> floats.
   static F LoadU8(const uint8_t* p) { return vcvtq_f32_u32(Widen4Bytes(p)); }
+  // kLanes signed bytes -> floats (GGUF Q8_0 codes).
+  static F LoadI8(const int8_t* p) {
+    uint32_t b;
+    std::memcpy(&b, p, 4);
+    const int16x8_t h = vmovl_s8(vreinterpret_s8_u32(vdup_n_u32(b)));
+    return vcvtq_f32_s32(vmovl_s16(vget_low_s16(h)));
+  }
   // kLanes bytes holding 2*kLanes 4-bit codes: low nibbles (even codes) and high (odd codes).
   static void LoadU4(const uint8_t* p, F* lo, F* hi) {
     const uint32x4_t v = Widen4Bytes(p);
