@@ -24,7 +24,8 @@ Status FillFromGguf(const std::string& path, ModelSource* src) {
   ASSIGN_OR_RETURN(src->config, ModelConfigFromGguf(gguf));
   src->gguf = gguf.path();
   src->dir = fs::path(gguf.path()).parent_path().string();
-  src->tokenizer_dir = gguf.path();  // the tokenizer comes from the metadata (LoadTokenizer)
+  // The tokenizer comes from the metadata (LoadTokenizer), when the file has one.
+  if (gguf.first().Find("tokenizer.ggml.model")) src->tokenizer_dir = gguf.path();
   return Status::Ok();
 }
 
