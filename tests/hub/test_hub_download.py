@@ -271,9 +271,10 @@ def test_gguf_repo_downloads_one_quantization(hub, cli, hf_home):
     assert sorted(os.listdir(snap)) == ["tiny-Q4_K_M.gguf", "tiny-Q8_0.gguf"]
     err = one_line_error(cli("pull", R.GGUF + ":Q2_K"))
     assert "no GGUF file for ':Q2_K'" in err and "tiny-Q8_0.gguf" in err, err
-    # Loading GGUF is another issue's: the file is found and named, then refused clearly.
+    # The file is found and parsed; these fixture bytes are no valid GGUF past the magic, so the
+    # loader refuses it in one line naming the file and the header field.
     err = one_line_error(cli("generate", R.GGUF + ":Q8_0", "--prompt-ids", "1", "--offline"))
-    assert "GGUF" in err and "tiny-Q8_0.gguf" in err and "not supported" in err, err
+    assert "GGUF" in err and "tiny-Q8_0.gguf" in err and ("version" in err or "count" in err), err
 
 
 def test_paged_file_listing_is_followed(hub, cli, hf_home, tmp_path):
