@@ -1,4 +1,5 @@
-// GGUF block decoders written for the auto-vectorizer: fixed trip counts, no data-dependent
+// GGUF block decoders (Q5_0, Q6_K: Q8_0 and Q4_K have fused kernels in matmul_impl.h) written
+// for the auto-vectorizer: fixed trip counts, no data-dependent
 // indexing, one output array per loop. Included by matmul_impl.h, so each SIMD target's TU
 // compiles them for its ISA (AVX2 / AVX-512 / NEON). They compute the same values as
 // block_dequant.cc except that the compiler may fuse a multiply and an add (the GEMV only
@@ -20,12 +21,6 @@ inline float Half(const uint8_t* p) {
   return F16ToF32(h);
 }
 
-inline void Q8_0(const uint8_t* __restrict b, float* __restrict y) {
-  const float d = Half(b);
-  const int8_t* __restrict qs = reinterpret_cast<const int8_t*>(b + 2);
-  for (int j = 0; j < 32; ++j) y[j] = d * static_cast<float>(qs[j]);
-}
-
 inline void Q5_0(const uint8_t* __restrict b, float* __restrict y) {
   // Bit j of qh is value j's 5th bit: tested against a constant mask per lane (no variable
   // shifts, so the loops vectorize).
@@ -41,19 +36,6 @@ inline void Q5_0(const uint8_t* __restrict b, float* __restrict y) {
     y[j] = d * static_cast<float>(static_cast<int>((qs[j] & 0xF) | ((lo_bits & kBit[j]) ? 16 : 0)) - 16);
   for (int j = 0; j < 16; ++j)
     y[j + 16] = d * static_cast<float>(static_cast<int>((qs[j] >> 4) | ((hi_bits & kBit[j]) ? 16 : 0)) - 16);
-}
-
-inline void Q4_K(const uint8_t* __restrict b, float* __restrict y) {
-  const float d = Half(b), dmin = Half(b + 2);
-  const uint8_t* __restrict q = b + 16;
-  for (int c = 0; c < 4; ++c, q += 32, y += 64) {
-    uint8_t s0, m0, s1, m1;
-    KQuantScaleMin(2 * c, b + 4, &s0, &m0);
-    KQuantScaleMin(2 * c + 1, b + 4, &s1, &m1);
-    const float d0 = d * s0, n0 = dmin * m0, d1 = d * s1, n1 = dmin * m1;
-    for (int l = 0; l < 32; ++l) y[l] = d0 * static_cast<float>(q[l] & 0xF) - n0;
-    for (int l = 0; l < 32; ++l) y[l + 32] = d1 * static_cast<float>(q[l] >> 4) - n1;
-  }
 }
 
 inline void Q6_K(const uint8_t* __restrict b, float* __restrict y) {
@@ -80,16 +62,12 @@ inline void Q6_K(const uint8_t* __restrict b, float* __restrict y) {
   }
 }
 
-inline bool HasDecoder(BlockQuant q) {
-  return q == BlockQuant::kQ8_0 || q == BlockQuant::kQ5_0 || q == BlockQuant::kQ4_K || q == BlockQuant::kQ6_K;
-}
+inline bool HasDecoder(BlockQuant q) { return q == BlockQuant::kQ5_0 || q == BlockQuant::kQ6_K; }
 
 // Decodes one block of q into y. Precondition: HasDecoder(q).
 inline void Decode(BlockQuant q, const uint8_t* b, float* y) {
   switch (q) {
-    case BlockQuant::kQ8_0: return Q8_0(b, y);
     case BlockQuant::kQ5_0: return Q5_0(b, y);
-    case BlockQuant::kQ4_K: return Q4_K(b, y);
     case BlockQuant::kQ6_K: return Q6_K(b, y);
     default: return;
   }

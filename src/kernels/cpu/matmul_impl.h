@@ -361,11 +361,6 @@ void TileRows(const Args& a, int64_t r0, int64_t r1) {
 
 // ---- GGUF block formats, few tokens -------------------------------------------------------
 
-// Rows [r0, r1) of a block-quantized W (util/block_quant.h) for m <= FusedMaxTokens tokens.
-// Formats with a vectorized decoder (block_decode_impl.h: Q8_0, Q5_0, Q4_K, Q6_K) decode one
-// block at a time into an L1 buffer and FMA it against every token's x, with no horizontal
-// sum until the row ends; the others decode the row with the bit-exact scalar decoder first.
-// Weight bytes are read once either way.
 // Q8_0 and Q4_K, fused as the affine path is (FusedAffineBlock): codes are widened in
 // registers and multiplied straight into per-block (Q8_0) or per-sub-block (Q4_K) sums that
 // the block's scale multiplies once; Q4_K's mins use per-32 sums of x computed once per call:
@@ -440,6 +435,11 @@ void BlockFusedRows(const Args& a, int64_t r0, int64_t r1) {
   }
 }
 
+// Rows [r0, r1) of a block-quantized W (util/block_quant.h) for m <= FusedMaxTokens tokens.
+// Q8_0 and Q4_K take BlockFusedRows; Q5_0 and Q6_K (block_decode_impl.h) decode one
+// block at a time into an L1 buffer and FMA it against every token's x, with no horizontal
+// sum until the row ends; the others decode the row with the bit-exact scalar decoder first.
+// Weight bytes are read once either way.
 template <class S>
 void BlockRows(const Args& a, int64_t r0, int64_t r1) {
   using F = typename S::F;
