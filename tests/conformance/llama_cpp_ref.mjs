@@ -5,6 +5,8 @@
 //       -> {"ids": [[...], ...], "decoded": ["...", ...]}   (ids as llama_tokenize with
 //          add_special=false and parse_special=special; decoded = detokenize(ids, special))
 //   {"op": "detokenize", "model": PATH, "ids": [[...], ...]} -> {"decoded": [...]}
+//   {"op": "logprobs", "model": PATH, "prompt": [ids], "positions": [...], "out": FILE} -> {"vocab": V}
+//       (FILE: f32 [positions, V] log-probabilities of the next token, teacher forced)
 //   {"op": "greedy", "model": PATH, "prompts": [[ids], ...], "n": N}
 //       -> {"ids": [[...], ...], "tokens_per_s": x, "prompt_tokens_per_s": y}
 import { pathToFileURL } from "node:url";
@@ -29,6 +31,22 @@ if (req.op === "tokenize") {
 } else if (req.op === "detokenize") {
   const model = await llama.loadModel({ modelPath: req.model, vocabOnly: true });
   fs.writeFileSync(process.argv[3], JSON.stringify({ decoded: req.ids.map((x) => model.detokenize(x, false)) }));
+} else if (req.op === "logprobs") {
+  // Log-probabilities over the whole vocabulary after each prompt position (teacher forced),
+  // written as raw little-endian f32 [positions, vocab] to req.out.
+  const model = await llama.loadModel({ modelPath: req.model });
+  const context = await model.createContext({ contextSize: 2048, threads: req.threads || 2, batchSize: 512 });
+  const seq = context.getSequence();
+  const want = new Set(req.positions);
+  const input = req.prompt.map((t, i) => (want.has(i) ? [t, { generateNext: { probabilities: true } }] : t));
+  const out = await seq.controlledEvaluate(input);
+  const vocab = out[req.positions[0]].next.probabilities.size;  // the full distribution
+  const buf = new Float32Array(req.positions.length * vocab).fill(-Infinity);
+  req.positions.forEach((p, k) => {
+    for (const [tok, prob] of out[p].next.probabilities) buf[k * vocab + tok] = Math.log(prob);
+  });
+  fs.writeFileSync(req.out, Buffer.from(buf.buffer));
+  fs.writeFileSync(process.argv[3], JSON.stringify({ vocab }));
 } else if (req.op === "greedy") {
   const model = await llama.loadModel({ modelPath: req.model });
   const context = await model.createContext({ contextSize: 2048, threads: req.threads || 2, batchSize: 512 });

@@ -96,3 +96,38 @@ def test_greedy_64(vllm_bin, gemma_gguf, ref):
             assert margins[k] < NEAR_TIE, f"token {k}: {g} vs reference {w} (margin {margins[k]:.3g})"
             break  # past a near-tie flip the continuations legitimately differ
     assert len(got) == 64
+
+
+def test_precision_against_llama_cpp(vllm_bin, gemma_gguf, tmp_path, ref):
+    """The precision policy's yardstick, measured live: log-probability error against the f32
+    reference over the reference's top-20 next tokens at every position of two prompts, for
+    vllm-cpp's default path (f32 activations) and for llama.cpp (int8 activations). A
+    reduced-precision default is admissible while its error stays at or under llama.cpp's;
+    vllm-cpp's must (it uses none). Figures print with pytest -s (docs/PERFORMANCE.md)."""
+    import tempfile
+    from pathlib import Path as P
+    from test_gguf_tokenizer import llama_cpp_request
+
+    def log_softmax(x):
+        x = x.astype(np.float64)
+        m = x.max(-1, keepdims=True)
+        return x - m - np.log(np.exp(x - m).sum(-1, keepdims=True))
+
+    worst = {"vllm-cpp": 0.0, "llama.cpp": 0.0}
+    for n, text in enumerate([TEXTS[0], TEXTS[2]]):
+        ids = ids_for(ref, text)
+        positions = list(range(len(ids)))
+        want = log_softmax(ref.logits(ids, positions))
+        ours = log_softmax(cpp_logits(vllm_bin, gemma_gguf, tmp_path, ids, positions, f"prec{n}"))
+        out = tmp_path / f"llama{n}.bin"
+        llama_cpp_request({"op": "logprobs", "model": str(gemma_gguf), "prompt": ids, "positions": positions,
+                           "out": str(out)}, P(tempfile.gettempdir()))
+        theirs = np.fromfile(out, np.float32).reshape(len(positions), -1).astype(np.float64)
+        for row in range(len(positions)):
+            top = np.argsort(want[row])[-20:]
+            worst["vllm-cpp"] = max(worst["vllm-cpp"], float(np.abs(ours[row, top] - want[row, top]).max()))
+            worst["llama.cpp"] = max(worst["llama.cpp"], float(np.abs(theirs[row, top] - want[row, top]).max()))
+    print(f"\nmax |log p - log p_ref| over the reference's top 20: vllm-cpp {worst['vllm-cpp']:.2e}, "
+          f"llama.cpp {worst['llama.cpp']:.2e}")
+    assert worst["llama.cpp"] > 0
+    assert worst["vllm-cpp"] <= worst["llama.cpp"]
