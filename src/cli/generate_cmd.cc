@@ -36,6 +36,7 @@ struct GenerateArgs {
   bool enforce_eager = false;
   std::string dump_logits, dump_positions = "-1";
   std::string kv_cache_dtype = "auto";
+  int prefill_chunk = 0;  // > 0: the prompt runs in chunks of this many tokens (state tests)
 };
 
 int Fail(const Status& st) {
@@ -72,7 +73,7 @@ Status DumpLogits(const GenerateArgs& a, Model& model, const std::vector<int32_t
     positions.push_back(q);
   }
   ASSIGN_OR_RETURN(DType kv_dtype, ParseKvCacheDtype(a.kv_cache_dtype));
-  std::vector<float> logits = PromptLogits(model, prompt, positions, a.block_size, kv_dtype);
+  std::vector<float> logits = PromptLogits(model, prompt, positions, a.block_size, kv_dtype, a.prefill_chunk);
   return WriteNpyF32(a.dump_logits, logits.data(),
                      {static_cast<int64_t>(positions.size()), model.config().vocab_size});
 }
@@ -105,7 +106,7 @@ int Generate(const GenerateArgs& a) {
                   .kv_cache_dtype = kv_dtype.value(),
                   .num_kv_blocks = (P + a.max_tokens + a.block_size - 1) / a.block_size + 1,
                   .max_num_seqs = 1,
-                  .max_num_batched_tokens = kBatch,
+                  .max_num_batched_tokens = a.prefill_chunk > 0 ? std::min(a.prefill_chunk, kBatch) : kBatch,
                   .max_model_len = std::max<int64_t>(P + a.max_tokens, 1),
                   .enforce_eager = a.enforce_eager};
   Engine engine(std::move(model.value()), tok, ec);
@@ -174,6 +175,8 @@ int RunGenerate(int argc, char** argv) {
   app.add_option("--device", a.device, "cpu | cuda | auto (cuda when built with it and a GPU is present)")
       ->capture_default_str();
   app.add_option("--block-size", a.block_size, "KV cache block size")->capture_default_str();
+  app.add_option("--prefill-chunk", a.prefill_chunk,
+                 "Run the prompt in chunks of at most this many tokens (0: up to 512 at once)")->capture_default_str();
   app.add_option("--kv-cache-dtype", a.kv_cache_dtype, "auto (bf16) | bf16 | f16 | f32")->capture_default_str();
   app.add_option("--dump-logits", a.dump_logits, "Write prompt logits at --dump-positions to this .npy");
   app.add_option("--dump-positions", a.dump_positions, "Comma-separated prompt positions (negative: from the end)")
@@ -185,6 +188,7 @@ int RunGenerate(int argc, char** argv) {
   }
   if (a.prompt.empty() == a.prompt_ids.empty()) return Fail(InvalidArgument("give exactly one of --prompt or --prompt-ids"));
   if (a.block_size <= 0) return Fail(InvalidArgument("--block-size must be > 0"));
+  if (a.prefill_chunk < 0) return Fail(InvalidArgument("--prefill-chunk must be >= 0"));
   if (a.max_tokens < 0) return Fail(InvalidArgument("--max-tokens must be >= 0"));
   return Generate(a);
 }

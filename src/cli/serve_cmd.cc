@@ -44,6 +44,7 @@ struct ServeArgs {
   server::ServerConfig cfg;
   EngineArgs engine;
   std::string kv_cache_memory = "1GiB";
+  std::string state_cache_memory = "4GiB";
   int64_t cache_memory_mb = 0;
   std::string kv_cache_dtype = "auto";
   double idle_unload_s = 0;
@@ -259,6 +260,9 @@ int RunServe(int argc, char** argv) {
   app.add_option("--max-num-batched-tokens", a.engine.max_num_batched_tokens, "Token budget of one engine step")->capture_default_str();
   app.add_option("--kv-cache-memory", a.kv_cache_memory, "KV cache size (bytes, or with a unit: 4GiB, 512MiB)")->capture_default_str();
   app.add_option("--block-size", a.engine.block_size, "KV cache block size (tokens)")->capture_default_str();
+  app.add_option("--state-cache-memory", a.state_cache_memory,
+                 "Per-sequence recurrent state of hybrid models (nemotron_h): at most this much; fewer slots "
+                 "than --max-num-seqs clamp the batch")->capture_default_str();
   app.add_option("--num-kv-blocks", a.engine.num_kv_blocks, "KV cache size in blocks (overrides --kv-cache-memory)");
   app.add_option("--kv-cache-dtype", a.kv_cache_dtype, "auto (bf16) | bf16 | f16 | f32")->capture_default_str();
   app.add_flag("--enable-prefix-caching,!--no-enable-prefix-caching", a.engine.enable_prefix_caching,
@@ -359,6 +363,9 @@ int RunServe(int argc, char** argv) {
     if (!bytes.ok()) return Fail(bytes.status().message());
     a.engine.kv_cache_bytes = bytes.value();
   }
+  auto state_bytes = ParseByteSize(a.state_cache_memory, "--state-cache-memory");
+  if (!state_bytes.ok()) return Fail(state_bytes.status().message());
+  a.engine.state_cache_bytes = state_bytes.value();
   auto kv_dtype = ParseKvCacheDtype(a.kv_cache_dtype);
   if (!kv_dtype.ok()) return Fail(kv_dtype.status().message());
   a.engine.kv_dtype = kv_dtype.value();

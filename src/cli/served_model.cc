@@ -101,7 +101,8 @@ Result<server::LoadedModel> LoadServedModel(const ModelSource& src, const Engine
                   .max_num_batched_tokens = e.max_num_batched_tokens,
                   .max_model_len = e.max_model_len,
                   .seed = e.seed,
-                  .enforce_eager = e.enforce_eager};
+                  .enforce_eager = e.enforce_eager,
+                  .state_cache_memory_bytes = e.state_cache_bytes};
   out.engine = std::make_unique<Engine>(std::move(model), out.tokenizer, ec);
   out.pooling = CheckpointPooling(src.dir);
   if (!out.pooling.empty()) {

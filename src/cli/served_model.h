@@ -25,6 +25,7 @@ struct EngineArgs {
   uint64_t seed = 0;            // derives the seeds of unseeded requests
   bool enforce_eager = false;   // no CUDA graphs for decode steps
   double gpu_memory_utilization = 0;  // > 0: the KV cache takes what this fraction of the GPU leaves
+  int64_t state_cache_bytes = int64_t{4} << 30;  // recurrent state slots (hybrid models)
 };
 
 // Memory the model will take, for the budget: its weight files plus the KV cache. 0 for

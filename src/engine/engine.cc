@@ -43,9 +43,21 @@ struct Engine::PendingRequest {
 
 namespace {
 
+// The state group's size: one slot per running sequence, within the state memory budget
+// (Nemotron-Nano's 47.6 MiB per sequence at the default 256 sequences would be 12 GiB).
+int32_t NumStateSlots(const EngineConfig& c, const Model& m) {
+  const StateSpec spec = m.state_spec();
+  if (spec.empty()) return 0;
+  const int64_t per_slot = static_cast<int64_t>(std::max<size_t>(1, spec.BytesPerSlot()));
+  const int64_t fit = std::max<int64_t>(1, c.state_cache_memory_bytes / per_slot);
+  return static_cast<int32_t>(std::min<int64_t>(c.max_num_seqs, fit));
+}
+
 int64_t DeriveNumBlocks(const EngineConfig& c, const Model& m) {
   if (c.num_kv_blocks > 0) return c.num_kv_blocks;
-  const int64_t per_block = static_cast<int64_t>(m.MakeKvSpec(c.block_size, 1, c.kv_cache_dtype).TotalBytes());
+  // max(1): a model with no attention layer keeps no K/V; its blocks only count tokens.
+  const int64_t per_block =
+      std::max<int64_t>(1, static_cast<int64_t>(m.MakeKvSpec(c.block_size, 1, c.kv_cache_dtype).TotalBytes()));
   return std::max<int64_t>(1, c.kv_cache_memory_bytes / per_block);
 }
 
@@ -66,7 +78,8 @@ SchedulerConfig MakeSchedulerConfig(const EngineConfig& c, const Model& m, const
                  << ") holds no more for one sequence; raise --kv-cache-memory for a longer context";
     len = kv_tokens;
   }
-  return {.max_num_seqs = c.max_num_seqs,
+  const int32_t slots = NumStateSlots(c, m);
+  return {.max_num_seqs = slots > 0 ? std::min(c.max_num_seqs, slots) : c.max_num_seqs,
           .max_num_batched_tokens = c.max_num_batched_tokens,
           .max_model_len = len,
           .eos_token_ids = EosIds(m, tok)};
@@ -89,8 +102,8 @@ Engine::Engine(std::shared_ptr<Model> model, std::shared_ptr<const Tokenizer> to
       sched_config_(MakeSchedulerConfig(config, *model_, tokenizer_.get())),
       kv_({.num_blocks = static_cast<int32_t>(DeriveNumBlocks(config, *model_)),
            .block_size = config.block_size,
-           .enable_prefix_caching = config.enable_prefix_caching,
-           .num_state_slots = model_->state_spec().empty() ? 0 : config.max_num_seqs}),
+           .enable_prefix_caching = config.enable_prefix_caching && model_->state_spec().empty(),
+           .num_state_slots = NumStateSlots(config, *model_)}),
       sched_(sched_config_, &kv_),
       runner_(model_.get(), {.block_size = config.block_size,
                              .num_blocks = kv_.config().num_blocks,
@@ -100,10 +113,31 @@ Engine::Engine(std::shared_ptr<Model> model, std::shared_ptr<const Tokenizer> to
                              .cuda_graphs = !config.enforce_eager}) {
   CHECK_LE(config.max_num_batched_tokens, model_->max_num_tokens())
       << "the model's scratch must hold a full step";
+  LogStateGroup();
   PublishStats();
 }
 
 Engine::~Engine() { Stop(); }
+
+void Engine::LogStateGroup() const {
+  const StateSpec spec = model_->state_spec();
+  if (spec.empty()) return;
+  const double mib = static_cast<double>(spec.BytesPerSlot()) / (1 << 20);
+  const int32_t slots = kv_.config().num_state_slots;
+  LOG(INFO) << model_->config().model_type << ": " << spec.num_layers << " recurrent layers, " << mib
+            << " MiB of state per sequence; " << slots << " state slots (" << mib * slots / 1024 << " GiB)";
+  if (slots < config_.max_num_seqs) {
+    LOG(WARNING) << "max_num_seqs " << config_.max_num_seqs << " clamped to " << slots
+                 << ": the recurrent state of that many sequences needs "
+                 << mib * config_.max_num_seqs / 1024 << " GiB, over the state budget of "
+                 << static_cast<double>(config_.state_cache_memory_bytes) / (1 << 30)
+                 << " GiB (raise --state-cache-memory)";
+  }
+  if (config_.enable_prefix_caching) {
+    LOG(INFO) << "prefix caching is off for " << model_->config().model_type
+              << ": a cached K/V prefix is useless without the recurrent state at its end";
+  }
+}
 
 Result<std::shared_ptr<OutputStream>> Engine::Submit(EngineRequest req) {
   const int64_t vocab = model_->config().vocab_size;

@@ -43,6 +43,9 @@ struct EngineConfig {
   bool check_invariants = false;                // debug: verify the block pool after each step
   uint64_t seed = 0;                            // derives seeds of unseeded requests
   bool enforce_eager = false;                   // no decode graphs (runner/decode_graph.h)
+  // Models with recurrent layers (nemotron_h): the per-sequence state slots take at most this
+  // many bytes; fewer slots than max_num_seqs clamp the running batch (logged).
+  int64_t state_cache_memory_bytes = int64_t{4} << 30;
 };
 
 struct EngineRequest {
@@ -104,6 +107,7 @@ class Engine {
   const EngineConfig& config() const { return config_; }
 
  private:
+  void LogStateGroup() const;  // the state group's size and the prefix-caching note
   struct Sequence;
   struct PendingRequest;
 

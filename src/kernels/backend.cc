@@ -33,5 +33,26 @@ void Backend::Scale(float*, int64_t, float) {
   CHECK(false) << "Scale on backend '" << Describe()
                << "' (model load should have refused the model: Backend::SupportsGemmaOps)";
 }
+namespace {
+[[noreturn]] void NoMamba(const Backend& b, const char* op) {
+  CHECK(false) << op << " on backend '" << b.Describe() << "', which has no state-space kernels "
+               << "(model load should have refused the model: Backend::SupportsMamba)";
+  __builtin_unreachable();
+}
+}  // namespace
+
+void Backend::CausalConv1d(const float*, int64_t, const BatchView&, const MambaShape&, const MambaParams&,
+                           MambaState, float*) {
+  NoMamba(*this, "CausalConv1d");
+}
+void Backend::SsmScan(const float*, const float*, int64_t, const BatchView&, const MambaShape&,
+                      const MambaParams&, MambaState, float*) {
+  NoMamba(*this, "SsmScan");
+}
+void Backend::GatedGroupRmsNorm(const float*, const float*, int64_t, const float*, int64_t, int64_t, int64_t,
+                                float, float*) {
+  NoMamba(*this, "GatedGroupRmsNorm");
+}
+void Backend::Relu2(const float*, int64_t, float*) { NoMamba(*this, "Relu2"); }
 
 }  // namespace vllm

@@ -19,6 +19,7 @@
 #include "kernels/batch_view.h"
 #include "kernels/device_buffer.h"
 #include "kernels/kv_layer.h"
+#include "kernels/mamba.h"
 #include "kernels/moe.h"
 #include "kernels/step_profile.h"
 #include "kernels/weight_matrix.h"
@@ -57,6 +58,11 @@ class Backend {
   virtual Status SupportsGemmaOps() const {
     return Unimplemented("backend '" + Describe() +
                          "' has no GELU-tanh / sliding-window attention kernels yet (gemma3)");
+  }
+  // Whether CausalConv1d / SsmScan / GatedGroupRmsNorm / Relu2 exist here (asked at load for
+  // hybrid state-space models such as nemotron_h).
+  virtual Status SupportsMamba() const {
+    return Unimplemented("backend '" + Describe() + "' has no state-space (Mamba2) kernels yet");
   }
 
   // --- memory ---
@@ -116,6 +122,30 @@ class Backend {
   // Each distinct expert's weights are read once per call, whatever T.
   virtual void MoeExperts(const MoeWeights& w, const float* x, int64_t num_tokens, int64_t top_k,
                           const int32_t* ids, const float* weights, float* out);
+
+  // --- state-space layers (kernels/mamba.h; only where SupportsMamba() is Ok) ---
+  // Causal depthwise conv over each sequence's chunk, continuing from its conv state:
+  //   out[t, c] = silu(bias[c] + sum_j weight[c, j] * xbc_{t-K+1+j}[c]),  xbc rows [T] of
+  // conv_dim channels at row stride x_stride (a slice of in_proj's output); rows before the
+  // chunk come from the slot (zeros when the chunk starts at position 0). Afterwards the
+  // slot holds the last K-1 raw rows. out [T, conv_dim] contiguous.
+  virtual void CausalConv1d(const float* xbc, int64_t x_stride, const BatchView& batch,
+                            const MambaShape& shape, const MambaParams& p, MambaState state,
+                            float* out);
+  // The Mamba2 recurrence per (sequence, head), token by token, from the slot's S (zeros at
+  // position 0) and leaving the final S there: dt = softplus(dt_raw + dt_bias),
+  //   S = exp(dt*A) S + dt xs B^T,  y = S C + D xs.
+  // u [T, conv_dim] = xs | B | C (the conv output); dt_raw rows [T] of H at stride dt_stride;
+  // y [T, H*P].
+  virtual void SsmScan(const float* u, const float* dt_raw, int64_t dt_stride, const BatchView& batch,
+                       const MambaShape& shape, const MambaParams& p, MambaState state, float* y);
+  // out[r] = weight * RmsNorm_groups(y[r] * silu(z[r])): each contiguous group of group_size
+  // values is normalised on its own (no weight inside), then the [dim] weight scales all.
+  // y, out [rows, dim]; z rows at stride z_stride.
+  virtual void GatedGroupRmsNorm(const float* y, const float* z, int64_t z_stride, const float* weight,
+                                 int64_t rows, int64_t dim, int64_t group_size, float eps, float* out);
+  // out = max(x, 0)^2 over n values (in place allowed): nemotron_h's dense MLP.
+  virtual void Relu2(const float* x, int64_t n, float* out);
 
   // --- sampling ---
   // logits [batch.num_rows, vocab] on this device (overwritten); one output per row. Rows are

@@ -23,7 +23,7 @@ const char* Name(StepOp op) {
   static const char* kNames[] = {"embedding",     "rmsnorm",  "q/k/v proj", "rope",
                                  "kv cache write", "attention", "o proj",    "gate/up proj",
                                  "silu*mul",      "down proj", "residual add", "lm head",
-                                 "moe router",    "moe experts"};
+                                 "moe router",    "moe experts", "ssm conv+scan"};
   return kNames[static_cast<int>(op)];
 }
 

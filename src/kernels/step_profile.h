@@ -12,7 +12,7 @@ namespace vllm {
 
 enum class StepOp : int {
   kEmbed, kNorm, kQkv, kRope, kKvWrite, kAttention, kOProj, kGateUp, kSiluMul, kDown, kResidual,
-  kLmHead, kMoeRouter, kMoeExperts, kCount
+  kLmHead, kMoeRouter, kMoeExperts, kSsm, kCount  // kSsm: Mamba2 conv + scan
 };
 
 class StepProfile {

@@ -17,8 +17,10 @@ namespace vllm {
 
 class DummyWeightFactory final : public WeightSource {
  public:
-  DummyWeightFactory(const ModelConfig& config, uint64_t seed, WeightArena& arena)
-      : config_(config), seed_(seed), arena_(arena) {}
+  // budget_bytes > 0: binding fails (ResourceExhausted, one line) once the weights would pass
+  // it, before the machine runs out of memory (a full-size preset on a small host).
+  DummyWeightFactory(const ModelConfig& config, uint64_t seed, WeightArena& arena, size_t budget_bytes = 0)
+      : config_(config), seed_(seed), arena_(arena), budget_bytes_(budget_bytes) {}
 
   // Quantized iff the config's quantization block applies to `path` (MLX would have
   // quantized it); otherwise dense in the config's torch_dtype. Values depend only on the
@@ -26,13 +28,17 @@ class DummyWeightFactory final : public WeightSource {
   Result<WeightMatrix> Matrix(const std::string& path, int64_t rows, int64_t cols, bool bias,
                               MatrixInit init = MatrixInit::kLinear) override;
   Result<const float*> Vector(const std::string& name, int64_t size, float dummy_value) override;
+  Result<const float*> FloatTensor(const std::string& name, const std::vector<std::vector<int64_t>>& shapes,
+                                   FloatInit init) override;
 
  private:
   BufferView Constant16(int64_t n, uint16_t bits);  // n copies of a 16-bit pattern
+  Status Reserve(const std::string& path, size_t bytes);  // against budget_bytes_
 
   const ModelConfig& config_;
   uint64_t seed_;
   WeightArena& arena_;
+  size_t budget_bytes_ = 0;
 };
 
 }  // namespace vllm

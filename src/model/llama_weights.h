@@ -33,6 +33,7 @@ struct DenseMlp {
 struct MoeMlp {
   WeightMatrix router;
   std::vector<ExpertMlp> experts;
+  std::optional<ExpertMlp> shared;  // nemotron_h: every token also passes through it
   RouterParams routing;
   ExpertActivation activation = ExpertActivation::kSwiGlu;
 };

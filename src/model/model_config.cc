@@ -18,10 +18,17 @@ std::optional<QuantParams> QuantizationConfig::ForModule(const std::string& path
 }
 
 bool IsArchitectureSupported(const std::string& t) {
-  return t == "llama" || t == "qwen2" || t == "qwen3" || t == "qwen3_moe" || t == "gemma3";
+  return t == "llama" || t == "qwen2" || t == "qwen3" || t == "qwen3_moe" || t == "gemma3" || t == "nemotron_h";
+}
+
+int64_t ModelConfig::NumLayersOfKind(char kind) const {
+  int64_t n = 0;
+  for (char c : layer_pattern) n += c == kind;
+  return n;
 }
 
 bool ModelConfig::IsSparseLayer(int64_t i) const {
+  if (IsHybrid()) return i >= 0 && i < static_cast<int64_t>(layer_pattern.size()) && layer_pattern[i] == 'E';
   if (num_experts <= 0 || decoder_sparse_step <= 0) return false;
   for (int64_t d : mlp_only_layers)
     if (d == i) return false;
@@ -228,6 +235,57 @@ Status ParseGemma3(const json& j, ModelConfig* c, const std::string& label) {
   return Status::Ok();
 }
 
+// nemotron_h: the layer pattern and the Mamba2 / MoE fields (mlx-lm nemotron_h.ModelArgs).
+Status ParseHybrid(const json& j, ModelConfig* c, const std::string& label) {
+  RETURN_IF_ERROR(Read(j, "hybrid_override_pattern", &c->layer_pattern, label));
+  if (c->layer_pattern.empty()) {
+    const json* types = nullptr;
+    for (const char* key : {"layers_block_type", "layer_types"})
+      if (auto it = j.find(key); it != j.end() && it->is_array() && !types) types = &*it;
+    if (!types)
+      return InvalidArgument(label + ": nemotron_h needs 'hybrid_override_pattern' or 'layers_block_type'");
+    for (const auto& v : *types) {
+      const std::string t = v.is_string() ? v.get<std::string>() : "";
+      if (t == "mamba" || t == "linear_attention" || t == "conv") c->layer_pattern += 'M';
+      else if (t == "attention" || t == "full_attention") c->layer_pattern += '*';
+      else if (t == "moe") c->layer_pattern += 'E';
+      else if (t == "mlp") c->layer_pattern += '-';
+      else return InvalidArgument(label + ": layers_block_type entry '" + v.dump() + "' (need mamba, attention, moe or mlp)");
+    }
+  }
+  for (char k : c->layer_pattern)
+    if (k != 'M' && k != '*' && k != 'E' && k != '-')
+      return InvalidArgument(label + ": hybrid_override_pattern has '" + std::string(1, k) + "' (need M, *, E or -)");
+  c->num_hidden_layers = static_cast<int64_t>(c->layer_pattern.size());
+  RETURN_IF_ERROR(Read(j, "layer_norm_epsilon", &c->rms_norm_eps, label));
+  RETURN_IF_ERROR(Read(j, "mamba_num_heads", &c->mamba_num_heads, label));
+  RETURN_IF_ERROR(Read(j, "mamba_head_dim", &c->mamba_head_dim, label));
+  RETURN_IF_ERROR(Read(j, "ssm_state_size", &c->ssm_state_size, label));
+  RETURN_IF_ERROR(Read(j, "n_groups", &c->mamba_n_groups, label));
+  RETURN_IF_ERROR(Read(j, "conv_kernel", &c->conv_kernel, label));
+  RETURN_IF_ERROR(Read(j, "use_conv_bias", &c->use_conv_bias, label));
+  RETURN_IF_ERROR(Read(j, "mamba_proj_bias", &c->mamba_proj_bias, label));
+  if (auto it = j.find("time_step_limit"); it != j.end() && !it->is_null()) {
+    if (!it->is_array() || it->size() != 2 || !(*it)[0].is_number() || !(*it)[1].is_number())
+      return InvalidArgument(label + ": 'time_step_limit' must be a pair of numbers");
+    c->time_step_limit_min = (*it)[0].get<double>();
+    c->time_step_limit_max = (*it)[1].get<double>();
+  }
+  RETURN_IF_ERROR(Read(j, "n_routed_experts", &c->num_experts, label));
+  RETURN_IF_ERROR(Read(j, "n_shared_experts", &c->num_shared_experts, label));
+  RETURN_IF_ERROR(Read(j, "moe_shared_expert_intermediate_size", &c->shared_expert_intermediate_size, label));
+  RETURN_IF_ERROR(Read(j, "routed_scaling_factor", &c->routed_scaling_factor, label));
+  int64_t n_group = 1, topk_group = 1;
+  RETURN_IF_ERROR(Read(j, "n_group", &n_group, label));
+  RETURN_IF_ERROR(Read(j, "topk_group", &topk_group, label));
+  if (n_group > 1 && topk_group < n_group)
+    return Unimplemented(label + ": router group limiting (n_group " + std::to_string(n_group) +
+                         ", topk_group " + std::to_string(topk_group) + ") is not supported yet");
+  if (auto it = j.find("moe_latent_size"); it != j.end() && !it->is_null())
+    return Unimplemented(label + ": 'moe_latent_size' (latent MoE projections) is not supported yet");
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<ModelConfig> ParseModelConfig(const std::string& config_text, const std::string& gen_text,
@@ -282,6 +340,7 @@ Result<ModelConfig> ParseModelConfig(const std::string& config_text, const std::
   if (auto it = j.find("mlp_only_layers"); it != j.end() && it->is_array())
     for (const auto& v : *it)
       if (v.is_number_integer()) c.mlp_only_layers.push_back(v.get<int64_t>());
+  if (t == "nemotron_h") RETURN_IF_ERROR(ParseHybrid(j, &c, label));
   c.raw = std::move(j);
   Status st = c.Validate();
   if (!st.ok()) return st.WithContext(label);
@@ -294,7 +353,7 @@ Status ModelConfig::Validate() const {
     return v > 0 ? Status::Ok() : InvalidArgument(std::string("'") + name + "' must be > 0, got " + std::to_string(v));
   };
   RETURN_IF_ERROR(positive("hidden_size", hidden_size));
-  RETURN_IF_ERROR(positive("intermediate_size", intermediate_size));
+  if (!IsHybrid() || NumLayersOfKind('-') > 0) RETURN_IF_ERROR(positive("intermediate_size", intermediate_size));
   RETURN_IF_ERROR(positive("num_hidden_layers", num_hidden_layers));
   RETURN_IF_ERROR(positive("num_attention_heads", num_attention_heads));
   RETURN_IF_ERROR(positive("num_key_value_heads", num_key_value_heads));
@@ -304,7 +363,7 @@ Status ModelConfig::Validate() const {
     return InvalidArgument("'num_attention_heads' (" + std::to_string(num_attention_heads) +
                            ") must be a multiple of 'num_key_value_heads' (" +
                            std::to_string(num_key_value_heads) + ")");
-  if (head_dim % 2 != 0) return InvalidArgument("'head_dim' must be even for RoPE");
+  if (head_dim % 2 != 0 && !IsHybrid()) return InvalidArgument("'head_dim' must be even for RoPE");
   if (!(rms_norm_eps > 0)) return InvalidArgument("'rms_norm_eps' must be > 0");
   if (!(rope.theta > 0)) return InvalidArgument("'rope_theta' must be > 0");
   if (num_experts > 0) {
@@ -317,8 +376,37 @@ Status ModelConfig::Validate() const {
   } else if (model_type == "qwen3_moe") {
     return InvalidArgument("'num_experts' must be > 0 for qwen3_moe, got " + std::to_string(num_experts));
   }
+  if (model_type == "nemotron_h") RETURN_IF_ERROR(ValidateHybrid());
   for (int32_t id : eos_token_ids)
     if (id < 0 || id >= vocab_size) return InvalidArgument("'eos_token_id' " + std::to_string(id) + " outside the vocabulary");
+  return Status::Ok();
+}
+
+Status ModelConfig::ValidateHybrid() const {
+  auto positive = [](const char* name, int64_t v) {
+    return v > 0 ? Status::Ok() : InvalidArgument(std::string("'") + name + "' must be > 0, got " + std::to_string(v));
+  };
+  if (layer_pattern.empty()) return InvalidArgument("nemotron_h needs a layer pattern");
+  if (NumLayersOfKind('M') > 0) {
+    RETURN_IF_ERROR(positive("mamba_num_heads", mamba_num_heads));
+    RETURN_IF_ERROR(positive("mamba_head_dim", mamba_head_dim));
+    RETURN_IF_ERROR(positive("ssm_state_size", ssm_state_size));
+    RETURN_IF_ERROR(positive("n_groups", mamba_n_groups));
+    RETURN_IF_ERROR(positive("conv_kernel", conv_kernel));
+    if (conv_kernel > 8) return InvalidArgument("'conv_kernel' " + std::to_string(conv_kernel) + " (at most 8)");
+    if (mamba_num_heads % mamba_n_groups != 0)
+      return InvalidArgument("'mamba_num_heads' (" + std::to_string(mamba_num_heads) +
+                             ") must be a multiple of 'n_groups' (" + std::to_string(mamba_n_groups) + ")");
+    if (!(time_step_limit_min <= time_step_limit_max))
+      return InvalidArgument("'time_step_limit' must be [min, max] with min <= max");
+  }
+  if (NumLayersOfKind('E') > 0) {
+    RETURN_IF_ERROR(positive("n_routed_experts", num_experts));
+    if (num_shared_experts > 0) RETURN_IF_ERROR(positive("moe_shared_expert_intermediate_size", shared_expert_intermediate_size));
+    if (num_shared_experts > 1)
+      return Unimplemented("'n_shared_experts' " + std::to_string(num_shared_experts) + " (one shared expert only)");
+    if (!(routed_scaling_factor > 0)) return InvalidArgument("'routed_scaling_factor' must be > 0");
+  }
   return Status::Ok();
 }
 

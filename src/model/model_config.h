@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -82,6 +83,28 @@ struct ModelConfig {
     return i >= 0 && i < static_cast<int64_t>(sliding_layers.size()) && sliding_layers[i];
   }
 
+  // Hybrid state-space models (nemotron_h, MOE_HYBRID.md §2): one mixer per layer, named by
+  // the layer's character in hybrid_override_pattern (or mapped from layers_block_type):
+  // 'M' Mamba2, '*' attention without RoPE, 'E' routed experts, '-' dense relu2 MLP.
+  // Empty for the llama family. num_hidden_layers == layer_pattern.size() when set.
+  std::string layer_pattern;
+  int64_t mamba_num_heads = 0;   // H
+  int64_t mamba_head_dim = 0;    // P
+  int64_t ssm_state_size = 0;    // N
+  int64_t mamba_n_groups = 0;    // G (config "n_groups": B/C groups, not the router's n_group)
+  int64_t conv_kernel = 0;       // K
+  bool use_conv_bias = true;
+  bool mamba_proj_bias = false;
+  double time_step_limit_min = 0.0;  // dt clip (config time_step_limit; default none)
+  double time_step_limit_max = std::numeric_limits<double>::infinity();
+  // nemotron_h's routed experts: sigmoid router with e_score_correction_bias, relu2 experts,
+  // a shared expert and a routed scaling factor.
+  int64_t num_shared_experts = 0;
+  int64_t shared_expert_intermediate_size = 0;
+  double routed_scaling_factor = 1.0;
+  bool IsHybrid() const { return !layer_pattern.empty(); }
+  int64_t NumLayersOfKind(char kind) const;
+
   // Whether layer i's MLP is routed experts (qwen3_moe: not in mlp_only_layers, and
   // (i + 1) % decoder_sparse_step == 0) rather than a dense SwiGLU of intermediate_size.
   bool IsSparseLayer(int64_t i) const;
@@ -90,6 +113,7 @@ struct ModelConfig {
 
   // Names the first bad field.
   Status Validate() const;
+  Status ValidateHybrid() const;  // nemotron_h's own fields
 };
 
 // Architectures with a forward pass in this build.

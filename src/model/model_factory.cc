@@ -9,6 +9,7 @@
 #include "model/gguf_config.h"
 #include "model/gguf_weights.h"
 #include "model/llama.h"
+#include "model/nemotron_h.h"
 #include "model/model.h"
 #include "model/weight_loader.h"
 #include "util/logging.h"
@@ -20,19 +21,40 @@ namespace {
 Status CheckSupported(const ModelConfig& c) {
   if (IsArchitectureSupported(c.model_type)) return Status::Ok();
   return Unimplemented("architecture '" + c.model_type +
-                       "' is not supported yet (supported: llama, qwen2, qwen3, qwen3_moe, gemma3)");
+                       "' is not supported yet (supported: llama, qwen2, qwen3, qwen3_moe, gemma3, nemotron_h)");
 }
 
 Status SupportedBy(const Backend& backend, const ModelConfig& c) {
   RETURN_IF_ERROR(backend.SupportsAttention(c.num_attention_heads, c.num_key_value_heads, c.head_dim));
-  if (c.num_experts > 0)
+  if (c.num_experts > 0 && (!c.IsHybrid() || c.NumLayersOfKind('E') > 0))
     RETURN_IF_ERROR(backend.SupportsMoe().WithContext(c.model_type + " (mixture of experts)"));
   if (c.model_type == "gemma3") RETURN_IF_ERROR(backend.SupportsGemmaOps());
+  if (c.IsHybrid()) RETURN_IF_ERROR(backend.SupportsMamba().WithContext(c.model_type + " (hybrid state-space)"));
   return Status::Ok();
 }
 
 Result<std::unique_ptr<Backend>> BackendFor(const ModelOptions& opts) {
   return MakeBackend({.device = opts.device, .num_threads = opts.num_threads});
+}
+
+// Binds the architecture's layout from `src` (which fills `arena`), then moves the arena into
+// the new model. norms_include_one: gemma3's norm weights already hold (1 + w) (GGUF, dummy).
+Result<std::unique_ptr<Model>> Build(const ModelConfig& config, std::unique_ptr<Backend> backend,
+                                     WeightArena& arena, WeightSource& src, int64_t max_num_tokens,
+                                     bool norms_include_one) {
+  if (config.model_type == "gemma3") {
+    ASSIGN_OR_RETURN(Gemma3Weights w, BindGemma3Weights(src, config, norms_include_one));
+    return std::unique_ptr<Model>(new Gemma3Model(config, std::move(backend), std::move(arena), std::move(w),
+                                                  max_num_tokens));
+  }
+  if (config.model_type == "nemotron_h") {
+    ASSIGN_OR_RETURN(NemotronHWeights weights, BindNemotronHWeights(src, config));
+    return std::unique_ptr<Model>(new NemotronHModel(config, std::move(backend), std::move(arena),
+                                                     std::move(weights), max_num_tokens));
+  }
+  ASSIGN_OR_RETURN(LlamaWeights weights, BindLlamaWeights(src, config));
+  return std::unique_ptr<Model>(new LlamaModel(config, std::move(backend), std::move(arena),
+                                               std::move(weights), max_num_tokens));
 }
 
 }  // namespace
@@ -45,22 +67,17 @@ Result<std::unique_ptr<Model>> LoadModelFromDirectory(const std::string& dir, co
   RETURN_IF_ERROR(SupportedBy(*backend, config).WithContext(dir));
   WeightArena arena(*backend);
   WeightLoader loader(store, config, arena);
-  if (config.model_type == "gemma3") {
-    // HF Gemma norms hold w of (1 + w): the 1 is added at load.
-    ASSIGN_OR_RETURN(Gemma3Weights w, BindGemma3Weights(loader, config, /*norms_include_one=*/false));
-    for (const auto& name : loader.Unused()) LOG(WARNING) << "unused tensor '" << name << "' in " << store.FileOf(name);
-    return std::unique_ptr<Model>(
-        new Gemma3Model(std::move(config), std::move(backend), std::move(arena), std::move(w), opts.max_num_tokens));
-  }
-  ASSIGN_OR_RETURN(LlamaWeights weights, BindLlamaWeights(loader, config));
+  // HF Gemma norms hold w of (1 + w): the 1 is added at load.
+  ASSIGN_OR_RETURN(std::unique_ptr<Model> model, Build(config, std::move(backend), arena, loader, opts.max_num_tokens,
+                                                       /*norms_include_one=*/false));
   for (const auto& name : loader.Unused()) {
-    // mlx-lm's sanitize drops these; anything else unexpected is worth a warning.
-    if (name.find("rotary_emb.inv_freq") != std::string::npos) continue;
+    // mlx-lm's sanitize drops these (mtp.*: Nemotron's multi-token-prediction head); anything
+    // else unexpected is worth a warning.
+    if (name.find("rotary_emb.inv_freq") != std::string::npos || name.rfind("mtp.", 0) == 0) continue;
     if (name == "lm_head.weight" && config.tie_word_embeddings) continue;
     LOG(WARNING) << "unused tensor '" << name << "' in " << store.FileOf(name);
   }
-  return std::unique_ptr<Model>(new LlamaModel(std::move(config), std::move(backend), std::move(arena),
-                                               std::move(weights), opts.max_num_tokens));
+  return model;
 }
 
 Result<std::unique_ptr<Model>> LoadModelFromGguf(const std::string& path, const ModelOptions& opts) {
@@ -70,14 +87,8 @@ Result<std::unique_ptr<Model>> LoadModelFromGguf(const std::string& path, const 
   RETURN_IF_ERROR(SupportedBy(*backend, config).WithContext(gguf.path()));
   WeightArena arena(*backend);
   GgufWeightSource src(gguf, config, *backend, arena);
-  std::unique_ptr<Model> model;
-  if (config.model_type == "gemma3") {
-    ASSIGN_OR_RETURN(Gemma3Weights w, BindGemma3Weights(src, config, /*norms_include_one=*/true));
-    model.reset(new Gemma3Model(config, std::move(backend), std::move(arena), std::move(w), opts.max_num_tokens));
-  } else {
-    ASSIGN_OR_RETURN(LlamaWeights w, BindLlamaWeights(src, config));
-    model.reset(new LlamaModel(config, std::move(backend), std::move(arena), std::move(w), opts.max_num_tokens));
-  }
+  ASSIGN_OR_RETURN(std::unique_ptr<Model> model, Build(config, std::move(backend), arena, src, opts.max_num_tokens,
+                                                       /*norms_include_one=*/true));
   for (const auto& name : src.Unused())
     if (name != "rope_freqs.weight") LOG(WARNING) << "unused tensor '" << name << "' in " << gguf.path();
   return model;
@@ -89,15 +100,10 @@ Result<std::unique_ptr<Model>> CreateDummyModelOn(std::unique_ptr<Backend> backe
   RETURN_IF_ERROR(config.Validate());
   RETURN_IF_ERROR(SupportedBy(*backend, config));
   WeightArena arena(*backend);
-  DummyWeightFactory factory(config, seed, arena);
-  if (config.model_type == "gemma3") {
-    ASSIGN_OR_RETURN(Gemma3Weights w, BindGemma3Weights(factory, config, /*norms_include_one=*/true));
-    return std::unique_ptr<Model>(
-        new Gemma3Model(config, std::move(backend), std::move(arena), std::move(w), max_num_tokens));
-  }
-  ASSIGN_OR_RETURN(LlamaWeights weights, BindLlamaWeights(factory, config));
-  return std::unique_ptr<Model>(new LlamaModel(config, std::move(backend), std::move(arena),
-                                               std::move(weights), max_num_tokens));
+  // 90% of what is free now (0: unknown, no limit): a full-size preset on a small host fails
+  // with one line instead of being killed for memory.
+  DummyWeightFactory factory(config, seed, arena, backend->AvailableMemory() / 10 * 9);
+  return Build(config, std::move(backend), arena, factory, max_num_tokens, /*norms_include_one=*/true);
 }
 
 Result<std::unique_ptr<Model>> CreateDummyModel(const ModelConfig& config, const ModelOptions& opts,

@@ -59,6 +59,17 @@ Result<const float*> WeightLoader::Vector(const std::string& name, int64_t size,
   return arena_.Add(std::move(f32)).data<float>();
 }
 
+Result<const float*> WeightLoader::FloatTensor(const std::string& name,
+                                               const std::vector<std::vector<int64_t>>& shapes, FloatInit) {
+  ASSIGN_OR_RETURN(const TensorView* t, Get(name));
+  Status st = CheckShape(*t, shapes.at(0));
+  for (size_t i = 1; i < shapes.size() && !st.ok(); ++i)
+    if (t->shape == shapes[i]) st = Status::Ok();
+  RETURN_IF_ERROR(st);
+  ASSIGN_OR_RETURN(DeviceBuffer f32, ToF32(*t));
+  return arena_.Add(std::move(f32)).data<float>();
+}
+
 Result<WeightMatrix> WeightLoader::Matrix(const std::string& path, int64_t rows, int64_t cols,
                                           bool bias, MatrixInit) {
   return Bind(path, {}, rows, cols, bias);

@@ -27,6 +27,8 @@ class WeightLoader final : public WeightSource {
   bool Has(const std::string& tensor) const override { return store_.Has(tensor); }
   // Widened to f32 (norm weights are stored bf16/f16/f32).
   Result<const float*> Vector(const std::string& name, int64_t size, float dummy_value) override;
+  Result<const float*> FloatTensor(const std::string& name, const std::vector<std::vector<int64_t>>& shapes,
+                                   FloatInit init) override;
 
   // Tensors present in the checkpoint that no module consumed.
   std::set<std::string> Unused() const;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "kernels/weight_matrix.h"
 #include "util/status.h"
@@ -17,6 +18,16 @@ namespace vllm {
 enum class MatrixInit {
   kLinear,     // uniform in +-sqrt(3 / cols): unit-variance in, unit-variance out
   kEmbedding,  // uniform in +-1: as the tied output projection, decisive logits
+  kFloat,      // as kLinear, but never quantized (nemotron_h's router: a bare weight in MLX)
+};
+
+// How random values of a small float tensor are drawn (checkpoints ignore it). Mamba2's need
+// HF's stable initialisation (MOE_HYBRID.md §6): A_log = log(U[1, 16]), dt_bias =
+// softplus^-1(U[0.001, 0.1]), conv weights uniform.
+struct FloatInit {
+  enum class Kind { kConstant, kUniform, kLogUniform, kSoftplusInverseUniform };
+  Kind kind = Kind::kConstant;
+  float lo = 1.0f, hi = 1.0f;  // kConstant: lo
 };
 
 class WeightSource {
@@ -38,6 +49,10 @@ class WeightSource {
   virtual bool Has(const std::string& /*tensor*/) const { return false; }
   // A 1-D float vector (norm weights) as f32 [size]; random weights use `dummy_value`.
   virtual Result<const float*> Vector(const std::string& name, int64_t size, float dummy_value) = 0;
+  // A float tensor stored in any of `shapes` (layouts equal in memory, e.g. conv1d [C, K, 1] or
+  // [C, 1, K]) as f32, numel(shapes[0]) values, whatever its stored float dtype.
+  virtual Result<const float*> FloatTensor(const std::string& name, const std::vector<std::vector<int64_t>>& shapes,
+                                           FloatInit init) = 0;
 };
 
 }  // namespace vllm

@@ -73,6 +73,8 @@ void HandleStatus(ServerContext& ctx, const Request&, Response& res) {
       {"open_streams", ctx.open_streams.load()},
       {"kv_cache", {{"block_size", s.block_size}, {"blocks_total", s.kv_blocks_total}, {"blocks_used", s.kv_blocks_used},
                     {"blocks_cached", s.kv_blocks_cached}, {"blocks_shared", s.kv_blocks_shared}, {"usage", usage}}},
+      // Per-sequence recurrent state slots (hybrid models; 0 / 0 otherwise).
+      {"state_slots", {{"total", s.state_slots_total}, {"free", s.state_slots_free}}},
       {"prefix_cache", {{"queries", s.prefix.queries}, {"full_hits", s.prefix.full_hits},
                         {"partial_hits", s.prefix.partial_hits}, {"misses", s.prefix.misses},
                         {"queried_tokens", s.prefix.queried_tokens}, {"hit_tokens", s.prefix.hit_tokens},

@@ -192,8 +192,6 @@ def test_bench_paged_cache(vllm_bin, tiny_model, tmp_path):
     (["bench", "--model", "no/such-model", "--load-format", "dummy"], "not a preset"),
     (["bench", "--model", "{tiny}", "--prompts", "0"], "--prompts must be >= 1"),
     (["bench", "--model", "{tiny}", "--output", "/nonexistent-dir/x.json"], "cannot write --output"),
-    (["bench-batching", "--model", "NVIDIA-Nemotron-3-Nano-30B-A3B-MLX-6Bit", "--load-format", "dummy"],
-     "not supported yet"),
     (["bench-batching", "--model", "{tiny}", "--requests", "0"], "--requests must be >= 1"),
     (["bench-prefix-cache", "--model", "{tiny}", "--prefix-tokens", "0"], "must be >= 1"),
     (["bench-paged-cache", "--model", "{tiny}", "--requests", "3"], "--requests must be even"),

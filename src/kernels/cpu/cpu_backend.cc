@@ -4,6 +4,7 @@
 
 #include "kernels/cpu/cpu_ops.h"
 #include "kernels/cpu/dispatch.h"
+#include "kernels/cpu/mamba_ops.h"
 #include "kernels/cpu/moe_ops.h"
 #include "util/check.h"
 #include "util/mem_available.h"
@@ -86,5 +87,23 @@ void CpuBackend::ProfileBegin(StepOp) { t_op_start_ = std::chrono::steady_clock:
 void CpuBackend::ProfileEnd(StepOp op) {
   StepProfile::Add(op, std::chrono::duration<double>(std::chrono::steady_clock::now() - t_op_start_).count());
 }
+
+}  // namespace vllm
+
+namespace vllm {
+
+void CpuBackend::CausalConv1d(const float* xbc, int64_t x_stride, const BatchView& batch, const MambaShape& shape,
+                              const MambaParams& p, MambaState state, float* out) {
+  cpu::CausalConv1d(xbc, x_stride, batch, shape, p, state, out, pool_);
+}
+void CpuBackend::SsmScan(const float* u, const float* dt_raw, int64_t dt_stride, const BatchView& batch,
+                         const MambaShape& shape, const MambaParams& p, MambaState state, float* y) {
+  cpu::SsmScan(u, dt_raw, dt_stride, batch, shape, p, state, y, pool_);
+}
+void CpuBackend::GatedGroupRmsNorm(const float* y, const float* z, int64_t z_stride, const float* weight,
+                                   int64_t rows, int64_t dim, int64_t group_size, float eps, float* out) {
+  cpu::GatedGroupRmsNorm(y, z, z_stride, weight, rows, dim, group_size, eps, out);
+}
+void CpuBackend::Relu2(const float* x, int64_t n, float* out) { cpu::Relu2(x, n, out); }
 
 }  // namespace vllm

@@ -55,6 +55,14 @@ class CpuBackend final : public Backend {
                   float* weights) override;
   void MoeExperts(const MoeWeights& w, const float* x, int64_t num_tokens, int64_t top_k,
                   const int32_t* ids, const float* weights, float* out) override;
+  Status SupportsMamba() const override { return Status::Ok(); }
+  void CausalConv1d(const float* xbc, int64_t x_stride, const BatchView& batch, const MambaShape& shape,
+                    const MambaParams& p, MambaState state, float* out) override;
+  void SsmScan(const float* u, const float* dt_raw, int64_t dt_stride, const BatchView& batch,
+               const MambaShape& shape, const MambaParams& p, MambaState state, float* y) override;
+  void GatedGroupRmsNorm(const float* y, const float* z, int64_t z_stride, const float* weight, int64_t rows,
+                         int64_t dim, int64_t group_size, float eps, float* out) override;
+  void Relu2(const float* x, int64_t n, float* out) override;
 
   void Sample(float* logits, int64_t vocab, const SamplingBatch& batch,
               std::span<SampleOutput> out) override;

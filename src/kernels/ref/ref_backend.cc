@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "kernels/ref/ref_mamba.h"
 #include "kernels/ref/ref_moe.h"
 #include "kernels/ref/ref_ops.h"
 #include "util/check.h"
@@ -132,6 +133,54 @@ void RefBackend::MoeExperts(const MoeWeights& w, const float* x, int64_t num_tok
   Store(ref::MoeExperts(w, Vec(x, num_tokens * H), num_tokens, top_k, std::vector<int32_t>(ids, ids + n),
                         Vec(weights, n)),
         out);
+}
+
+// The state-space ops, one sequence at a time: the slot's state (zeros at position 0) widened to
+// double, the reference run, the state rounded back to f32 in the slot.
+void RefBackend::CausalConv1d(const float* xbc, int64_t x_stride, const BatchView& b, const MambaShape& shape,
+                              const MambaParams& p, MambaState state, float* out) {
+  const int64_t C = shape.conv_dim(), K = shape.conv_kernel;
+  const std::vector<float> w = Vec(p.conv_weight, C * K);
+  const std::vector<float> bias = p.conv_bias ? Vec(p.conv_bias, C) : std::vector<float>();
+  for (int32_t s = 0; s < b.num_seqs; ++s) {
+    const int32_t q0 = b.query_start[s], n = b.query_start[s + 1] - q0, slot = b.state_slots[s];
+    if (n == 0 || slot < 0) continue;
+    float* st = state.conv(slot);
+    std::vector<double> cs(static_cast<size_t>((K - 1) * C), 0.0);
+    if (b.positions[q0] != 0) cs.assign(st, st + (K - 1) * C);
+    std::vector<float> x(static_cast<size_t>(n * C));
+    for (int32_t t = 0; t < n; ++t) std::copy_n(xbc + (q0 + t) * x_stride, C, x.begin() + t * C);
+    Store(ref::CausalConv1d(x, n, shape, w, bias, cs), out + q0 * C);
+    Store(cs, st);
+  }
+}
+void RefBackend::SsmScan(const float* u, const float* dt_raw, int64_t dt_stride, const BatchView& b,
+                         const MambaShape& shape, const MambaParams& p, MambaState state, float* y) {
+  const int64_t H = shape.num_heads, C = shape.conv_dim(), I = shape.inner();
+  const std::vector<float> A = Vec(p.A, H), dt_bias = Vec(p.dt_bias, H), D = Vec(p.D, H);
+  for (int32_t s = 0; s < b.num_seqs; ++s) {
+    const int32_t q0 = b.query_start[s], n = b.query_start[s + 1] - q0, slot = b.state_slots[s];
+    if (n == 0 || slot < 0) continue;
+    float* st = state.ssm(slot, shape);
+    std::vector<double> S(static_cast<size_t>(shape.ssm_state_floats()), 0.0);
+    if (b.positions[q0] != 0) S.assign(st, st + shape.ssm_state_floats());
+    std::vector<float> dt(static_cast<size_t>(n * H));
+    for (int32_t t = 0; t < n; ++t) std::copy_n(dt_raw + (q0 + t) * dt_stride, H, dt.begin() + t * H);
+    Store(ref::SsmScan(Vec(u + q0 * C, n * C), dt, n, shape, A, dt_bias, D, p.dt_min, p.dt_max, S), y + q0 * I);
+    Store(S, st);
+  }
+}
+void RefBackend::GatedGroupRmsNorm(const float* y, const float* z, int64_t z_stride, const float* weight,
+                                   int64_t rows, int64_t dim, int64_t group_size, float eps, float* out) {
+  std::vector<float> zz(static_cast<size_t>(rows * dim));
+  for (int64_t r = 0; r < rows; ++r) std::copy_n(z + r * z_stride, dim, zz.begin() + r * dim);
+  Store(ref::GatedGroupRmsNorm(Vec(y, rows * dim), zz, Vec(weight, dim), rows, dim, group_size, eps), out);
+}
+void RefBackend::Relu2(const float* x, int64_t n, float* out) {
+  for (int64_t i = 0; i < n; ++i) {
+    const double r = std::max(0.0, static_cast<double>(x[i]));
+    out[i] = static_cast<float>(r * r);
+  }
 }
 
 void RefBackend::Sample(float* logits, int64_t vocab, const SamplingBatch& batch, std::span<SampleOutput> out) {
