@@ -17,10 +17,16 @@ namespace vllm {
 
 class DummyWeightFactory final : public WeightSource {
  public:
-  // budget_bytes > 0: binding fails (ResourceExhausted, one line) once the weights would pass
-  // it, before the machine runs out of memory (a full-size preset on a small host).
-  DummyWeightFactory(const ModelConfig& config, uint64_t seed, WeightArena& arena, size_t budget_bytes = 0)
-      : config_(config), seed_(seed), arena_(arena), budget_bytes_(budget_bytes) {}
+  DummyWeightFactory(const ModelConfig& config, uint64_t seed, WeightArena& arena)
+      : config_(config), seed_(seed), arena_(arena) {}
+
+  // A factory that allocates and draws nothing: binding a layout through it only adds up the
+  // bytes the weights would take (counted_bytes), so a model too large for the host is refused
+  // before any memory is touched. Its matrices have no data and must never be used.
+  struct CountOnly {};
+  DummyWeightFactory(const ModelConfig& config, WeightArena& arena, CountOnly)
+      : config_(config), seed_(0), arena_(arena), count_only_(true) {}
+  size_t counted_bytes() const { return counted_bytes_; }
 
   // Quantized iff the config's quantization block applies to `path` (MLX would have
   // quantized it); otherwise dense in the config's torch_dtype. Values depend only on the
@@ -33,12 +39,17 @@ class DummyWeightFactory final : public WeightSource {
 
  private:
   BufferView Constant16(int64_t n, uint16_t bits);  // n copies of a 16-bit pattern
-  Status Reserve(const std::string& path, size_t bytes);  // against budget_bytes_
+  // Counts the bytes; true when they must also be allocated and drawn.
+  bool Allocates(size_t bytes) {
+    counted_bytes_ += bytes;
+    return !count_only_;
+  }
 
   const ModelConfig& config_;
   uint64_t seed_;
   WeightArena& arena_;
-  size_t budget_bytes_ = 0;
+  bool count_only_ = false;
+  size_t counted_bytes_ = 0;
 };
 
 }  // namespace vllm

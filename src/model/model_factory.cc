@@ -2,6 +2,7 @@
 // model_type once, at load (DESIGN.md §4). Both paths bind the same layout description
 // (BindLlamaWeights) to a different WeightSource.
 #include <cmath>
+#include <cstdio>
 
 #include "kernels/backend.h"
 #include "model/dummy_weights.h"
@@ -35,6 +36,31 @@ Status SupportedBy(const Backend& backend, const ModelConfig& c) {
 
 Result<std::unique_ptr<Backend>> BackendFor(const ModelOptions& opts) {
   return MakeBackend({.device = opts.device, .num_threads = opts.num_threads});
+}
+
+// Binds the architecture's layout from `src` and drops it: counts a DummyWeightFactory's bytes.
+Status BindOnly(const ModelConfig& config, WeightSource& src) {
+  if (config.model_type == "nemotron_h") return BindNemotronHWeights(src, config).status();
+  if (config.model_type == "gemma3") return BindGemma3Weights(src, config, /*norms_include_one=*/true).status();
+  return BindLlamaWeights(src, config).status();
+}
+
+// Random weights must fit in 90% of the memory free now (0: unknown, no limit): a full-size
+// preset on a small host fails with one line instead of being killed for memory.
+Status CheckDummyFits(const ModelConfig& config, Backend& backend) {
+  const size_t avail = backend.AvailableMemory();
+  if (avail == 0) return Status::Ok();
+  WeightArena none(backend);
+  DummyWeightFactory counter(config, none, DummyWeightFactory::CountOnly{});
+  RETURN_IF_ERROR(BindOnly(config, counter));
+  const size_t need = counter.counted_bytes(), budget = avail / 10 * 9;
+  if (need <= budget) return Status::Ok();
+  const double gib = 1024.0 * 1024.0 * 1024.0;
+  char buf[200];
+  std::snprintf(buf, sizeof(buf), "%.2f GiB of weights, over the %.2f GiB this machine can give them",
+                static_cast<double>(need) / gib, static_cast<double>(budget) / gib);
+  return ResourceExhausted("random weights of this " + config.model_type + " model need " + buf +
+                           " (use a smaller model or a reduced-depth config)");
 }
 
 // Binds the architecture's layout from `src` (which fills `arena`), then moves the arena into
@@ -100,9 +126,8 @@ Result<std::unique_ptr<Model>> CreateDummyModelOn(std::unique_ptr<Backend> backe
   RETURN_IF_ERROR(config.Validate());
   RETURN_IF_ERROR(SupportedBy(*backend, config));
   WeightArena arena(*backend);
-  // 90% of what is free now (0: unknown, no limit): a full-size preset on a small host fails
-  // with one line instead of being killed for memory.
-  DummyWeightFactory factory(config, seed, arena, backend->AvailableMemory() / 10 * 9);
+  RETURN_IF_ERROR(CheckDummyFits(config, *backend));
+  DummyWeightFactory factory(config, seed, arena);
   return Build(config, std::move(backend), arena, factory, max_num_tokens, /*norms_include_one=*/true);
 }
 
