@@ -20,6 +20,21 @@ float Uniform(uint64_t& s) {  // [-1, 1)
   return static_cast<float>(SplitMix(s) >> 40) * (2.0f / 16777216.0f) - 1.0f;
 }
 
+// A counted matrix: views with the right sizes over a non-null base that is never read (Rows()
+// offsets into them; an offset from a null pointer would be undefined behaviour).
+WeightMatrix NoData(WeightMatrix w) {
+  static const std::byte kBase[16] = {};
+  const size_t data = w.quantized ? static_cast<size_t>(w.rows * w.words_per_row()) * 4
+                                  : static_cast<size_t>(w.rows * w.cols) * DTypeSize(w.dtype);
+  w.data = BufferView{kBase, data};
+  if (w.quantized) {
+    const size_t g = static_cast<size_t>(w.rows * w.groups_per_row()) * DTypeSize(w.scale_dtype);
+    w.scales = BufferView{kBase, g};
+    w.biases = BufferView{kBase, g};
+  }
+  return w;
+}
+
 }  // namespace
 
 Result<const float*> DummyWeightFactory::Vector(const std::string&, int64_t n, float value) {
@@ -72,15 +87,14 @@ Result<WeightMatrix> DummyWeightFactory::Matrix(const std::string& path, int64_t
     w.quantized = true;
     w.bits = q->bits;
     w.group_size = q->group_size;
+    w.scale_dtype = DType::kBF16;  // bf16 group params, as MLX stores them for bf16 models
     const int64_t words = rows * w.words_per_row(), groups = rows * w.groups_per_row();
-    if (!Allocates(static_cast<size_t>(words * 4 + groups * 4))) return w;
+    if (!Allocates(static_cast<size_t>(words * 4 + groups * 4))) return NoData(w);
     DeviceBuffer data = DeviceBuffer::Host(words * sizeof(uint32_t));
     uint32_t* codes = data.data<uint32_t>();
     for (int64_t i = 0; i < words; ++i) codes[i] = static_cast<uint32_t>(SplitMix(state));
     w.data = arena_.Add(std::move(data));
     // Uniform codes in [0, 2^bits - 1] mapped onto [-a, a].
-    // bf16 group params, as MLX stores them for bf16 models (so the bytes read match).
-    w.scale_dtype = DType::kBF16;
     w.scales = Constant16(groups, F32ToBf16(2.0f * a / static_cast<float>((1 << w.bits) - 1)));
     w.biases = Constant16(groups, F32ToBf16(-a));
   } else {
@@ -88,7 +102,7 @@ Result<WeightMatrix> DummyWeightFactory::Matrix(const std::string& path, int64_t
     const bool f16 = config_.torch_dtype == "float16";
     w.dtype = f32 ? DType::kF32 : (f16 ? DType::kF16 : DType::kBF16);
     const int64_t n = rows * cols;
-    if (!Allocates(static_cast<size_t>(n) * DTypeSize(w.dtype))) return w;
+    if (!Allocates(static_cast<size_t>(n) * DTypeSize(w.dtype))) return NoData(w);
     DeviceBuffer data = DeviceBuffer::Host(n * DTypeSize(w.dtype));
     for (int64_t i = 0; i < n; ++i) {
       const float v = a * Uniform(state);
