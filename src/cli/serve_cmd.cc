@@ -45,6 +45,7 @@ struct ServeArgs {
   EngineArgs engine;
   std::string kv_cache_memory = "1GiB";
   std::string state_cache_memory = "4GiB";
+  std::string state_snapshot_memory = "0";
   int64_t cache_memory_mb = 0;
   std::string kv_cache_dtype = "auto";
   double idle_unload_s = 0;
@@ -263,6 +264,9 @@ int RunServe(int argc, char** argv) {
   app.add_option("--state-cache-memory", a.state_cache_memory,
                  "Per-sequence recurrent state of hybrid models (nemotron_h): at most this much; fewer slots "
                  "than --max-num-seqs clamp the batch")->capture_default_str();
+  app.add_option("--state-snapshot-memory", a.state_snapshot_memory,
+                 "Hybrid models: prefix caching through saved states at block boundaries, at most this much "
+                 "memory of them (0: prefix caching off for such models)")->capture_default_str();
   app.add_option("--num-kv-blocks", a.engine.num_kv_blocks, "KV cache size in blocks (overrides --kv-cache-memory)");
   app.add_option("--kv-cache-dtype", a.kv_cache_dtype, "auto (bf16) | bf16 | f16 | f32")->capture_default_str();
   app.add_flag("--enable-prefix-caching,!--no-enable-prefix-caching", a.engine.enable_prefix_caching,
@@ -366,6 +370,11 @@ int RunServe(int argc, char** argv) {
   auto state_bytes = ParseByteSize(a.state_cache_memory, "--state-cache-memory");
   if (!state_bytes.ok()) return Fail(state_bytes.status().message());
   a.engine.state_cache_bytes = state_bytes.value();
+  if (a.state_snapshot_memory != "0") {  // "0": off (the default)
+    auto snapshot_bytes = ParseByteSize(a.state_snapshot_memory, "--state-snapshot-memory");
+    if (!snapshot_bytes.ok()) return Fail(snapshot_bytes.status().message());
+    a.engine.state_snapshot_bytes = snapshot_bytes.value();
+  }
   auto kv_dtype = ParseKvCacheDtype(a.kv_cache_dtype);
   if (!kv_dtype.ok()) return Fail(kv_dtype.status().message());
   a.engine.kv_dtype = kv_dtype.value();

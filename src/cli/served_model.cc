@@ -102,7 +102,8 @@ Result<server::LoadedModel> LoadServedModel(const ModelSource& src, const Engine
                   .max_model_len = e.max_model_len,
                   .seed = e.seed,
                   .enforce_eager = e.enforce_eager,
-                  .state_cache_memory_bytes = e.state_cache_bytes};
+                  .state_cache_memory_bytes = e.state_cache_bytes,
+                  .state_snapshot_memory_bytes = e.state_snapshot_bytes};
   out.engine = std::make_unique<Engine>(std::move(model), out.tokenizer, ec);
   out.pooling = CheckpointPooling(src.dir);
   if (!out.pooling.empty()) {

@@ -53,6 +53,14 @@ int32_t NumStateSlots(const EngineConfig& c, const Model& m) {
   return static_cast<int32_t>(std::min<int64_t>(c.max_num_seqs, fit));
 }
 
+// Saved states for prefix caching of state models (0: off).
+int32_t NumStateSnapshots(const EngineConfig& c, const Model& m) {
+  const StateSpec spec = m.state_spec();
+  if (spec.empty() || !c.enable_prefix_caching || c.state_snapshot_memory_bytes <= 0) return 0;
+  const int64_t per = static_cast<int64_t>(std::max<size_t>(1, spec.BytesPerSlot()));
+  return static_cast<int32_t>(std::min<int64_t>(c.state_snapshot_memory_bytes / per, 1 << 20));
+}
+
 int64_t DeriveNumBlocks(const EngineConfig& c, const Model& m) {
   if (c.num_kv_blocks > 0) return c.num_kv_blocks;
   // max(1): a model with no attention layer keeps no K/V; its blocks only count tokens.
@@ -102,13 +110,16 @@ Engine::Engine(std::shared_ptr<Model> model, std::shared_ptr<const Tokenizer> to
       sched_config_(MakeSchedulerConfig(config, *model_, tokenizer_.get())),
       kv_({.num_blocks = static_cast<int32_t>(DeriveNumBlocks(config, *model_)),
            .block_size = config.block_size,
-           .enable_prefix_caching = config.enable_prefix_caching && model_->state_spec().empty(),
-           .num_state_slots = NumStateSlots(config, *model_)}),
+           .enable_prefix_caching = config.enable_prefix_caching &&
+                                    (model_->state_spec().empty() || NumStateSnapshots(config, *model_) > 0),
+           .num_state_slots = NumStateSlots(config, *model_),
+           .num_state_snapshots = NumStateSnapshots(config, *model_)}),
       sched_(sched_config_, &kv_),
       runner_(model_.get(), {.block_size = config.block_size,
                              .num_blocks = kv_.config().num_blocks,
                              .kv_dtype = config.kv_cache_dtype,
                              .num_state_slots = kv_.config().num_state_slots,
+                             .num_state_snapshots = kv_.config().num_state_snapshots,
                              .eos_ids = sched_config_.eos_token_ids,
                              .cuda_graphs = !config.enforce_eager}) {
   CHECK_LE(config.max_num_batched_tokens, model_->max_num_tokens())
@@ -133,9 +144,13 @@ void Engine::LogStateGroup() const {
                  << static_cast<double>(config_.state_cache_memory_bytes) / (1 << 30)
                  << " GiB (raise --state-cache-memory)";
   }
-  if (config_.enable_prefix_caching) {
+  if (const int32_t snaps = kv_.config().num_state_snapshots; snaps > 0) {
+    LOG(INFO) << "prefix caching for " << model_->config().model_type << " through state snapshots at block "
+              << "boundaries: " << snaps << " snapshots (" << mib * snaps / 1024 << " GiB)";
+  } else if (config_.enable_prefix_caching) {
     LOG(INFO) << "prefix caching is off for " << model_->config().model_type
-              << ": a cached K/V prefix is useless without the recurrent state at its end";
+              << ": a cached K/V prefix is useless without the recurrent state at its end "
+              << "(--state-snapshot-memory turns on state snapshots at block boundaries)";
   }
 }
 
@@ -503,6 +518,9 @@ void Engine::PublishStats() {
   s.evictions = pool.stats().evictions;
   s.state_slots_total = kv_.state_slots().num_slots();
   s.state_slots_free = kv_.state_slots().NumFree();
+  s.state_snapshots_total = kv_.config().num_state_snapshots;
+  s.state_snapshots_attached = kv_.num_state_snapshots_attached();
+  s.state_snapshot_hits = kv_.state_snapshot_hits();
   s.preemptions = sched_.stats().num_preemptions;
   s.num_steps = sched_.stats().num_steps;
   s.prompt_tokens_computed = prompt_tokens_computed_;

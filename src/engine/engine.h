@@ -46,6 +46,9 @@ struct EngineConfig {
   // Models with recurrent layers (nemotron_h): the per-sequence state slots take at most this
   // many bytes; fewer slots than max_num_seqs clamp the running batch (logged).
   int64_t state_cache_memory_bytes = int64_t{4} << 30;
+  // > 0 (and prefix caching on): prefix caching for such models through state snapshots at
+  // block boundaries, at most this many bytes of them. 0: prefix caching off for them.
+  int64_t state_snapshot_memory_bytes = 0;
 };
 
 struct EngineRequest {
@@ -69,6 +72,9 @@ struct EngineStats {
   int64_t evictions = 0;
   int32_t state_slots_total = 0;  // the state group (models with recurrent layers; else 0)
   int32_t state_slots_free = 0;
+  int32_t state_snapshots_total = 0;     // saved states for prefix caching (0: off)
+  int32_t state_snapshots_attached = 0;  // of which attached to a cached block now
+  int64_t state_snapshot_hits = 0;       // admissions that started from a snapshot
   int64_t preemptions = 0;
   int64_t num_steps = 0;
   int64_t prompt_tokens_computed = 0;  // prompt tokens actually run through the model

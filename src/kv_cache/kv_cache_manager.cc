@@ -8,7 +8,8 @@ namespace vllm {
 
 KvCacheManager::KvCacheManager(const KvCacheConfig& config, BlockHashFn hash)
     : config_(config), hash_(std::move(hash)), pool_(config.num_blocks, config.block_size),
-      slots_(config.num_state_slots) {}
+      slots_(config.num_state_slots),
+      snapshots_(config.num_state_slots > 0 ? config.num_state_snapshots : 0) {}
 
 PrefixHit KvCacheManager::FindCachedPrefix(std::span<const int32_t> tokens, uint64_t extra_key,
                                            bool count_query) {
@@ -17,7 +18,8 @@ PrefixHit KvCacheManager::FindCachedPrefix(std::span<const int32_t> tokens, uint
   const int64_t bs = config_.block_size;
   // At most (len - 1) tokens may come from cache: the last one is computed for its logits.
   const int64_t cacheable = tokens.empty() ? 0 : (static_cast<int64_t>(tokens.size()) - 1) / bs;
-  if (config_.enable_prefix_caching && config_.num_state_slots == 0) {
+  const bool state = config_.num_state_slots > 0;
+  if (config_.enable_prefix_caching && (!state || snapshots_.size() > 0)) {
     uint64_t parent_hash = kRootBlockHash, parent_gen = 0;
     for (int64_t b = 0; b < cacheable; ++b) {
       auto blk = tokens.subspan(b * bs, bs);
@@ -27,6 +29,16 @@ PrefixHit KvCacheManager::FindCachedPrefix(std::span<const int32_t> tokens, uint
       hit.block_ids.push_back(id);
       parent_hash = h;
       parent_gen = pool_.Generation(id);
+    }
+    // A state model resumes only where a snapshot holds the state: the rightmost hit block
+    // carrying one ends the hit (the K/V after it is recomputed with the state).
+    if (state) {
+      while (!hit.block_ids.empty()) {
+        const int32_t last = hit.block_ids.back();
+        hit.state_snapshot = snapshots_.Find(last, pool_.Generation(last));
+        if (hit.state_snapshot >= 0) break;
+        hit.block_ids.pop_back();
+      }
     }
   }
   if (count_query) {
@@ -54,6 +66,10 @@ bool KvCacheManager::Allocate(int64_t seq_id, int64_t num_tokens, const PrefixHi
   if (needs_slot && slots_.NumFree() == 0) return false;
   SeqBlocks& s = fresh ? seqs_[seq_id] : it->second;
   if (needs_slot) s.state_slot = slots_.Allocate();
+  if (needs_slot && hit && hit->state_snapshot >= 0 && !hit->block_ids.empty()) {
+    state_copies_.push_back({.src_slot = config_.num_state_slots + hit->state_snapshot, .dst_slot = s.state_slot});
+    ++snapshot_hits_;
+  }
   if (fresh && hit) {
     for (int32_t id : hit->block_ids) {
       pool_.Touch(id);
@@ -97,6 +113,25 @@ void KvCacheManager::Free(int64_t seq_id) {
   pool_.Free(reversed);
   if (it->second.state_slot >= 0) CHECK(slots_.Free(it->second.state_slot)) << "state slot freed twice";
   seqs_.erase(it);
+}
+
+int64_t KvCacheManager::StateSnapshotPosition(int64_t num_prompt_tokens) const {
+  if (snapshots_.size() == 0 || !config_.enable_prefix_caching || num_prompt_tokens < 1) return -1;
+  const int64_t bs = config_.block_size, pos = (num_prompt_tokens - 1) / bs * bs;
+  return pos > 0 ? pos : -1;
+}
+
+void KvCacheManager::SnapshotState(int64_t seq_id, int64_t num_computed) {
+  const SeqBlocks& s = seqs_.at(seq_id);
+  const int64_t b = num_computed / config_.block_size - 1;
+  if (s.state_slot < 0 || b < 0 || b >= static_cast<int64_t>(s.generations.size())) return;
+  const int32_t block = s.block_ids[b];
+  const uint64_t gen = pool_.Generation(block);
+  // Another sequence may have registered this content first: then this block is not the cached
+  // one (its generation is stale or 0), and the cached one may already carry a snapshot.
+  if (gen == 0 || gen != s.generations[b] || snapshots_.Find(block, gen) >= 0) return;
+  const int32_t id = snapshots_.Attach(block, gen);
+  if (id >= 0) state_copies_.push_back({.src_slot = s.state_slot, .dst_slot = config_.num_state_slots + id});
 }
 
 const std::vector<int32_t>& KvCacheManager::Blocks(int64_t seq_id) const {

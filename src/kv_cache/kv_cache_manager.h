@@ -8,11 +8,13 @@
 #include <cstdint>
 #include <span>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "kv_cache/block_hash.h"
 #include "kv_cache/block_pool.h"
 #include "kv_cache/state_slot_pool.h"
+#include "kv_cache/state_snapshot_pool.h"
 
 namespace vllm {
 
@@ -23,6 +25,19 @@ struct KvCacheConfig {
   // Slots of the state group; 0: the model has no recurrent layers. With state slots, prefix
   // lookups find nothing: cached K/V alone cannot restore the state at the prefix's end.
   int32_t num_state_slots = 0;
+  // State snapshots (hybrid models, prefix caching on): how many saved states the cache keeps
+  // (0: none, and then prefix lookups of a state model find nothing). A prompt's prefill
+  // stops at its last full block boundary, the state there is saved and attached to that
+  // block; a later prompt sharing the prefix starts from the snapshot (StateSnapshotPool).
+  int32_t num_state_snapshots = 0;
+};
+
+// One copy of a whole state slot (every recurrent layer) that the runner performs before the
+// step's forward: snapshot saves (src a sequence's slot) and restores (dst a sequence's slot).
+// Slot ids: [0, num_state_slots) sequences, then the snapshots.
+struct StateCopy {
+  int32_t src_slot = -1;
+  int32_t dst_slot = -1;
 };
 
 struct PrefixCacheStats {
@@ -39,6 +54,7 @@ struct PrefixHit {
   std::vector<int32_t> block_ids;
   int64_t num_tokens() const { return static_cast<int64_t>(block_ids.size()) * block_size; }
   int64_t block_size = 0;
+  int32_t state_snapshot = -1;  // state models: the snapshot at the hit's end (always set on a hit)
 };
 
 class KvCacheManager {
@@ -67,6 +83,19 @@ class KvCacheManager {
   // Returns every block of the sequence to the pool (tail blocks evicted first) and its slot.
   void Free(int64_t seq_id);
 
+  // --- state snapshots (config.num_state_snapshots > 0) ---
+  // Where a prompt of this length is snapshotted: its last full block boundary before its last
+  // token (a token count, a multiple of block_size); -1 when snapshots are off or the prompt
+  // has no full block before its last token. The scheduler ends a prefill chunk there.
+  int64_t StateSnapshotPosition(int64_t num_prompt_tokens) const;
+  // After a step that computed exactly `num_computed` = StateSnapshotPosition tokens of the
+  // sequence (and CommitComputed): saves its state as the snapshot of its last full block.
+  void SnapshotState(int64_t seq_id, int64_t num_computed);
+  // The slot copies recorded since the last call (saves, then restores), in order.
+  std::vector<StateCopy> TakeStateCopies() { return std::exchange(state_copies_, {}); }
+  int64_t state_snapshot_hits() const { return snapshot_hits_; }
+  int32_t num_state_snapshots_attached() const { return snapshots_.NumAttached(); }
+
   const std::vector<int32_t>& Blocks(int64_t seq_id) const;
   // The sequence's state slot, -1 without a state group.
   int32_t StateSlot(int64_t seq_id) const { return seqs_.at(seq_id).state_slot; }
@@ -76,7 +105,10 @@ class KvCacheManager {
   int64_t BlocksNeeded(int64_t num_tokens) const {
     return (num_tokens + config_.block_size - 1) / config_.block_size;
   }
-  void ResetPrefixCache() { pool_.ResetPrefixCache(); }
+  void ResetPrefixCache() {
+    pool_.ResetPrefixCache();
+    snapshots_.Clear();
+  }
 
  private:
   struct SeqBlocks {
@@ -90,6 +122,9 @@ class KvCacheManager {
   BlockHashFn hash_;
   BlockPool pool_;
   StateSlotPool slots_;
+  StateSnapshotPool snapshots_;
+  std::vector<StateCopy> state_copies_;
+  int64_t snapshot_hits_ = 0;
   std::unordered_map<int64_t, SeqBlocks> seqs_;
   PrefixCacheStats stats_;
 };

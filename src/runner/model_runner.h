@@ -27,6 +27,7 @@ struct RunnerConfig {
   int64_t num_blocks = 0;
   DType kv_dtype = DType::kBF16;
   int32_t num_state_slots = 0;  // the state group's size (models with recurrent layers)
+  int32_t num_state_snapshots = 0;  // saved states for prefix caching (slots after the above)
   std::vector<int32_t> eos_ids;  // masked while a sequence is under its min_tokens
   // Pure-decode steps replay captured graphs on backends that have them (decode_graph.h);
   // false: every step eager (--enforce-eager).
@@ -87,6 +88,8 @@ class ModelRunner {
   bool AdvanceGrammar(SeqSampling& q, int32_t token_id);
   // Forward into logits_ (device), sized for the batch's rows; replayed as `graph` when set.
   void Forward(const BatchInputs& in, const DecodeGraphPlan& graph);
+  // Copies whole state slots (every recurrent layer), in order, before the forward.
+  void CopyStates(std::span<const StateCopy> copies);
   // Scores the prompt-logits rows that follow the sampled rows in logits_.
   void ScorePromptRows(const SchedulerOutput& out, const Scheduler& sched);
 
@@ -97,6 +100,7 @@ class ModelRunner {
   BatchInputs inputs_;  // reused step to step
   DeviceBuffer logits_;  // [rows, vocab] on the device; grows to the largest step
   std::vector<float> host_logits_;
+  std::vector<std::byte> state_staging_;  // one layer's slot, for slot-to-slot copies
   std::unordered_map<int64_t, SeqSampling> seqs_;
   SamplingBatch sampling_;
   ModelRunnerOutput output_;

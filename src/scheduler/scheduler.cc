@@ -59,13 +59,20 @@ int32_t Scheduler::FitPromptLogits(const SchedRequest& r, int64_t start, int32_t
   return n;
 }
 
+// A hybrid model's prefill chunk ends at the prompt's snapshot position (KvCacheManager::
+// StateSnapshotPosition), so that the state there exists after some step and can be saved.
+int64_t Scheduler::ClipAtSnapshot(const SchedRequest& r, int64_t start, int64_t n) const {
+  const int64_t snap = kv_->StateSnapshotPosition(r.num_prompt_tokens);
+  return snap > start && start + n > snap ? snap - start : n;
+}
+
 // Returns false when preemption happened (then no new admissions this step).
 bool Scheduler::ScheduleRunning(SchedulerOutput* out, int32_t* budget) {
   bool preempted_any = false;
   for (size_t i = 0; i < running_.size() && *budget > 0;) {
     const int64_t id = running_[i];
     SchedRequest& r = *requests_.at(id);
-    const int64_t remaining = r.num_tokens() - r.num_computed_tokens;
+    const int64_t remaining = ClipAtSnapshot(r, r.num_computed_tokens, r.num_tokens() - r.num_computed_tokens);
     int32_t rows = 0;
     const int32_t n = FitPromptLogits(r, r.num_computed_tokens,
                                       static_cast<int32_t>(std::min<int64_t>(remaining, *budget)), &rows);
@@ -112,7 +119,8 @@ void Scheduler::ScheduleWaiting(SchedulerOutput* out, int32_t* budget) {
     const int64_t cached = hit.num_tokens();
     const int32_t left_before = logits_rows_left_;
     int32_t rows = 0;
-    const int32_t n = FitPromptLogits(r, cached, static_cast<int32_t>(std::min<int64_t>(r.num_tokens() - cached, *budget)), &rows);
+    const int64_t remaining = ClipAtSnapshot(r, cached, r.num_tokens() - cached);
+    const int32_t n = FitPromptLogits(r, cached, static_cast<int32_t>(std::min<int64_t>(remaining, *budget)), &rows);
     if (n <= 0 || !kv_->Allocate(id, cached + n, &hit)) {  // no room: wait for blocks to free up
       logits_rows_left_ = left_before;
       break;
@@ -136,6 +144,7 @@ SchedulerOutput Scheduler::Schedule() {
   int32_t budget = config_.max_num_batched_tokens;
   logits_rows_left_ = config_.max_prompt_logits_rows;
   if (ScheduleRunning(&out, &budget)) ScheduleWaiting(&out, &budget);
+  out.state_copies = kv_->TakeStateCopies();  // saves recorded by the last Update, then restores
   out.num_batched_tokens = config_.max_num_batched_tokens - budget;
   if (!out.empty()) ++stats_.num_steps;
   return out;
@@ -165,6 +174,8 @@ std::vector<FinishedSeq> Scheduler::Update(const SchedulerOutput& out, std::span
     SchedRequest& r = *it->second;
     r.num_computed_tokens = s.num_computed_before + s.num_new_tokens;
     kv_->CommitComputed(s.seq_id, r.token_ids, r.num_computed_tokens, r.cache_extra_key);
+    if (r.num_computed_tokens == kv_->StateSnapshotPosition(r.num_prompt_tokens))
+      kv_->SnapshotState(s.seq_id, r.num_computed_tokens);
     if (!s.samples) continue;
     CHECK_LT(next, sampled.size());
     const int32_t token = sampled[next++];

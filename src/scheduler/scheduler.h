@@ -46,6 +46,8 @@ struct ScheduledSeq {
 struct SchedulerOutput {
   std::vector<ScheduledSeq> seqs;
   std::vector<int64_t> preempted;
+  // State slot copies (snapshot saves and restores of hybrid models) to run before the forward.
+  std::vector<StateCopy> state_copies;
   int32_t num_batched_tokens = 0;
   bool empty() const { return seqs.empty(); }
 };
@@ -102,6 +104,7 @@ class Scheduler {
   FinishReason CheckStop(const SchedRequest& r, int32_t token) const;
   // Caps a chunk of `n` tokens from `start` to the step's prompt-logits rows left; returns
   // the chunk size (0: not this step) and sets *rows to its prompt-logits rows.
+  int64_t ClipAtSnapshot(const SchedRequest& r, int64_t start, int64_t n) const;
   int32_t FitPromptLogits(const SchedRequest& r, int64_t start, int32_t n, int32_t* rows);
   bool ScheduleRunning(SchedulerOutput* out, int32_t* budget);
   void ScheduleWaiting(SchedulerOutput* out, int32_t* budget);

@@ -75,6 +75,8 @@ void HandleStatus(ServerContext& ctx, const Request&, Response& res) {
                     {"blocks_cached", s.kv_blocks_cached}, {"blocks_shared", s.kv_blocks_shared}, {"usage", usage}}},
       // Per-sequence recurrent state slots (hybrid models; 0 / 0 otherwise).
       {"state_slots", {{"total", s.state_slots_total}, {"free", s.state_slots_free}}},
+      {"state_snapshots", {{"total", s.state_snapshots_total}, {"attached", s.state_snapshots_attached},
+                           {"hits", s.state_snapshot_hits}}},
       {"prefix_cache", {{"queries", s.prefix.queries}, {"full_hits", s.prefix.full_hits},
                         {"partial_hits", s.prefix.partial_hits}, {"misses", s.prefix.misses},
                         {"queried_tokens", s.prefix.queried_tokens}, {"hit_tokens", s.prefix.hit_tokens},

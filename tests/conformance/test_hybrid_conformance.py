@@ -13,8 +13,9 @@ the Mamba state in its slot) gives the one-pass logits (<= 1e-5) and tokens; zer
 between chunks moves logits by ~1.0 (MOE_HYBRID.md), so this fails on any state bug.
 Engine: 16 concurrent requests through a server with a 32-token step budget (chunked prefill)
 and few KV blocks (preemption: recompute from position 0 in a fresh slot) equal their solo runs,
-which equal mlx-lm; 200 requests with random client aborts leave every slot and block free
-(/v1/status).
+which equal mlx-lm, without prefix caching and with state snapshots (admissions resume from the
+snapshot of a shared prefix); 200 requests with random client aborts leave every slot and block
+free (/v1/status).
 """
 
 from __future__ import annotations
@@ -186,7 +187,10 @@ def _metric(server, name) -> float:
     raise AssertionError(f"metric {name} not found")
 
 
-def test_engine_concurrent_and_preempted_equal_solo(vllm_bin, hybrid_cache, cli):
+@pytest.fixture(scope="module")
+def engine_solo(vllm_bin, hybrid_cache, cli):
+    """The prompts (slices of one token stream: they share prefixes) and their solo `generate`
+    texts, whose tokens are checked against mlx-lm."""
     model_dir = hybrid_cache.path(ENGINE_VARIANT)
     long_ids = [int(t) for t in np.random.default_rng(7).integers(3, VOCAB, size=max(LENGTHS))]
     prompts = [long_ids[:n] for n in LENGTHS]
@@ -200,28 +204,61 @@ def test_engine_concurrent_and_preempted_equal_solo(vllm_bin, hybrid_cache, cli)
         verdict = base.compare_greedy(js["token_ids"], reference(model, ids, ENGINE_TOKENS))
         assert verdict is None or isinstance(verdict, tuple), f"{len(ids)}-token prompt: {verdict}"
         solo.append(js["text"])
-    del model
+    return model_dir, prompts, solo
+
+
+def _concurrent(server, prompts):
+    results = [None] * len(prompts)
+
+    def run(i):
+        results[i] = _completion(server, prompts[i])
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(prompts))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_engine_concurrent_and_preempted_equal_solo(vllm_bin, engine_solo):
+    model_dir, prompts, solo = engine_solo
     server = Server(vllm_bin, model_dir,
                     ["--max-num-batched-tokens", 32, "--block-size", 16, "--num-kv-blocks", 32,
                      "--max-num-seqs", 16, "--enable-metrics", *numerics_args()],
                     defaults={"--max-model-len": 512})
     try:
         assert "prefix caching is off for nemotron_h" in server.log_text()
-        results = [None] * len(prompts)
-
-        def run(i):
-            results[i] = _completion(server, prompts[i])
-
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(len(prompts))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        for n, got, want in zip(LENGTHS, results, solo):
+        for n, got, want in zip(LENGTHS, _concurrent(server, prompts), solo):
             assert got == want, f"{n}-token prompt: {got!r} != solo {want!r}"
         assert _metric(server, "vllm_cpp_num_preemptions_total") > 0, "no preemption happened: the test proves less"
         st = _status(server)
         assert st["state_slots"] == {"total": 16, "free": 16}, st
+        assert st["kv_cache"]["blocks_used"] == 0, st
+        assert st["prefix_cache"]["hit_tokens"] == 0, st
+    finally:
+        assert server.stop() == 0, server.log_text()
+
+
+def test_engine_with_state_snapshots_equals_solo(vllm_bin, engine_solo):
+    """Prefix caching through state snapshots: the prompts share prefixes, so later admissions
+    start from earlier prompts' snapshots (chunked, preempted, concurrently, then again)."""
+    model_dir, prompts, solo = engine_solo
+    server = Server(vllm_bin, model_dir,
+                    ["--max-num-batched-tokens", 32, "--block-size", 16, "--num-kv-blocks", 40,
+                     "--max-num-seqs", 16, "--state-snapshot-memory", "4MiB", "--enable-metrics",
+                     *numerics_args()],
+                    defaults={"--max-model-len": 512})
+    try:
+        assert "through state snapshots at block boundaries" in server.log_text()
+        for round_ in ("concurrent", "concurrent again"):
+            for n, got, want in zip(LENGTHS, _concurrent(server, prompts), solo):
+                assert got == want, f"{round_}: {n}-token prompt: {got!r} != solo {want!r}"
+        st = _status(server)
+        assert st["state_snapshots"]["hits"] > 0 and st["prefix_cache"]["hit_tokens"] > 0, st
+        assert st["prefix_cache"]["hit_tokens"] % 16 == 0, st
+        assert _metric(server, "vllm_cpp_num_preemptions_total") > 0, "no preemption happened: the test proves less"
+        assert st["state_slots"]["free"] == st["state_slots"]["total"] == 16, st
         assert st["kv_cache"]["blocks_used"] == 0, st
     finally:
         assert server.stop() == 0, server.log_text()
