@@ -326,3 +326,85 @@ def test_slot_accounting_after_200_requests_with_aborts(vllm_bin, hybrid_cache):
         assert st["finished_requests"] >= 200 - kinds.count("aborted"), st
     finally:
         assert server.stop() == 0, server.log_text()
+
+
+# ---- checkpoint layouts and bad input ----------------------------------------------------------
+
+LAYOUT_VARIANT = "nemotron_h-q6g64"
+
+
+@pytest.fixture
+def hybrid_copy(hybrid_cache, tmp_path):
+    import shutil
+
+    dst = tmp_path / "model"
+    shutil.copytree(hybrid_cache.path(LAYOUT_VARIANT), dst)
+    return dst
+
+
+def _edit(model_dir, fn):
+    import safetensors_edit as st
+
+    path = model_dir / "model.safetensors"
+    meta, tensors = st.read(path)
+    fn(tensors)
+    st.write(path, meta, tensors)
+
+
+def _logits(cli, model_dir, tmp_path):
+    out = tmp_path / "l.npy"
+    res = cli("generate", model_dir, "--prompt-ids", ",".join(map(str, PROMPTS["mid"])), "--max-tokens", 1,
+              "--json", "--dump-logits", out, "--dump-positions", "0,40,-1", *numerics_args(), *threads_args())
+    assert res.returncode == 0, res.describe()
+    return np.load(out), res
+
+
+def test_hf_conv_layout_and_mtp_tensors(cli, hybrid_cache, hybrid_copy, tmp_path):
+    """HF stores conv1d as [C, 1, K] (the same bytes as MLX's [C, K, 1]); Nemotron checkpoints may
+    carry a multi-token-prediction head (mtp.*) that mlx-lm drops: same logits, no warning."""
+    want, _ = _logits(cli, hybrid_cache.path(LAYOUT_VARIANT), tmp_path)
+
+    def to_hf(t):
+        for name, (dtype, shape, raw) in list(t.items()):
+            if name.endswith("conv1d.weight"):
+                assert shape[2] == 1, shape
+                t[name] = (dtype, [shape[0], 1, shape[1]], raw)
+        t["mtp.layers.0.norm.weight"] = ("BF16", [4], b"\x80\x3f" * 4)
+
+    _edit(hybrid_copy, to_hf)
+    got, res = _logits(cli, hybrid_copy, tmp_path)
+    assert np.array_equal(got, want)
+    assert "unused tensor" not in res.stderr, res.stderr
+
+
+def test_missing_mamba_tensor(cli, hybrid_copy):
+    from test_cli_errors import assert_clean_error
+
+    name = "backbone.layers.0.mixer.A_log"
+    _edit(hybrid_copy, lambda t: t.pop(name))
+    res = cli("generate", hybrid_copy, "--prompt-ids", "5,6,7", "--max-tokens", "2", "--threads", "1", timeout=120)
+    assert_clean_error(res, name, "missing")
+
+
+def test_conv_weight_of_wrong_shape(cli, hybrid_copy):
+    from test_cli_errors import assert_clean_error
+
+    name = "backbone.layers.0.mixer.conv1d.weight"
+
+    def widen(t):
+        dtype, shape, raw = t[name]
+        t[name] = (dtype, [shape[0] // 2, shape[1] * 2, 1], raw)
+
+    _edit(hybrid_copy, widen)
+    res = cli("generate", hybrid_copy, "--prompt-ids", "5,6,7", "--max-tokens", "2", "--threads", "1", timeout=120)
+    assert_clean_error(res, name, "shape")
+
+
+def test_bad_pattern_is_one_line(cli, hybrid_copy):
+    from test_cli_errors import assert_clean_error
+
+    cfg = json.loads((hybrid_copy / "config.json").read_text())
+    cfg["hybrid_override_pattern"] = "ME*X"
+    (hybrid_copy / "config.json").write_text(json.dumps(cfg))
+    res = cli("generate", hybrid_copy, "--prompt-ids", "5,6,7", "--max-tokens", "2", "--threads", "1", timeout=120)
+    assert_clean_error(res, "hybrid_override_pattern", "'X'")
