@@ -171,5 +171,29 @@ TEST(StateGroupTest, AbortAndStopFreeTheSlot) {
   EXPECT_EQ(e.Stats().state_slots_free, 4);
 }
 
+// The state budget clamps the slots below max_num_seqs (8 bytes per slot here: a 24-byte budget
+// gives 3), and the running batch with them: every request still completes correctly.
+TEST(StateGroupTest, StateBudgetClampsSlotsAndTheRunningBatch) {
+  EngineConfig c = Config(64, 64, 8);
+  c.state_cache_memory_bytes = 24;
+  Engine e(std::make_shared<FakeStateModel>(), nullptr, c);
+  EXPECT_EQ(e.Stats().state_slots_total, 3);
+  std::vector<std::shared_ptr<OutputStream>> streams;
+  std::vector<std::vector<int32_t>> prompts;
+  for (int i = 0; i < 7; ++i) {
+    prompts.push_back({static_cast<int32_t>(10 + i), 11, 12});
+    EngineRequest r{.request_id = "r" + std::to_string(i), .prompt_token_ids = prompts.back()};
+    r.params.max_tokens = 5;
+    r.params.temperature = 0;
+    streams.push_back(e.Submit(r).value());
+  }
+  while (e.Step()) EXPECT_LE(e.Stats().num_running, 3);
+  for (size_t i = 0; i < streams.size(); ++i) {
+    FinishReason reason{};
+    EXPECT_EQ(Drain(*streams[i], &reason), Simulate(prompts[i], 5)) << "request " << i;
+  }
+  EXPECT_EQ(e.Stats().state_slots_free, 3);
+}
+
 }  // namespace
 }  // namespace vllm
