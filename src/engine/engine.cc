@@ -262,8 +262,9 @@ void Engine::DrainInputs() {
     stats_.num_waiting += drained;
   }
   for (auto& p : adds) {
-    // With prefix caching, siblings wait for the first one's prompt to be cached.
-    const bool defer = config_.enable_prefix_caching && p->seqs.size() > 1 &&
+    // With prefix caching, siblings wait for the first one's prompt to be cached (the cache's
+    // own flag: it is off for state models without snapshots, whose siblings then run at once).
+    const bool defer = kv_.config().enable_prefix_caching && p->seqs.size() > 1 &&
                        static_cast<int64_t>(p->seqs[0]->prompt.size()) > config_.block_size;
     const int64_t leader = p->seqs[0]->seq_id;
     for (size_t i = 0; i < p->seqs.size(); ++i) {
