@@ -27,6 +27,7 @@ SeqSpan Span(const BatchView& b, int32_t s) {
 
 constexpr int64_t kConvChannelBlock = 256;
 constexpr int kMaxConvKernel = 8;
+constexpr int64_t kLanes = 16;  // scan partial sums (one AVX-512 register, two AVX2 ones)
 
 }  // namespace
 
@@ -87,11 +88,21 @@ void SsmScan(const float* u, const float* dt_raw, int64_t dt_stride, const Batch
         for (int64_t pi = 0; pi < P; ++pi) {
           float* s = S + pi * N;
           const float dx = dt * xs[pi];
+          // kLanes independent partial sums: the compiler keeps them in one vector register
+          // (a single running sum would serialise the loop on the add latency).
+          float part[kLanes] = {};
+          int64_t n = 0;
+          for (; n + kLanes <= N; n += kLanes)
+            for (int64_t j = 0; j < kLanes; ++j) {
+              s[n + j] = dA * s[n + j] + dx * B[n + j];
+              part[j] += s[n + j] * Cm[n + j];
+            }
           float acc = 0.f;
-          for (int64_t n = 0; n < N; ++n) {
+          for (; n < N; ++n) {
             s[n] = dA * s[n] + dx * B[n];
             acc += s[n] * Cm[n];
           }
+          for (int64_t j = 0; j < kLanes; ++j) acc += part[j];
           yh[pi] = acc + D * xs[pi];
         }
       }
