@@ -66,7 +66,12 @@ build-cuda: $(SETUP_STAMP)
 test-cuda: build-cuda
 	$(CUDA_BUILD)/tests/cuda/cuda_tests
 
-test: check-includes build-cuda unit conformance test-asan test-neon
+# The API suite again with every server running two data-parallel replicas (EngineGroup).
+test-dp: build
+	VLLM_CPP_SERVE_ARGS="--data-parallel-size 2" VLLM_CPP_BIN=$(abspath $(BUILD))/vllm-cpp \
+	  .venv/bin/python -m pytest -q tests/api
+
+test: check-includes build-cuda unit conformance test-dp test-asan test-neon
 
 # The server on the embedded default model (mlx-community/Qwen3-0.6B-8bit shapes, random
 # weights, real Qwen3 tokenizer): http://127.0.0.1:8000/v1 (OpenAI) and /v1/messages (Anthropic).

@@ -12,7 +12,7 @@ import re
 import sys
 
 LAYERS = [
-    "util", "io", "sampler", "kernels", "tokenizer", "chat_template", "grammar", "kv_cache", "scheduler",
+    "util", "io", "sampler", "kernels", "tokenizer", "chat_template", "grammar", "kv_cache", "scheduler", "dist",
     "model", "runner", "engine", "api", "server", "bench", "cli",
 ]
 RANK = {name: i for i, name in enumerate(LAYERS)}

@@ -11,6 +11,7 @@ APT_PACKAGES=(build-essential cmake ninja-build pkg-config git python3-venv node
   libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev libssl-dev libyaml-cpp-dev  # hub downloads + checksums (src/io/hub/), --models-config YAML
   strace  # tests/hub: offline mode opens no network socket
+  openmpi-bin libopenmpi-dev  # tensor parallelism on CPUs (src/dist/): mpirun + the MPI library
   g++-aarch64-linux-gnu qemu-user  # make test-neon: the NEON kernels cross-built, run under qemu
   chromium)  # tests/web: the web UI end to end in headless Chromium (driven by playwright-core)
 

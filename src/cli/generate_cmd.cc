@@ -11,6 +11,8 @@
 #include "cli/commands.h"
 #include "bench/model_flags.h"
 #include "cli/prompt_logits.h"
+#include "dist/communicator.h"
+#include "cli/tensor_parallel.h"
 #include "engine/engine.h"
 #include "model/model_source.h"
 #include "kernels/step_profile.h"
@@ -37,6 +39,7 @@ struct GenerateArgs {
   std::string dump_logits, dump_positions = "-1";
   std::string kv_cache_dtype = "auto";
   int prefill_chunk = 0;  // > 0: the prompt runs in chunks of this many tokens (state tests)
+  int tensor_parallel_size = 1;
 };
 
 int Fail(const Status& st) {
@@ -93,9 +96,17 @@ int Generate(const GenerateArgs& a) {
   const int32_t kBatch = 512;
   auto device = ParseDevice(a.device);
   if (!device.ok()) return Fail(device.status());
-  auto model = BuildModel(src.value(), {.max_num_tokens = kBatch, .num_threads = a.threads, .device = *device},
+  Communicator* tp_comm = nullptr;  // ranks other than 0 serve rank 0's steps in LeadOrServeShard and exit there
+  if (a.tensor_parallel_size > 1) {
+    auto comm = WorldCommunicator(a.tensor_parallel_size);
+    if (!comm.ok()) return Fail(comm.status());
+    tp_comm = comm.value();
+  }
+  auto model = BuildModel(src.value(),
+                          {.max_num_tokens = kBatch, .num_threads = a.threads, .device = *device, .tp_comm = tp_comm},
                           a.seed < 0 ? 0 : static_cast<uint64_t>(a.seed));
   if (!model.ok()) return Fail(model.status());
+  if (tp_comm) *model = LeadOrServeShard(std::move(model.value()), src->config, *tp_comm);  // ranks > 0 end there
   if (!a.dump_logits.empty() && P > 0) {
     Status st = DumpLogits(a, *model.value(), prompt.value());
     if (!st.ok()) return Fail(st);
@@ -177,6 +188,9 @@ int RunGenerate(int argc, char** argv) {
   app.add_option("--block-size", a.block_size, "KV cache block size")->capture_default_str();
   app.add_option("--prefill-chunk", a.prefill_chunk,
                  "Run the prompt in chunks of at most this many tokens (0: up to 512 at once)")->capture_default_str();
+  app.add_option("--tensor-parallel-size", a.tensor_parallel_size,
+                 "Shard the model over this many processes (run under mpirun -np N)")
+      ->capture_default_str();
   app.add_option("--kv-cache-dtype", a.kv_cache_dtype, "auto (bf16) | bf16 | f16 | f32")->capture_default_str();
   app.add_option("--dump-logits", a.dump_logits, "Write prompt logits at --dump-positions to this .npy");
   app.add_option("--dump-positions", a.dump_positions, "Comma-separated prompt positions (negative: from the end)")
@@ -187,6 +201,7 @@ int RunGenerate(int argc, char** argv) {
     return app.exit(e);
   }
   if (a.prompt.empty() == a.prompt_ids.empty()) return Fail(InvalidArgument("give exactly one of --prompt or --prompt-ids"));
+  if (a.tensor_parallel_size < 1) return Fail(InvalidArgument("--tensor-parallel-size must be >= 1"));
   if (a.block_size <= 0) return Fail(InvalidArgument("--block-size must be > 0"));
   if (a.prefill_chunk < 0) return Fail(InvalidArgument("--prefill-chunk must be >= 0"));
   if (a.max_tokens < 0) return Fail(InvalidArgument("--max-tokens must be >= 0"));

@@ -141,6 +141,9 @@ Result<std::vector<ServedModelSpec>> CollectModels(ServeArgs& a) {
 // registers it with the router; a single model without --idle-unload loads now.
 Status AddModels(ServeArgs& a, const std::vector<ServedModelSpec>& specs, server::ModelRouter* router) {
   const bool eager = specs.size() == 1 && a.idle_unload_s == 0;
+  // Every rank loads its shard at startup and then follows rank 0's steps: one model, loaded now.
+  if (a.engine.tensor_parallel_size > 1 && !eager)
+    return InvalidArgument("--tensor-parallel-size serves exactly one model, loaded at startup (no --idle-unload)");
   for (const ServedModelSpec& spec : specs) {
     ASSIGN_OR_RETURN(ModelSource src, ResolveModelSource(spec.model, spec.source));
     if (src.dummy) {
@@ -267,6 +270,13 @@ int RunServe(int argc, char** argv) {
   app.add_option("--state-snapshot-memory", a.state_snapshot_memory,
                  "Hybrid models: prefix caching through saved states at block boundaries, at most this much "
                  "memory of them (0: prefix caching off for such models)")->capture_default_str();
+  app.add_option("--tensor-parallel-size", a.engine.tensor_parallel_size,
+                 "Shard the model over this many processes (run under mpirun -np N; rank 0 serves HTTP)")
+      ->capture_default_str();
+  app.add_option("--data-parallel-size", a.engine.data_parallel_size,
+                 "Engines (model replicas, each with its KV cache) behind the endpoint, routed by load and "
+                 "prefix-cache affinity")
+      ->capture_default_str();
   app.add_option("--num-kv-blocks", a.engine.num_kv_blocks, "KV cache size in blocks (overrides --kv-cache-memory)");
   app.add_option("--kv-cache-dtype", a.kv_cache_dtype, "auto (bf16) | bf16 | f16 | f32")->capture_default_str();
   app.add_flag("--enable-prefix-caching,!--no-enable-prefix-caching", a.engine.enable_prefix_caching,
@@ -379,6 +389,9 @@ int RunServe(int argc, char** argv) {
   if (!kv_dtype.ok()) return Fail(kv_dtype.status().message());
   a.engine.kv_dtype = kv_dtype.value();
   if (a.engine.num_kv_blocks < 0) return Fail("--num-kv-blocks must be >= 0");
+  if (a.engine.tensor_parallel_size < 1) return Fail("--tensor-parallel-size must be >= 1");
+  if (a.engine.data_parallel_size < 1 || a.engine.data_parallel_size > 64)
+    return Fail("--data-parallel-size must be in [1, 64]");
   if (!(a.engine.gpu_memory_utilization >= 0 && a.engine.gpu_memory_utilization <= 1))
     return Fail("--gpu-memory-utilization must be in (0, 1]");
   if (c.limits.default_max_tokens < 0) return Fail("--max-tokens must be >= 0");

@@ -2,9 +2,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "dist/communicator.h"
+#include "cli/tensor_parallel.h"
 #include "util/logging.h"
 #include "util/mem_available.h"
 #include "tokenizer/load_tokenizer.h"
@@ -55,9 +58,22 @@ Result<server::LoadedModel> LoadServedModel(const ModelSource& src, const Engine
   ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tok, LoadTokenizer(src.tokenizer_dir));
   out.tokenizer = std::move(tok);
   ASSIGN_OR_RETURN(const Device device, ParseDevice(e.device));
-  ASSIGN_OR_RETURN(std::unique_ptr<Model> model,
-                   BuildModel(src, {.max_num_tokens = e.max_num_batched_tokens, .num_threads = e.threads,
-                                    .device = device}));
+  Communicator* tp_comm = nullptr;  // ranks other than 0 serve rank 0's steps in LeadOrServeShard and exit there
+  if (e.tensor_parallel_size > 1) {
+    ASSIGN_OR_RETURN(tp_comm, WorldCommunicator(e.tensor_parallel_size));
+  }
+  if (tp_comm && e.data_parallel_size > 1)
+    return Unimplemented("--data-parallel-size with --tensor-parallel-size is not supported yet");
+  // Data parallel: each replica computes on its share of the cores (one pool each).
+  int threads = e.threads;
+  if (e.data_parallel_size > 1) {
+    const int cores = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    threads = std::max(1, cores / e.data_parallel_size);
+  }
+  const ModelOptions model_opts{.max_num_tokens = e.max_num_batched_tokens, .num_threads = threads,
+                                .device = device, .tp_comm = tp_comm};
+  ASSIGN_OR_RETURN(std::unique_ptr<Model> model, BuildModel(src, model_opts));
+  if (tp_comm) model = LeadOrServeShard(std::move(model), src.config, *tp_comm);  // ranks > 0 end there
   int64_t kv_cache_bytes = e.kv_cache_bytes;
   if (e.gpu_memory_utilization > 0) {
     Backend& b = model->backend();
@@ -105,6 +121,16 @@ Result<server::LoadedModel> LoadServedModel(const ModelSource& src, const Engine
                   .state_cache_memory_bytes = e.state_cache_bytes,
                   .state_snapshot_memory_bytes = e.state_snapshot_bytes};
   out.engine = std::make_unique<Engine>(std::move(model), out.tokenizer, ec);
+  for (int i = 1; i < e.data_parallel_size; ++i) {  // replicas: same weights, own cache and scheduler
+    ASSIGN_OR_RETURN(std::unique_ptr<Model> replica, BuildModel(src, model_opts));
+    out.memory_bytes += static_cast<int64_t>(replica->WeightBytes()) + (e.num_kv_blocks > 0 ? 0 : kv_cache_bytes);
+    EngineConfig rc = ec;
+    rc.seed = ec.seed + static_cast<uint64_t>(i);  // unseeded requests: a different stream per replica
+    out.replicas.push_back(std::make_unique<Engine>(std::move(replica), out.tokenizer, rc));
+  }
+  if (e.data_parallel_size > 1)
+    LOG(INFO) << "'" << src.name << "': " << e.data_parallel_size << " data-parallel replicas of " << threads
+              << " threads each (routed by load and prefix-cache affinity)";
   out.pooling = CheckpointPooling(src.dir);
   if (!out.pooling.empty()) {
     LOG(INFO) << "'" << src.name << "': embeddings pool '" << out.pooling << "' (1_Pooling/config.json)";

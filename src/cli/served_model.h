@@ -27,6 +27,8 @@ struct EngineArgs {
   double gpu_memory_utilization = 0;  // > 0: the KV cache takes what this fraction of the GPU leaves
   int64_t state_cache_bytes = int64_t{4} << 30;  // recurrent state slots (hybrid models)
   int64_t state_snapshot_bytes = 0;              // > 0: their prefix caching via state snapshots
+  int tensor_parallel_size = 1;       // > 1: one shard per MPI rank (mpirun -np N)
+  int data_parallel_size = 1;         // > 1: this many engines behind the endpoint (EngineGroup)
 };
 
 // Memory the model will take, for the budget: its weight files plus the KV cache. 0 for

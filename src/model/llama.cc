@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "dist/tp_ops.h"
 #include "model/rope_freqs.h"
 #include "util/check.h"
 
@@ -82,6 +83,7 @@ void LlamaModel::AttentionBlock(const AttentionMixer& a, const float* post_norm,
   Timed(b, StepOp::kKvWrite, [&] { b.WriteKvCache(k, v, batch, shape, kv); });
   Timed(b, StepOp::kAttention, [&] { b.PagedAttention(q, kv, batch, shape, attn); });
   Timed(b, StepOp::kOProj, [&] { b.MatMul(a.o_proj, attn, T, nd, proj); });
+  if (tp_) tp_->AllReduceSum(proj, T * H);  // row-parallel o_proj: partial sums
   // Residual add and the MLP's input norm in one pass (the norm's time counts as residual).
   Timed(b, StepOp::kResidual, [&] { b.AddRmsNorm(x, proj, post_norm, T, H, eps, n); });
 }
@@ -121,6 +123,7 @@ void LlamaModel::MlpBlock(int64_t li, const DecoderLayer& l, int64_t T, int64_t 
   float* proj = proj_.data<float>();  // [T, H]
   if (const auto* moe = std::get_if<MoeMlp>(&l.mlp)) MoeMlpInto(*moe, T, nd, proj);
   else DenseMlpInto(std::get<DenseMlp>(l.mlp), T, nd, proj);
+  if (tp_) tp_->AllReduceSum(proj, T * H);  // row-parallel down projections: partial sums
   if (li + 1 == config_.num_hidden_layers) {  // the final norm runs on the sampled rows only
     Timed(b, StepOp::kResidual, [&] { b.AddInPlace(x, proj, T * H); });
     return;
@@ -157,6 +160,13 @@ void LlamaModel::Forward(const BatchView& batch, std::span<const KvLayer> kv, St
     b.GatherRows(x, batch.logits_indices, S, H, n);
     b.RmsNorm(n, weights_.norm, S, H, eps, n);
   });
+  if (tp_ && tp_->vocab_parallel()) {  // this rank's vocabulary rows, then every rank's
+    const int64_t Vs = OutputProjection().rows;
+    float* shard = tp_->ShardLogits(S, Vs);
+    Timed(b, StepOp::kLmHead, [&] { b.MatMul(OutputProjection(), n, S, nd, shard); });
+    tp_->AllGatherVocab(shard, S, Vs, logits);
+    return;
+  }
   Timed(b, StepOp::kLmHead, [&] { b.MatMul(OutputProjection(), n, S, nd, logits); });
 }
 

@@ -15,6 +15,8 @@
 
 namespace vllm {
 
+class TensorParallelOps;
+
 class LlamaModel : public Model {
  public:
   LlamaModel(ModelConfig config, std::unique_ptr<Backend> backend, WeightArena arena,
@@ -28,6 +30,9 @@ class LlamaModel : public Model {
   size_t WeightBytes() const override { return arena_.bytes(); }
   const float* LastHidden() const override { return normed_.data<float>(); }
   KvCacheSpec MakeKvSpec(int64_t block_size, int64_t num_blocks, DType dtype) const override;
+  // Tensor parallelism (src/dist/): this model holds one rank's shard (its config is the
+  // shard's: heads, KV heads and intermediate sizes divided), and `tp` adds the collectives.
+  void SetTensorParallel(std::shared_ptr<TensorParallelOps> tp) { tp_ = std::move(tp); }
 
  private:
   // Each block reads its input already normed in normed_ and leaves the next block's there:
@@ -54,6 +59,7 @@ class LlamaModel : public Model {
   DeviceBuffer hidden_, normed_, q_, k_, v_, attn_, proj_, gate_, up_;
   // MoE layers only: router logits f32 [T, E], chosen ids int32 [T, k] and weights f32 [T, k].
   DeviceBuffer router_logits_, expert_ids_, expert_weights_;
+  std::shared_ptr<TensorParallelOps> tp_;  // null: the whole model in this process
 };
 
 }  // namespace vllm

@@ -16,10 +16,14 @@
 
 namespace vllm {
 
+class Communicator;
+
 struct ModelOptions {
   int64_t max_num_tokens = 2048;  // most tokens one Forward may carry (sizes the scratch)
   int num_threads = 0;            // host pool; 0: one per physical core
   Device device = Device::kCpu;
+  // Tensor parallelism: load this process's shard and sum/gather through it (src/dist/).
+  Communicator* tp_comm = nullptr;
 };
 
 // Per-sequence recurrent state of the cache's state group, as the model sees it: layer i's

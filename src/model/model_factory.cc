@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "model/tp_llama.h"
 #include "kernels/backend.h"
 #include "model/dummy_weights.h"
 #include "model/gemma3.h"
@@ -23,6 +24,14 @@ Status CheckSupported(const ModelConfig& c) {
   if (IsArchitectureSupported(c.model_type)) return Status::Ok();
   return Unimplemented("architecture '" + c.model_type +
                        "' is not supported yet (supported: llama, qwen2, qwen3, qwen3_moe, gemma3, nemotron_h)");
+}
+
+// Tensor parallelism shards the llama family's layout (tp_llama.h) only.
+Status CheckShardable(const ModelConfig& c) {
+  if (c.model_type == "gemma3" || c.IsHybrid())
+    return Unimplemented("--tensor-parallel-size: " + c.model_type +
+                         " is not sharded yet (llama, qwen2, qwen3 and qwen3_moe are)");
+  return Status::Ok();
 }
 
 Status SupportedBy(const Backend& backend, const ModelConfig& c) {
@@ -93,6 +102,10 @@ Result<std::unique_ptr<Model>> LoadModelFromDirectory(const std::string& dir, co
   RETURN_IF_ERROR(SupportedBy(*backend, config).WithContext(dir));
   WeightArena arena(*backend);
   WeightLoader loader(store, config, arena);
+  if (opts.tp_comm) {
+    RETURN_IF_ERROR(CheckShardable(config));
+    return BindTensorParallelLlama(loader, config, *opts.tp_comm, std::move(backend), arena, opts.max_num_tokens);
+  }
   // HF Gemma norms hold w of (1 + w): the 1 is added at load.
   ASSIGN_OR_RETURN(std::unique_ptr<Model> model, Build(config, std::move(backend), arena, loader, opts.max_num_tokens,
                                                        /*norms_include_one=*/false));
@@ -107,6 +120,7 @@ Result<std::unique_ptr<Model>> LoadModelFromDirectory(const std::string& dir, co
 }
 
 Result<std::unique_ptr<Model>> LoadModelFromGguf(const std::string& path, const ModelOptions& opts) {
+  if (opts.tp_comm) return Unimplemented(path + ": --tensor-parallel-size with a GGUF model is not supported yet");
   ASSIGN_OR_RETURN(GgufModel gguf, GgufModel::Open(path));
   ASSIGN_OR_RETURN(ModelConfig config, ModelConfigFromGguf(gguf));
   ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, BackendFor(opts));
@@ -134,6 +148,15 @@ Result<std::unique_ptr<Model>> CreateDummyModelOn(std::unique_ptr<Backend> backe
 Result<std::unique_ptr<Model>> CreateDummyModel(const ModelConfig& config, const ModelOptions& opts,
                                                 uint64_t seed) {
   ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, BackendFor(opts));
+  if (opts.tp_comm) {
+    RETURN_IF_ERROR(CheckSupported(config));
+    RETURN_IF_ERROR(config.Validate());
+    RETURN_IF_ERROR(CheckShardable(config));
+    WeightArena arena(*backend);
+    DummyWeightFactory factory(config, seed, arena);
+    return BindTensorParallelLlama(factory, config, *opts.tp_comm, std::move(backend), arena,
+                                   opts.max_num_tokens);
+  }
   return CreateDummyModelOn(std::move(backend), config, opts.max_num_tokens, seed);
 }
 

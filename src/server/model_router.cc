@@ -19,7 +19,7 @@ struct ModelRouter::Slot {
   int64_t estimate_bytes = 0;
   ModelLoader loader;
   std::unique_ptr<ServerContext> ctx;  // lives as long as the router: streams point at it
-  std::unique_ptr<Engine> engine;
+  std::unique_ptr<EngineGroup> engine;
   ModelState state = ModelState::kUnloaded;
   int64_t leases = 0;
   bool evicting = false;  // chosen to make room: no new leases until it is unloaded
@@ -206,7 +206,14 @@ Status ModelRouter::Load(Slot* s, std::unique_lock<std::mutex>& lock) {
   lock.unlock();
   const auto t0 = Clock::now();
   Result<LoadedModel> loaded = s->loader();
-  if (loaded.ok()) loaded->engine->Start();
+  std::unique_ptr<EngineGroup> group;
+  if (loaded.ok()) {
+    std::vector<std::unique_ptr<Engine>> engines;
+    engines.push_back(std::move(loaded->engine));
+    for (auto& e : loaded->replicas) engines.push_back(std::move(e));
+    group = std::make_unique<EngineGroup>(std::move(engines));
+    group->Start();
+  }
   lock.lock();
   if (next_load_ == s) next_load_ = nullptr;
   if (!loaded.ok()) {
@@ -214,7 +221,7 @@ Status ModelRouter::Load(Slot* s, std::unique_lock<std::mutex>& lock) {
     cv_.notify_all();
     return loaded.status().WithContext("loading model '" + s->name + "'");
   }
-  s->engine = std::move(loaded->engine);
+  s->engine = std::move(group);
   s->ctx->engine = s->engine.get();
   s->ctx->tokenizer = std::move(loaded->tokenizer);
   s->ctx->chat_template = std::move(loaded->chat_template);
@@ -236,7 +243,7 @@ Status ModelRouter::Load(Slot* s, std::unique_lock<std::mutex>& lock) {
 
 void ModelRouter::Unload(Slot* s, std::unique_lock<std::mutex>& lock) {
   s->state = ModelState::kUnloading;
-  std::unique_ptr<Engine> engine = std::move(s->engine);
+  std::unique_ptr<EngineGroup> engine = std::move(s->engine);
   s->ctx->engine = nullptr;
   s->ctx->tokenizer.reset();
   s->ctx->chat_template.reset();

@@ -36,6 +36,7 @@ using RouteHandler = void (*)(ServerContext&, const Request&, Response&);
 // What loading a model yields. The engine is not started yet.
 struct LoadedModel {
   std::unique_ptr<Engine> engine;
+  std::vector<std::unique_ptr<Engine>> replicas;  // data parallel: engines 2..N (serve --data-parallel-size)
   std::shared_ptr<const Tokenizer> tokenizer;
   std::optional<ChatTemplate> chat_template;
   std::string pooling;  // from the checkpoint's 1_Pooling/config.json: last | mean | cls, or ""

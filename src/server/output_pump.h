@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/engine.h"
+#include "engine/engine_group.h"
 
 namespace vllm::server {
 
@@ -27,7 +27,7 @@ class OutputPump {
   using Clock = std::chrono::steady_clock;
   // `stopped`: set once the engine thread is gone (shutdown); a request that slipped in
   // after it then ends as a timeout instead of waiting for outputs that never come.
-  OutputPump(Engine* engine, Clock::time_point deadline, const std::atomic<bool>* stopped)
+  OutputPump(EngineGroup* engine, Clock::time_point deadline, const std::atomic<bool>* stopped)
       : engine_(engine), deadline_(deadline), stopped_(stopped) {}
   ~OutputPump() { AbortAll(); }
   OutputPump(const OutputPump&) = delete;
@@ -43,7 +43,7 @@ class OutputPump {
   bool done() const { return done_; }
 
  private:
-  Engine* engine_;
+  EngineGroup* engine_;
   Clock::time_point deadline_;
   const std::atomic<bool>* stopped_;
   std::vector<SubmittedRequest> reqs_;

@@ -9,6 +9,7 @@
 
 #include "chat_template/chat_template.h"
 #include "engine/engine.h"
+#include "engine/engine_group.h"
 #include "server/metrics.h"
 #include "server/rate_limiter.h"
 #include "server/server_config.h"
@@ -24,7 +25,7 @@ struct ServerContext {
   explicit ServerContext(Metrics* shared_metrics) : metrics(*shared_metrics) {}
 
   ServerConfig config;
-  Engine* engine = nullptr;
+  EngineGroup* engine = nullptr;  // one engine, or data-parallel replicas
   std::shared_ptr<const Tokenizer> tokenizer;
   std::optional<ChatTemplate> chat_template;  // unset: the tokenizer has none (chat -> 400)
   std::string checkpoint_pooling;  // the checkpoint's sentence-transformers pooling ("" if none)
