@@ -32,6 +32,18 @@ MODEL_VARIANT = "qwen3-q4g64-tied"
 SERVED_NAME = "tiny-qwen3"
 
 
+def data_parallel_size() -> int:
+    """Engines behind each test server (VLLM_CPP_SERVE_ARGS may add --data-parallel-size N):
+    admission capacity (running slots) is per engine, so it scales with N."""
+    args = shlex.split(os.environ.get("VLLM_CPP_SERVE_ARGS", ""))
+    for i, a in enumerate(args):
+        if a == "--data-parallel-size" and i + 1 < len(args):
+            return int(args[i + 1])
+        if a.startswith("--data-parallel-size="):
+            return int(a.split("=", 1)[1])
+    return 1
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

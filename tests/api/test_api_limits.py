@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from api_helpers import SERVED_NAME, sse_events
+from api_helpers import SERVED_NAME, data_parallel_size, sse_events
 
 RATE_LIMIT = 40  # requests per minute; this module stays well under it until the last test
 TIMEOUT_S = 1.0
@@ -52,13 +52,15 @@ def wait_idle(server, timeout=10.0):
 
 
 def test_503_when_waiting_queue_is_full(server):
-    running = open_stream(server, LONG)  # max-num-seqs 1: this one runs
+    # max-num-seqs 1 per engine: these run (one per data-parallel replica) ...
+    running = [open_stream(server, LONG) for _ in range(data_parallel_size())]
     waiting = open_stream(server, LONG)  # ... and this one waits (queue limit 1)
     status, hdrs, raw = server.request("POST", "/v1/chat/completions", dict(LONG, max_tokens=2))
     assert status == 503, raw
     err = json.loads(raw)["error"]
     assert "overloaded" in err["message"] and err["code"] == "server_overloaded"
-    running.close()
+    for r in running:
+        r.close()
     waiting.close()
     wait_idle(server)  # disconnects aborted both; their blocks are back
     assert server.json("POST", "/v1/chat/completions", dict(LONG, max_tokens=2))[0] == 200
