@@ -13,11 +13,13 @@ same greedy tokens up to a near tie.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -169,7 +171,8 @@ def _rank_pids(launcher_pid: int) -> dict[int, int]:
 
 def test_serve_tp2_answers_then_exits_when_a_rank_dies(vllm_bin, model_cache):
     """A TP=2 server answers a completion like the one-process generate run; killing rank 1
-    makes the whole launch exit promptly with a message naming the dead rank (no hang)."""
+    while a request is generating makes the whole launch exit promptly with mpirun's message
+    naming the dead rank (no hang)."""
     model_dir = model_cache.path("qwen3-q4g64-tied")
     port = _free_port()
     cmd = [*_mpirun(2), vllm_bin, "serve", model_dir, "--port", port, "--tensor-parallel-size", 2, "--threads", "1",
@@ -188,7 +191,6 @@ def test_serve_tp2_answers_then_exits_when_a_rank_dies(vllm_bin, model_cache):
                 pass
             assert time.time() < deadline, "server did not become healthy"
             time.sleep(0.5)
-        import json
         body = json.dumps({"model": model_dir.name, "prompt": PROMPT, "max_tokens": 6, "temperature": 0,
                            "ignore_eos": True}).encode()
         req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/completions", body,
@@ -202,6 +204,21 @@ def test_serve_tp2_answers_then_exits_when_a_rank_dies(vllm_bin, model_cache):
 
         ranks = _rank_pids(proc.pid)
         assert set(ranks) == {0, 1}, ranks
+        # Kill rank 1 mid-generation: rank 0 is then inside a step's collectives.
+        long_body = json.dumps({"model": model_dir.name, "prompt": PROMPT, "max_tokens": 3000,
+                                "ignore_eos": True}).encode()
+
+        def long_request():
+            try:
+                urllib.request.urlopen(urllib.request.Request(
+                    f"http://127.0.0.1:{port}/v1/completions", long_body, {"Content-Type": "application/json"}),
+                    timeout=90).read()
+            except OSError:
+                pass  # the server goes away mid-reply: expected
+
+        client = threading.Thread(target=long_request)
+        client.start()
+        time.sleep(1.5)
         os.kill(ranks[1], signal.SIGKILL)
         try:
             out, _ = proc.communicate(timeout=60)
@@ -209,6 +226,7 @@ def test_serve_tp2_answers_then_exits_when_a_rank_dies(vllm_bin, model_cache):
             pytest.fail("the server kept running (or hung) after rank 1 died", pytrace=False)
         assert proc.returncode != 0, out[-3000:]
         assert "rank 1" in out and ("signal 9" in out or "Killed" in out), out[-3000:]
+        client.join(timeout=30)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
