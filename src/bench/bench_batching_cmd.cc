@@ -93,6 +93,7 @@ int Batching(BatchingArgs& a) {
   if (Status st = CheckPlotPath(a.plot); !st.ok()) return Fail(st);
   auto bm = BenchModel::Load(a.model, /*max_num_tokens=*/512);
   if (!bm.ok()) return Fail(bm.status());
+  if (bm->finished_as_tp_worker()) return 0;
   std::vector<std::vector<int32_t>> prompts;
   int64_t longest = 0;
   for (int i = 0; i < a.requests; ++i) {

@@ -170,6 +170,7 @@ int Bench(BenchArgs& a) {
   const int64_t kBudget = 512;  // tokens per step: every built-in prompt prefills in one step
   auto bm = BenchModel::Load(a.model, kBudget);
   if (!bm.ok()) return Fail(bm.status());
+  if (bm->finished_as_tp_worker()) return 0;
   std::vector<std::vector<int32_t>> prompts;
   int64_t longest = 0;
   for (int i = 0; i < a.prompts; ++i) {

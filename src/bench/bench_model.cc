@@ -7,6 +7,8 @@
 #include <fstream>
 
 #include "bench/model_flags.h"
+#include "dist/communicator.h"
+#include "runner/tp_step.h"
 #include "util/cpu_info.h"
 #include "tokenizer/load_tokenizer.h"
 
@@ -19,6 +21,9 @@ void AddModelArgs(CLI::App& app, ModelArgs* a) {
       ->required();
   AddModelSourceFlags(app, &a->source);
   app.add_option("--threads", a->threads, "Worker threads (0: the physical cores)")->capture_default_str();
+  app.add_option("--tensor-parallel-size", a->tensor_parallel_size,
+                 "Shard the model over this many processes (run under mpirun -np N; rank 0 reports)")
+      ->capture_default_str();
   app.add_option("--device", a->device, "cpu | cuda | auto (cuda when built with it and a GPU is present)")
       ->capture_default_str();
   app.add_flag("--enforce-eager", a->enforce_eager, "Run every step eagerly: no CUDA graphs for decode steps");
@@ -41,6 +46,7 @@ Status CheckOutputWritable(const std::string& path) {
 
 Result<BenchModel> BenchModel::Load(const ModelArgs& args, int64_t max_num_tokens) {
   if (args.threads < 0) return InvalidArgument("--threads must be >= 0");
+  if (args.tensor_parallel_size < 1) return InvalidArgument("--tensor-parallel-size must be >= 1");
   if (args.block_size <= 0) return InvalidArgument("--block-size must be > 0");
   BenchModel bm;
   bm.args_ = args;
@@ -60,9 +66,21 @@ Result<BenchModel> BenchModel::Load(const ModelArgs& args, int64_t max_num_token
   bm.hardware_ = DetectHardware(threads);
   ASSIGN_OR_RETURN(const Device device, ParseDevice(args.device));
   const auto t0 = std::chrono::steady_clock::now();
+  Communicator* tp_comm = nullptr;
+  if (args.tensor_parallel_size > 1) {
+    ASSIGN_OR_RETURN(tp_comm, WorldCommunicator(args.tensor_parallel_size));
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<Model> model,
-                   BuildModel(bm.source_, {.max_num_tokens = max_num_tokens, .num_threads = threads, .device = device},
+                   BuildModel(bm.source_,
+                              {.max_num_tokens = max_num_tokens, .num_threads = threads, .device = device,
+                               .tp_comm = tp_comm},
                               args.seed));
+  if (tp_comm && tp_comm->rank() != 0) {  // serve rank 0's steps until its benchmark ends
+    RunTpWorker(*model, *tp_comm);
+    bm.tp_worker_done_ = true;
+    return bm;
+  }
+  if (tp_comm) model = std::make_unique<TpLeaderModel>(std::move(model), bm.source_.config, *tp_comm);
   bm.load_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   bm.model_ = std::move(model);
   if (bm.model_->backend().device() != Device::kCpu) bm.hardware_.gpu = bm.model_->backend().Describe();
@@ -116,6 +134,7 @@ nlohmann::json BenchModel::JsonHeader(const std::string& command) const {
                       {"kv_cache_dtype", args_.kv_cache_dtype},
                       {"max_num_batched_tokens", max_num_tokens_},
                       {"threads", hardware_.threads_used},
+                      {"tensor_parallel_size", args_.tensor_parallel_size},
                       {"seed", args_.seed}}}};
 }
 

@@ -28,6 +28,7 @@ struct ModelArgs {
   std::string kv_cache_dtype = "auto";
   uint64_t seed = 0;  // dummy weights and sampling
   std::string output;  // --output FILE.json ("" = none)
+  int tensor_parallel_size = 1;  // > 1: one shard per MPI rank (mpirun -np N); rank 0 reports
 };
 
 // Adds --model (also accepted positionally), --load-format, --revision, --gguf-file,
@@ -42,7 +43,10 @@ class BenchModel {
   // Resolves and builds the model (a clear error for unknown models and for architectures
   // that are not supported yet). max_num_tokens sizes the forward scratch = the engine's
   // per-step token budget.
+  // With --tensor-parallel-size N (under mpirun), ranks other than 0 run rank 0's steps inside
+  // Load and return once rank 0 is done: the command then ends quietly (finished_as_tp_worker).
   static Result<BenchModel> Load(const ModelArgs& args, int64_t max_num_tokens);
+  bool finished_as_tp_worker() const { return tp_worker_done_; }
 
   // A fresh engine over the shared weights. Only one engine may run at a time (the model's
   // scratch buffers are shared); destroy it before making the next.
@@ -80,6 +84,7 @@ class BenchModel {
   DType kv_dtype_ = DType::kBF16;
   int64_t max_num_tokens_ = 0;
   double load_seconds_ = 0;
+  bool tp_worker_done_ = false;
 };
 
 // Prints "error: ..." on stderr; returns the exit code 1.

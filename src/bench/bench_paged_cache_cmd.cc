@@ -174,6 +174,7 @@ int PagedCache(PagedArgs& a) {
   if (Status st = CheckOutputWritable(a.model.output); !st.ok()) return Fail(st);
   auto bm = BenchModel::Load(a.model, /*max_num_tokens=*/2048);
   if (!bm.ok()) return Fail(bm.status());
+  if (bm->finished_as_tp_worker()) return 0;
   auto sys = SystemPromptTokens(*bm->tokenizer(), a.system_tokens);
   if (!sys.ok()) return Fail(sys.status());
   std::vector<std::vector<int32_t>> prompts;

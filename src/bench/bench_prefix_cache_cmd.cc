@@ -113,6 +113,7 @@ int PrefixCache(PrefixArgs& a) {
   const int64_t prompt_len = a.prefix_tokens + a.question_tokens;
   auto bm = BenchModel::Load(a.model, std::max<int64_t>(512, prompt_len));
   if (!bm.ok()) return Fail(bm.status());
+  if (bm->finished_as_tp_worker()) return 0;
   const Tokenizer& tok = *bm->tokenizer();
   auto pre = SystemPromptTokens(tok, a.prefix_tokens);
   auto q0 = QuestionTokens(tok, 0, a.question_tokens), q1 = QuestionTokens(tok, 1, a.question_tokens);

@@ -21,7 +21,8 @@ struct StepHeader {
   int32_t max_query_len = 0, max_seq_len = 0, num_decode_tokens = 0;
   int32_t has_state_slots = 0, num_kv_layers = 0;
   int32_t kv_dtype = 0, pad = 0;
-  int64_t block_size = 0, num_blocks = 0;
+  int64_t block_size = 0;
+  int64_t blocks_used = 0;  // 1 + the highest block id of the step's block tables
 };
 
 // Payload layout: token_ids, positions, token_seq [T] i32 | slot_mapping [T] i64 |
@@ -85,11 +86,6 @@ TpLeaderModel::~TpLeaderModel() {
   comm_.Broadcast(&stop, sizeof(stop), 0);
 }
 
-KvCacheSpec TpLeaderModel::MakeKvSpec(int64_t block_size, int64_t num_blocks, DType dtype) const {
-  num_blocks_ = std::max(num_blocks_, num_blocks);
-  return shard_->MakeKvSpec(block_size, num_blocks, dtype);
-}
-
 void TpLeaderModel::Forward(const BatchView& batch, std::span<const KvLayer> kv, StateLayers state, float* logits) {
   CHECK(state.layers.empty()) << "tensor parallelism does not shard recurrent state yet";
   StepHeader h{.kind = kStep,
@@ -104,7 +100,9 @@ void TpLeaderModel::Forward(const BatchView& batch, std::span<const KvLayer> kv,
                .num_kv_layers = static_cast<int32_t>(kv.size()),
                .kv_dtype = kv.empty() ? 0 : static_cast<int32_t>(kv[0].dtype),
                .block_size = kv.empty() ? 0 : kv[0].block_size,
-               .num_blocks = num_blocks_};
+               .blocks_used = 0};
+  const int64_t table = static_cast<int64_t>(batch.num_seqs) * batch.block_table_stride;
+  for (int64_t i = 0; i < table; ++i) h.blocks_used = std::max<int64_t>(h.blocks_used, batch.block_tables[i] + 1);
   static thread_local std::vector<std::byte> payload;
   Pack(h, batch, &payload);
   comm_.Broadcast(&h, sizeof(h), 0);
@@ -129,11 +127,20 @@ void RunTpWorker(Model& shard, Communicator& comm) {
     CHECK_EQ(h.kind, kStep) << "corrupt tensor-parallel step message";
     payload.resize(PayloadBytes(h));
     comm.Broadcast(payload.data(), payload.size(), 0);
-    const KvCacheSpec want = shard.MakeKvSpec(h.block_size, h.num_blocks, static_cast<DType>(h.kv_dtype));
-    if (!cache || want.block_size != cache_spec.block_size || want.num_blocks != cache_spec.num_blocks ||
-        want.dtype != cache_spec.dtype) {
-      cache.reset();  // free the old one first
-      cache = std::make_unique<CacheTensors>(b, want, shard.state_spec(), 0);
+    const DType dtype = static_cast<DType>(h.kv_dtype);
+    const bool same_layout = cache && cache_spec.block_size == h.block_size && cache_spec.dtype == dtype;
+    if (!same_layout || cache_spec.num_blocks < h.blocks_used) {
+      const int64_t blocks = (std::max<int64_t>(h.blocks_used, 1) + 63) / 64 * 64;
+      const KvCacheSpec want = shard.MakeKvSpec(h.block_size, blocks, dtype);
+      auto grown = std::make_unique<CacheTensors>(b, want, shard.state_spec(), 0);
+      if (same_layout) {  // keep the blocks already written: [num_blocks, ...] grows at the end
+        const size_t keep = cache_spec.BytesPerLayer();
+        for (size_t l = 0; l < cache->kv_layers().size(); ++l) {
+          std::memcpy(grown->kv_layers()[l].k, cache->kv_layers()[l].k, keep);
+          std::memcpy(grown->kv_layers()[l].v, cache->kv_layers()[l].v, keep);
+        }
+      }
+      cache = std::move(grown);
       cache_spec = want;
     }
     CHECK_EQ(static_cast<size_t>(h.num_kv_layers), cache->kv_layers().size());

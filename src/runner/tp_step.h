@@ -7,9 +7,10 @@
 //   rank 0:  engine -> runner -> TpLeaderModel::Forward: Broadcast(step) ; shard Forward
 //   rank r:  RunTpWorker: loop { Broadcast(step) ; shard Forward } until the stop message
 //
-// A worker's KV cache mirrors rank 0's block ids: the geometry (block size, block count,
-// dtype) comes with every step, and the worker allocates its own cache (its KV heads) when
-// it changes. CPU backend only (the staged BatchView points into host memory).
+// A worker's KV cache mirrors rank 0's block ids: every step carries the block size, dtype
+// and the highest block id it touches, and the worker grows its own cache (its KV heads) to
+// cover it, keeping the blocks it holds (grown in steps of 64 blocks; a new block size or
+// dtype starts a new cache). CPU backend only (the staged BatchView points into host memory).
 #pragma once
 
 #include <memory>
@@ -32,15 +33,14 @@ class TpLeaderModel final : public Model {
   void Forward(const BatchView& batch, std::span<const KvLayer> kv, StateLayers state, float* logits) override;
   const float* LastHidden() const override { return shard_->LastHidden(); }
   size_t WeightBytes() const override { return shard_->WeightBytes(); }
-  // Remembers the largest cache asked for (the runner's; the engine also asks for 1 block to
-  // size a block): the workers allocate that many blocks.
-  KvCacheSpec MakeKvSpec(int64_t block_size, int64_t num_blocks, DType dtype) const override;
+  KvCacheSpec MakeKvSpec(int64_t block_size, int64_t num_blocks, DType dtype) const override {
+    return shard_->MakeKvSpec(block_size, num_blocks, dtype);
+  }
 
  private:
   std::unique_ptr<Model> shard_;
   ModelConfig full_;
   Communicator& comm_;
-  mutable int64_t num_blocks_ = 0;
 };
 
 // Ranks other than 0: serves rank 0's steps until it stops (returns then).

@@ -231,3 +231,15 @@ def test_serve_tp2_answers_then_exits_when_a_rank_dies(vllm_bin, model_cache):
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def test_bench_tp2_reports_from_rank_0(vllm_bin, model_cache, tmp_path):
+    """`bench --tensor-parallel-size 2` under mpirun: rank 0 runs and reports the benchmark (one
+    report, every requested token generated), rank 1 serves its steps and ends quietly."""
+    out = tmp_path / "bench.json"
+    res = _run([*_mpirun(2), vllm_bin, "bench", "--model", model_cache.path("qwen3-q4g64-tied"),
+                "--tensor-parallel-size", 2, "--threads", 1, "--prompts", 2, "--max-tokens", 8, "--output", out])
+    assert res.returncode == 0, res.describe()
+    j = json.loads(out.read_text())
+    assert j["engine"]["tensor_parallel_size"] == 2
+    assert j["summary"]["generated_tokens"] == 16 and all(r["finish_reason"] == "length" for r in j["runs"]), j
