@@ -77,8 +77,9 @@ def _run(cmd: list, timeout: float = 240) -> CliResult:
     return CliResult(cmd, p.returncode, p.stdout, p.stderr)
 
 
-def _generate(vllm_bin: Path, model_dir: Path, out: Path, tp: int) -> tuple[dict, np.ndarray]:
-    args = ["generate", model_dir, "--prompt-ids", ",".join(map(str, PROMPT)), "--max-tokens", NUM_GENERATED,
+def _generate(vllm_bin: Path, model_dir: Path, out: Path, tp: int, num_generated: int = NUM_GENERATED,
+              extra: tuple = ()) -> tuple[dict, np.ndarray]:
+    args = ["generate", model_dir, "--prompt-ids", ",".join(map(str, PROMPT)), "--max-tokens", num_generated, *extra,
             "--ignore-eos", "--json", "--dump-logits", out, "--dump-positions", POSITIONS, *numerics_args(),
             "--threads", "1"]
     cmd = [vllm_bin, *args] if tp == 1 else [*_mpirun(tp), vllm_bin, *args, "--tensor-parallel-size", tp]
@@ -243,3 +244,13 @@ def test_bench_tp2_reports_from_rank_0(vllm_bin, model_cache, tmp_path):
     j = json.loads(out.read_text())
     assert j["engine"]["tensor_parallel_size"] == 2
     assert j["summary"]["generated_tokens"] == 16 and all(r["finish_reason"] == "length" for r in j["runs"]), j
+
+
+def test_tp2_worker_cache_grows_mid_sequence(vllm_bin, model_cache, tmp_path):
+    """Block size 1: the 78-token sequence passes the workers' first 64-block cache mid-decode;
+    the grown cache must keep the blocks already written, or the greedy tokens diverge."""
+    model_dir = model_cache.path("qwen3-q4g64-tied")
+    one, _ = _generate(vllm_bin, model_dir, tmp_path / "tp1.npy", 1, 60, ("--block-size", 1))
+    par, _ = _generate(vllm_bin, model_dir, tmp_path / "tp2.npy", 2, 60, ("--block-size", 1))
+    assert len(one["token_ids"]) == 60
+    assert par["token_ids"] == one["token_ids"], (one["token_ids"], par["token_ids"])
