@@ -50,9 +50,12 @@ class WeightSource {
   // A 1-D float vector (norm weights) as f32 [size]; random weights use `dummy_value`.
   virtual Result<const float*> Vector(const std::string& name, int64_t size, float dummy_value) = 0;
   // A float tensor stored in any of `shapes` (layouts equal in memory, e.g. conv1d [C, K, 1] or
-  // [C, 1, K]) as f32, numel(shapes[0]) values, whatever its stored float dtype.
-  virtual Result<const float*> FloatTensor(const std::string& name, const std::vector<std::vector<int64_t>>& shapes,
-                                           FloatInit init) = 0;
+  // [C, 1, K]) as f32, numel(shapes[0]) values, whatever its stored float dtype. Only the
+  // hybrid (Mamba) layouts ask; sources that cannot hold them (GGUF, TP shards) say so.
+  virtual Result<const float*> FloatTensor(const std::string& name, const std::vector<std::vector<int64_t>>& /*shapes*/,
+                                           FloatInit /*init*/) {
+    return Unimplemented("tensor '" + name + "': this weight source does not read state-space (Mamba) tensors");
+  }
 };
 
 }  // namespace vllm
