@@ -24,9 +24,7 @@ versions; VLLM_CPP_TINY_MODELS_DIR/hybrid overrides the root).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
 import os
 import shutil
 import zlib
@@ -36,11 +34,12 @@ from typing import Optional
 
 import mlx.core as mx
 import mlx_lm
-from mlx.utils import tree_flatten, tree_map_with_path, tree_unflatten
+from mlx.utils import tree_flatten, tree_unflatten
 from mlx_lm.models import nemotron_h
-from mlx_lm.utils import quantize_model, save_config, save_model
 
-from tiny_models import REPO_ROOT, TOKENIZER_DIRS
+import tiny_moe_models
+from tiny_models import REPO_ROOT
+from tiny_moe_models import save_like_convert
 
 CONFIG = dict(
     architectures=["NemotronHForCausalLM"], model_type="nemotron_h", hidden_size=64, vocab_size=512,
@@ -127,22 +126,12 @@ def save_variant(variant: Variant, out_dir: Path) -> None:
     cfg = variant.config()
     model = nemotron_h.Model(nemotron_h.ModelArgs.from_dict(cfg))
     model.update(float_model.parameters())
-    cast, dt = model.cast_predicate, getattr(mx, variant.dtype)
-    model.update(tree_map_with_path(
-        lambda k, v: v.astype(dt) if cast(k) and mx.issubdtype(v.dtype, mx.floating) else v, model.parameters()))
-    if variant.bits is not None:
-        with contextlib.redirect_stdout(io.StringIO()):
-            model, cfg = quantize_model(model, cfg, variant.group_size, variant.bits)
-    mx.eval(model.parameters())
-    out_dir.mkdir(parents=True)
-    save_model(out_dir, model)
-    save_config(cfg, config_path=out_dir / "config.json")
-    for f in ("tokenizer.json", "tokenizer_config.json"):
-        shutil.copyfile(TOKENIZER_DIRS["qwen"] / f, out_dir / f)
+    save_like_convert(model, cfg, variant, out_dir)
 
 
 def cache_key() -> str:
     h = hashlib.sha256(Path(__file__).read_bytes())
+    h.update(Path(tiny_moe_models.__file__).read_bytes())  # save_like_convert lives there
     h.update(f"mlx={mx.__version__} mlx_lm={mlx_lm.__version__}".encode())
     return h.hexdigest()[:12]
 

@@ -103,6 +103,13 @@ def save_variant(variant: Variant, float_model, out_dir: Path) -> None:
     cfg = dict(CONFIG, torch_dtype=variant.dtype)
     model = qwen3_moe.Model(qwen3_moe.ModelArgs.from_dict(cfg))
     model.update(float_model.parameters())
+    save_like_convert(model, cfg, variant, out_dir)
+
+
+def save_like_convert(model, cfg: dict, variant, out_dir: Path) -> None:
+    """Casts `model` to variant.dtype (honouring its cast_predicate), quantizes it to
+    variant.bits / group_size and saves it with `cfg` as mlx_lm.convert does, then copies the
+    Qwen tokenizer files (also used by tiny_hybrid_models)."""
     cast, dt = getattr(model, "cast_predicate", lambda _: True), getattr(mx, variant.dtype)
     model.update(tree_map_with_path(
         lambda k, v: v.astype(dt) if cast(k) and mx.issubdtype(v.dtype, mx.floating) else v, model.parameters()))
