@@ -110,7 +110,10 @@ try {
     const distinct = [...new Set(lens)].filter((n) => n > 0);
     check(distinct.length >= 3, `the reply grew in several steps, lengths seen: ${distinct.slice(0, 20)}`);
     const stats = await lastAssistant(page).locator('.msg-stats').textContent();
-    check(/160 tokens/.test(stats) && /tok\/s/.test(stats) && /length/.test(stats), 'stats line: ' + stats);
+    // As below: a sampled end token may end the reply before the 160-token limit.
+    const sm = stats.match(/(\d+) tokens · [\d.]+ tok\/s.*· (length|stop) ·/);
+    check(sm && ((sm[1] === '160' && sm[2] === 'length') || (Number(sm[1]) >= 3 && Number(sm[1]) < 160 && sm[2] === 'stop')),
+          'stats line: ' + stats);
     check((await page.locator('.msg').count()) === 2, 'one user + one assistant message');
     await page.screenshot({ path: path.join(ARTIFACTS, 'chat-reply.png') });
     page.assertNoErrors();
@@ -323,7 +326,11 @@ try {
     await k.press('#prompt', 'Enter');
     await idle(k);
     const stats = await lastAssistant(k).locator('.msg-stats').textContent();
-    check(/16 tokens/.test(stats), 'reply with the key: ' + stats);
+    // Sampled at the page's temperature, the random-weight model may draw its end token early:
+    // either the 16-token limit or a stop before it shows the keyed request was served.
+    const m = stats.match(/(\d+) tokens.*· (length|stop) ·/);
+    check(m && ((m[1] === '16' && m[2] === 'length') || (Number(m[1]) >= 1 && Number(m[1]) < 16 && m[2] === 'stop')),
+          'reply with the key: ' + stats);
     // Same tab, other page: the key is remembered, not asked again.
     await k.goto(KEY_BASE + '/dashboard');
     await k.waitForFunction(() => Number(document.body.dataset.samples || 0) >= 1, null, { timeout: 10000 });
