@@ -6,10 +6,17 @@
 
 namespace vllm {
 
+std::string WeightLoader::Stored(const std::string& name) const {
+  constexpr std::string_view kPrefix = "model.";
+  if (bare_backbone_ && name.compare(0, kPrefix.size(), kPrefix) == 0) return name.substr(kPrefix.size());
+  return name;
+}
+
 Result<const TensorView*> WeightLoader::Get(const std::string& name) {
-  const TensorView* t = store_.Find(name);
-  if (!t) return NotFound("missing tensor '" + name + "' in the checkpoint");
-  used_.insert(name);
+  const std::string stored = Stored(name);
+  const TensorView* t = store_.Find(stored);
+  if (!t) return NotFound("missing tensor '" + stored + "' in the checkpoint");
+  used_.insert(stored);
   return t;
 }
 
@@ -96,8 +103,8 @@ Result<WeightMatrix> WeightLoader::Bind(const std::string& path, const std::vect
   w.cols = cols;
   ASSIGN_OR_RETURN(const TensorView* weight, Get(path + ".weight"));
   const std::string file = store_.FileOf(weight->name);
-  if (store_.Has(path + ".scales")) {
-    std::optional<QuantParams> q = config_.quantization.ForModule(path);
+  if (store_.Has(Stored(path + ".scales"))) {
+    std::optional<QuantParams> q = config_.quantization.ForModule(Stored(path));
     if (!q)
       return InvalidArgument("tensor '" + path + ".scales' in " + file +
                              " says the module is quantized, but config.json's quantization "

@@ -152,3 +152,42 @@ def test_pooling_modes(vllm_bin, tmp_path, pooling, from_checkpoint):
             assert cosine(r["data"][0]["embedding"], reference_embedding(ids, pooling)) >= 0.9999
     finally:
         assert s.stop() == 0
+
+
+def test_qwen3_embedding_checkpoint_layout(vllm_bin, tmp_path):
+    """The official Qwen3-Embedding checkpoints store the backbone without the `model.` prefix
+    (embed_tokens.weight, layers.N.*, norm.weight; no lm_head, tie_word_embeddings true) and
+    ship modules.json with last-token pooling. The same weights saved that way must give the
+    reference's embeddings."""
+    import mlx.core as mx
+    src = Path(model_path(F32_VARIANT))
+    flat = tmp_path / "qwen3-embedding-layout"
+    flat.mkdir()
+    tensors = {}
+    for f in sorted(src.glob("*.safetensors")):
+        tensors.update(mx.load(str(f)))
+    renamed = {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
+    assert "embed_tokens.weight" in renamed and "norm.weight" in renamed and "layers.0.mlp.up_proj.weight" in renamed
+    assert not any(k.startswith("lm_head") for k in renamed)
+    mx.save_safetensors(str(flat / "model.safetensors"), renamed, metadata={"format": "pt"})
+    for f in src.iterdir():
+        if not f.name.endswith(".safetensors") and not f.name.endswith(".safetensors.index.json"):
+            (flat / f.name).symlink_to(f)
+    (flat / "modules.json").write_text(json.dumps([
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"}]))
+    (flat / "1_Pooling").mkdir()
+    (flat / "1_Pooling" / "config.json").write_text(json.dumps(
+        {"word_embedding_dimension": 256, "pooling_mode_cls_token": False, "pooling_mode_mean_tokens": False,
+         "pooling_mode_lasttoken": True}))
+    s = Server(vllm_bin, flat, ["--kv-cache-dtype", "f32"])
+    try:
+        for text in TEXTS[:3]:
+            ids = tokenize(s, text)
+            status, r = s.json("POST", "/v1/embeddings", {"input": text})
+            assert status == 200, r
+            assert cosine(r["data"][0]["embedding"], reference_embedding(ids, "last")) >= 0.9999
+        assert "unused tensor" not in s.log_text() and "missing tensor" not in s.log_text()
+    finally:
+        assert s.stop() == 0, s.log_text()
