@@ -306,6 +306,11 @@ int RunServe(int argc, char** argv) {
                  "step buffers leave (overrides --kv-cache-memory; GPU only)");
   app.add_flag("--enforce-eager", a.engine.enforce_eager,
                "Run every step eagerly: no CUDA graphs for decode steps (as vLLM's flag)");
+  app.add_option("--grammar-threads", a.engine.grammar_threads,
+                 "Threads computing structured-output masks while the next step runs (0: on the engine "
+                 "thread after each token)")
+      ->check(CLI::Range(0, 64))
+      ->capture_default_str();
   AddModelSourceFlags(app, &a.source);
   app.add_option("--model", a.model_flags, "Serve this model too, as [NAME=]MODEL (repeatable; several models load "
                                            "on their first request)");

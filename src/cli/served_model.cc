@@ -118,6 +118,7 @@ Result<server::LoadedModel> LoadServedModel(const ModelSource& src, const Engine
                   .max_model_len = e.max_model_len,
                   .seed = e.seed,
                   .enforce_eager = e.enforce_eager,
+                  .grammar_threads = e.grammar_threads,
                   .state_cache_memory_bytes = e.state_cache_bytes,
                   .state_snapshot_memory_bytes = e.state_snapshot_bytes};
   out.engine = std::make_unique<Engine>(std::move(model), out.tokenizer, ec);

@@ -121,7 +121,8 @@ Engine::Engine(std::shared_ptr<Model> model, std::shared_ptr<const Tokenizer> to
                              .num_state_slots = kv_.config().num_state_slots,
                              .num_state_snapshots = kv_.config().num_state_snapshots,
                              .eos_ids = sched_config_.eos_token_ids,
-                             .cuda_graphs = !config.enforce_eager}) {
+                             .cuda_graphs = !config.enforce_eager,
+                             .grammar_threads = config.grammar_threads}) {
   CHECK_LE(config.max_num_batched_tokens, model_->max_num_tokens())
       << "the model's scratch must hold a full step";
   LogStateGroup();

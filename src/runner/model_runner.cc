@@ -14,14 +14,18 @@ ModelRunner::ModelRunner(Model* model, RunnerConfig config)
       backend_(model->backend()),
       config_(std::move(config)),
       cache_(backend_, model->MakeKvSpec(config_.block_size, config_.num_blocks, config_.kv_dtype),
-             model->state_spec(), config_.num_state_slots + config_.num_state_snapshots) {
+             model->state_spec(), config_.num_state_slots + config_.num_state_snapshots),
+      mask_workers_(config_.grammar_threads) {
   sampling_.eos_ids = config_.eos_ids;
   static std::atomic<uint32_t> next_owner{1};
   graph_owner_ = next_owner.fetch_add(1);
 }
 
 // Graphs captured by this runner wrote its cache and logits: they must not outlive them.
-ModelRunner::~ModelRunner() { backend_.ResetGraphs(); }
+ModelRunner::~ModelRunner() {
+  mask_workers_.Wait();
+  backend_.ResetGraphs();
+}
 
 void ModelRunner::AddSequence(int64_t seq_id, const SamplingParams& params,
                               std::span<const int32_t> prompt, uint64_t fallback_seed,
@@ -33,7 +37,27 @@ void ModelRunner::AddSequence(int64_t seq_id, const SamplingParams& params,
   CHECK(fresh) << "sequence " << seq_id << " added twice";
 }
 
-void ModelRunner::RemoveSequence(int64_t seq_id) { seqs_.erase(seq_id); }
+void ModelRunner::RemoveSequence(int64_t seq_id) {
+  FinishMasks();  // a worker may still be filling this sequence's mask
+  seqs_.erase(seq_id);
+}
+
+void ModelRunner::FinishMasks() {
+  mask_workers_.Wait();
+  for (SeqSampling* q : masks_in_flight_)
+    if (q->mask_failed) {
+      // As when the matcher stops: the next token is EOS, which ends the grammar.
+      SetEosOnlyMask(*q);
+      q->mask_failed = false;
+    }
+  masks_in_flight_.clear();
+}
+
+void ModelRunner::SetEosOnlyMask(SeqSampling& q) const {
+  std::fill(q.mask.begin(), q.mask.end(), 0u);
+  for (int32_t id : config_.eos_ids)
+    if (id >= 0 && (id >> 5) < static_cast<int32_t>(q.mask.size())) q.mask[id >> 5] |= 1u << (id & 31);
+}
 
 void ModelRunner::Forward(const BatchInputs& in, const DecodeGraphPlan& graph) {
   const size_t vocab = static_cast<size_t>(model_->config().vocab_size);
@@ -77,6 +101,7 @@ const ModelRunnerOutput& ModelRunner::Execute(const SchedulerOutput& out, const 
   if (graph.graphed())
     while (inputs_.num_seqs() < graph.batch) inputs_.AddPaddingRow();
   Forward(inputs_, graph);
+  FinishMasks();  // computed by the workers while this step was scheduled and run
   sampled_ids_.clear();
   sampling_.Clear();
   for (const ScheduledSeq& s : ordered_.seqs) {
@@ -95,12 +120,14 @@ const ModelRunnerOutput& ModelRunner::Execute(const SchedulerOutput& out, const 
   // Back to `out`'s order: Scheduler::Update zips out.seqs with token_ids.
   sampled_row_.clear();
   grammar_ended_.assign(sampled_ids_.size(), 0);
+  mask_jobs_.clear();
   for (size_t i = 0; i < sampled_ids_.size(); ++i) {
     sampled_row_[sampled_ids_[i]] = i;
     SeqSampling& q = seqs_.at(sampled_ids_[i]);
     q.state.Append(samples_[i].token_id);
     if (q.matcher) grammar_ended_[i] = AdvanceGrammar(q, samples_[i].token_id) ? 1 : 0;
   }
+  mask_workers_.Start(std::move(mask_jobs_));
   output_.seq_ids.clear();
   output_.token_ids.clear();
   output_.samples.clear();
@@ -136,25 +163,29 @@ void ModelRunner::CopyStates(std::span<const StateCopy> copies) {
   }
 }
 
-// The next mask is computed right after the token (the matcher is warm, and an error shows
-// now). A complete grammar allows EOS alone: the next step samples that EOS and the scheduler
-// stops the sequence as for any EOS, so the token chain and usage equal those of a model that
-// wrote the same text unconstrained (vLLM counts it the same way). Only while min_tokens
-// still masks EOS would that step have nothing to sample: the sequence ends here instead.
+// The token is consumed at once (an error shows now); the next mask is queued for the mask
+// workers, which fill it while the next step is scheduled and run (FinishMasks waits for it),
+// except while min_tokens holds, whose check below needs the mask now. A complete grammar
+// allows EOS alone: the next step samples that EOS and the scheduler stops the sequence as
+// for any EOS, so the token chain and usage equal those of a model that wrote the same text
+// unconstrained (vLLM counts it the same way). Only while min_tokens still masks EOS would
+// that step have nothing to sample: the sequence ends here instead.
 bool ModelRunner::AdvanceGrammar(SeqSampling& q, int32_t token_id) {
   q.mask_ready = false;
   const auto& eos = config_.eos_ids;
   const bool is_eos = std::find(eos.begin(), eos.end(), token_id) != eos.end();
   if (!q.matcher->Consume(token_id).ok() || is_eos) return true;
+  q.mask_ready = true;
   if (q.matcher->IsStopped()) {
     // llguidance stops as soon as nothing but EOS can follow: that EOS is the next token.
-    std::fill(q.mask.begin(), q.mask.end(), 0u);
-    for (int32_t id : eos)
-      if (id >= 0 && (id >> 5) < static_cast<int32_t>(q.mask.size())) q.mask[id >> 5] |= 1u << (id & 31);
+    SetEosOnlyMask(q);
+  } else if (q.state.num_generated >= q.params.min_tokens) {
+    mask_jobs_.push_back({.matcher = q.matcher.get(), .mask = q.mask, .failed = &q.mask_failed});
+    masks_in_flight_.push_back(&q);
+    return false;
   } else if (!q.matcher->FillMask(q.mask).ok()) {
     return true;
   }
-  q.mask_ready = true;
   return q.state.num_generated < q.params.min_tokens && MaskOnlyAllowsEos(q.mask, config_.eos_ids);
 }
 

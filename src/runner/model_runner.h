@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "grammar/grammar_matcher.h"
+#include "runner/mask_workers.h"
 #include "kv_cache/kv_cache_manager.h"
 #include "model/model.h"
 #include "runner/batch_inputs.h"
@@ -32,6 +33,9 @@ struct RunnerConfig {
   // Pure-decode steps replay captured graphs on backends that have them (decode_graph.h);
   // false: every step eager (--enforce-eager).
   bool cuda_graphs = true;
+  // Threads computing grammar masks while the next step runs (runner/mask_workers.h); 0: on
+  // the engine thread, right after each token.
+  int grammar_threads = 2;
 };
 
 struct ModelRunnerOutput {
@@ -81,11 +85,16 @@ class ModelRunner {
     SequenceSamplerState state;
     std::unique_ptr<GrammarMatcher> matcher;
     std::vector<uint32_t> mask;  // the tokens allowed next (valid when mask_ready)
-    bool mask_ready = false;
+    bool mask_ready = false;     // set when the mask was handed to mask_workers_ or filled
+    bool mask_failed = false;    // the matcher could not compute it (set by a mask worker)
   };
-  // Advances a constrained sequence on its sampled token and prepares the next mask;
-  // true when the grammar has ended.
+  // Waits for the masks handed to mask_workers_ last step; a failed one allows EOS alone.
+  void FinishMasks();
+  // Advances a constrained sequence on its sampled token and queues its next mask in
+  // mask_jobs_ (or fills it at once when min_tokens needs to look at it); true when the
+  // grammar has ended.
   bool AdvanceGrammar(SeqSampling& q, int32_t token_id);
+  void SetEosOnlyMask(SeqSampling& q) const;
   // Forward into logits_ (device), sized for the batch's rows; replayed as `graph` when set.
   void Forward(const BatchInputs& in, const DecodeGraphPlan& graph);
   // Copies whole state slots (every recurrent layer), in order, before the forward.
@@ -110,6 +119,10 @@ class ModelRunner {
   std::unordered_map<int64_t, size_t> sampled_row_;  // sequence -> its index in samples_
   std::vector<uint8_t> grammar_ended_;              // per sampled row: the grammar ended
   uint32_t graph_owner_ = 0;  // this runner's part of its graph keys (decode_graph.h)
+  std::vector<MaskWorkers::Job> mask_jobs_;         // this step's masks, started after the advance
+  std::vector<SeqSampling*> masks_in_flight_;       // their sequences, until FinishMasks
+  // Last member: destroyed first, after its workers finished with seqs_' matchers and masks.
+  MaskWorkers mask_workers_;
 };
 
 }  // namespace vllm
