@@ -83,6 +83,17 @@ if [ "$(cat "$NODEPS_STAMP" 2>/dev/null)" != "$want" ]; then
   .venv/bin/pip install -q --disable-pip-version-check --no-deps -r "$NODEPS_REQ"
   echo "$want" > "$NODEPS_STAMP"
 fi
+# llama-index in its own virtualenv: llama-index-llms-openai requires openai<3, .venv pins
+# openai 3 (tests/clients/llama_index_client.py runs in it).
+LI_REQ=scripts/requirements-llamaindex.txt
+LI_STAMP=.venv-llamaindex/.requirements.sha
+want=$(sha256sum "$LI_REQ" | cut -d' ' -f1)
+if [ ! -x .venv-llamaindex/bin/python ] || [ "$(cat "$LI_STAMP" 2>/dev/null)" != "$want" ]; then
+  echo "setup: creating .venv-llamaindex (llama-index, openai<3)"
+  [ -x .venv-llamaindex/bin/python ] || python3 -m venv .venv-llamaindex
+  .venv-llamaindex/bin/pip install -q --disable-pip-version-check -r "$LI_REQ"
+  echo "$want" > "$LI_STAMP"
+fi
 # The CUDA toolchain (nvcc, cudart, cccl) from pinned wheels into the same .venv, so
 # `make build-cuda` compiles the CUDA kernels on machines with no GPU (CI included).
 CUDA_REQ=scripts/requirements-cuda.txt

@@ -200,3 +200,26 @@ def test_litellm_responses(server, base_url):
     text = "".join(getattr(e, "delta", "") for e in events if getattr(e, "type", "") == "response.output_text.delta")
     check_point(Point.model_validate_json(text))
     assert responses_served(server) == before + 2
+
+
+# --- llama-index ---------------------------------------------------------------------------
+# In its own virtualenv (.venv-llamaindex, scripts/requirements-llamaindex.txt): its OpenAI
+# integration requires openai<3, this one pins openai 3.
+
+@pytest.mark.parametrize("mode", ["function", "astructured"])
+def test_llama_index_structured_predict(base_url, mode):
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    python = root / ".venv-llamaindex" / "bin" / "python"
+    assert python.exists(), "run scripts/setup.sh (it makes .venv-llamaindex)"
+    p = subprocess.run([str(python), str(Path(__file__).with_name("llama_index_client.py")), base_url, SERVED_NAME,
+                        mode, "3"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-4000:]
+    results = [json.loads(line) for line in p.stdout.splitlines() if line.startswith("{")]
+    assert len(results) == 3, (p.stdout, p.stderr[-4000:])
+    for r in results:
+        assert "error" not in r, r
+        assert r["type"] == "Point", r
+        check_point(Point.model_validate(r["value"]))
