@@ -308,8 +308,8 @@ int RunServe(int argc, char** argv) {
                "Run every step eagerly: no CUDA graphs for decode steps (as vLLM's flag)");
   app.add_option("--grammar-threads", a.engine.grammar_threads,
                  "Threads computing structured-output masks while the next step runs (0: on the engine "
-                 "thread after each token)")
-      ->check(CLI::Range(0, 64))
+                 "thread after each token; -1: 2 on CUDA or where the CPU has 2 cores beyond --threads, else 0)")
+      ->check(CLI::Range(-1, 64))
       ->capture_default_str();
   AddModelSourceFlags(app, &a.source);
   app.add_option("--model", a.model_flags, "Serve this model too, as [NAME=]MODEL (repeatable; several models load "

@@ -24,7 +24,7 @@ struct EngineArgs {
   std::string device = "auto";  // cpu | cuda | auto
   uint64_t seed = 0;            // derives the seeds of unseeded requests
   bool enforce_eager = false;   // no CUDA graphs for decode steps
-  int grammar_threads = 2;      // threads computing grammar masks during the next step
+  int grammar_threads = -1;     // threads computing grammar masks during the next step (-1 auto)
   double gpu_memory_utilization = 0;  // > 0: the KV cache takes what this fraction of the GPU leaves
   int64_t state_cache_bytes = int64_t{4} << 30;  // recurrent state slots (hybrid models)
   int64_t state_snapshot_bytes = 0;              // > 0: their prefix caching via state snapshots

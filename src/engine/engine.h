@@ -43,7 +43,7 @@ struct EngineConfig {
   bool check_invariants = false;                // debug: verify the block pool after each step
   uint64_t seed = 0;                            // derives seeds of unseeded requests
   bool enforce_eager = false;                   // no decode graphs (runner/decode_graph.h)
-  int grammar_threads = 2;                      // grammar masks off the engine thread (runner/mask_workers.h)
+  int grammar_threads = -1;                     // grammar mask threads, -1 auto (runner/model_runner.h)
   // Models with recurrent layers (nemotron_h): the per-sequence state slots take at most this
   // many bytes; fewer slots than max_num_seqs clamp the running batch (logged).
   int64_t state_cache_memory_bytes = int64_t{4} << 30;

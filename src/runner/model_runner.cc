@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <thread>
 
 #include "runner/batch_builder.h"
 #include "sampler/raw_logprobs.h"
@@ -9,13 +10,24 @@
 
 namespace vllm {
 
+namespace {
+
+int GrammarThreads(int requested, Backend& backend) {
+  if (requested >= 0) return requested;
+  if (backend.device() == Device::kCuda) return 2;
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  return backend.pool().num_threads() + 2 <= cores ? 2 : 0;
+}
+
+}  // namespace
+
 ModelRunner::ModelRunner(Model* model, RunnerConfig config)
     : model_(model),
       backend_(model->backend()),
       config_(std::move(config)),
       cache_(backend_, model->MakeKvSpec(config_.block_size, config_.num_blocks, config_.kv_dtype),
              model->state_spec(), config_.num_state_slots + config_.num_state_snapshots),
-      mask_workers_(config_.grammar_threads) {
+      mask_workers_(GrammarThreads(config_.grammar_threads, backend_)) {
   sampling_.eos_ids = config_.eos_ids;
   static std::atomic<uint32_t> next_owner{1};
   graph_owner_ = next_owner.fetch_add(1);

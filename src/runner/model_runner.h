@@ -34,8 +34,10 @@ struct RunnerConfig {
   // false: every step eager (--enforce-eager).
   bool cuda_graphs = true;
   // Threads computing grammar masks while the next step runs (runner/mask_workers.h); 0: on
-  // the engine thread, right after each token.
-  int grammar_threads = 2;
+  // the engine thread, right after each token; -1: 2 where the forward leaves the host cores
+  // free (CUDA, or a CPU backend with 2 cores to spare), else 0 (on a CPU whose cores all run
+  // the forward, mask threads would only compete with it).
+  int grammar_threads = -1;
 };
 
 struct ModelRunnerOutput {
