@@ -11,7 +11,7 @@ import pytest
 
 import gguf
 import gguf.quants
-from harness import numerics_args, run_cli, threads_args
+from harness import exact_gguf_env, numerics_args, run_cli, threads_args
 
 Q = gguf.GGMLQuantizationType
 H, I, NH, NKV, D, L, V = 64, 128, 4, 2, 16, 2, 320
@@ -120,7 +120,7 @@ def test_llama_family_gguf(vllm_bin, tmp_path, arch, qtype):
     positions = list(range(len(ids)))
     r = run_cli(vllm_bin, ["generate", path, "--prompt-ids", ",".join(map(str, ids)), "--max-tokens", "1",
                            "--dump-logits", out, "--dump-positions", ",".join(map(str, positions)),
-                           *threads_args(), *numerics_args()])
+                           *threads_args(), *numerics_args()], env=exact_gguf_env())
     assert r.returncode == 0, r.describe()
     got = np.load(out)
     for p in positions:

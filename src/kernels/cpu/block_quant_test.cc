@@ -87,6 +87,16 @@ class SimdTargets {
   cpu::SimdTarget saved_;
 };
 
+// Sets GGUF int8 activations for the test's duration and restores the setting after.
+class GgufActivations {
+ public:
+  explicit GgufActivations(bool int8) : saved_(cpu::GgufInt8Activations()) { cpu::SetGgufInt8Activations(int8); }
+  ~GgufActivations() { cpu::SetGgufInt8Activations(saved_); }
+
+ private:
+  bool saved_;
+};
+
 TEST(BlockQuantTest, RowDecoderMatchesReference) {
   std::mt19937 rng(1);
   for (BlockQuant q : kAll)
@@ -106,8 +116,10 @@ TEST(BlockQuantTest, RowDecoderMatchesReference) {
     }
 }
 
+// The f32-activation kernels (VLLM_CPP_GGUF_ACTIVATIONS=f32) against the exact reference.
 TEST(BlockQuantTest, MatMulSweepEveryTarget) {
   SimdTargets saved;
+  GgufActivations f32(false);
   ThreadPool pool(3);
   for (cpu::SimdTarget target : cpu::SupportedSimdTargets()) {
     cpu::SetSimdTarget(target);
@@ -133,6 +145,120 @@ TEST(BlockQuantTest, MatMulSweepEveryTarget) {
         EXPECT_LT(MatMulErr(w, x, m, y), 1e-6) << cpu::SimdTargetName(target) << " long " << BlockQuantName(q)
                                                << " m=" << m;
       }
+  }
+}
+
+// x with a spread of magnitudes across blocks (and one all-zero block) so the per-32 scales differ.
+std::vector<float> SpreadFloats(int64_t m, int64_t cols, std::mt19937& rng) {
+  std::vector<float> x = RandomFloats(m * cols, rng);
+  for (int64_t i = 0; i < m * cols; ++i) x[i] *= static_cast<float>(1 + (i / 32) % 7) * 0.3f;
+  if (m * cols >= 64) std::fill(x.begin() + 32, x.begin() + 64, 0.f);
+  return x;
+}
+
+// The SIMD activation quantizer against the scalar reference: same codes, same scales.
+TEST(BlockQuantTest, GgufActivationQuantizerMatchesReference) {
+  SimdTargets saved;
+  int checked = 0;
+  for (cpu::SimdTarget target : cpu::SupportedSimdTargets()) {
+    if (!cpu::GgufInt8Target(target)) continue;
+    cpu::SetSimdTarget(target);
+    std::mt19937 rng(4);
+    for (int64_t m : {1, 3})
+      for (int64_t cols : {32, 96, 2048}) {
+        std::vector<float> x = SpreadFloats(m, cols, rng);
+        x[0] = 1e-30f;  // tiny values and exact halves (round to even) too
+        if (cols >= 64) x[5] = 0.f;
+        const ref::Q8Blocks want = ref::QuantizeQ8Blocks(x, m, cols);
+        std::vector<int8_t> q(m * cols);
+        std::vector<float> d(m * cols / 32), bsum(m * cols / 32);
+        ASSERT_TRUE(cpu::QuantizeGgufActivations(x.data(), m, cols, q.data(), d.data(), bsum.data()));
+        EXPECT_EQ(q, want.q) << cpu::SimdTargetName(target) << " m=" << m << " cols=" << cols;
+        EXPECT_EQ(d, want.d) << cpu::SimdTargetName(target);
+        EXPECT_EQ(bsum, want.bsum) << cpu::SimdTargetName(target);
+        bool saturated = false;
+        for (int8_t c : q) saturated |= c == 127 || c == -127;
+        EXPECT_TRUE(saturated);  // every nonzero block's largest |x| maps to 127
+        ++checked;
+      }
+  }
+#if defined(__x86_64__)
+  EXPECT_GT(checked, 0) << "no x86 SIMD target ran the quantizer";
+#endif
+}
+
+// The int8-activation kernels (Q8_0, Q4_K) against the naive reference over the quantized x
+// (dequantized weights times xhat = dx * qx, in double): the integer math is exact, so only f32
+// rounding of the block sums remains. Against the true x the error must be that of int8
+// activations — above 1e-5, or the f32 path ran instead — and below 2e-2.
+TEST(BlockQuantTest, GgufInt8MatMulSweep) {
+  SimdTargets saved;
+  GgufActivations int8(true);
+  ThreadPool pool(3);
+  int checked = 0;
+  for (cpu::SimdTarget target : cpu::SupportedSimdTargets()) {
+    if (!cpu::GgufInt8Target(target)) continue;
+    cpu::SetSimdTarget(target);
+    std::mt19937 rng(5);
+    for (BlockQuant q : {BlockQuant::kQ8_0, BlockQuant::kQ4_K})
+      for (int64_t rows : {1, 7, 33, 131})
+        for (int64_t nb : {1, 3, 8})
+          for (int64_t m : {1, 2, 3, 4, 5, 9, 17}) {
+            if (rows == 131 && m > 5) continue;  // the long case below covers long rows
+            const int64_t cols = BlockElems(q) * nb;
+            OwnedMatrix w = RandomBlocks(q, rows, cols, rng);
+            const std::vector<float> x = SpreadFloats(m, cols, rng);
+            std::vector<float> y(m * rows);
+            cpu::MatMul(w, x.data(), m, y.data(), pool);
+            const ref::Q8Blocks xq = ref::QuantizeQ8Blocks(x, m, cols);
+            const std::string what = std::string(cpu::SimdTargetName(target)) + " " + std::string(BlockQuantName(q)) +
+                                      " rows=" + std::to_string(rows) + " cols=" + std::to_string(cols) +
+                                      " m=" + std::to_string(m);
+            EXPECT_LT(MatMulErr(w, xq.xhat, m, y), 1e-6) << what;
+            const double vs_x = MatMulErr(w, x, m, y);
+            EXPECT_GT(vs_x, 1e-5) << what;
+            EXPECT_LT(vs_x, 2e-2) << what;
+            ++checked;
+          }
+    for (BlockQuant q : {BlockQuant::kQ8_0, BlockQuant::kQ4_K}) {  // long rows, decode shape
+      OwnedMatrix w = RandomBlocks(q, 67, 4096, rng);
+      const std::vector<float> x = SpreadFloats(1, 4096, rng);
+      std::vector<float> y(67);
+      cpu::MatMul(w, x.data(), 1, y.data(), pool);
+      EXPECT_LT(MatMulErr(w, ref::QuantizeQ8Blocks(x, 1, 4096).xhat, 1, y), 1e-6)
+          << cpu::SimdTargetName(target) << " long " << BlockQuantName(q);
+    }
+  }
+#if defined(__x86_64__)
+  EXPECT_GT(checked, 0) << "no x86 SIMD target ran the int8 kernels";
+#endif
+}
+
+// Batch invariance of the int8 path: a token's outputs are the same bits whether it is alone
+// (decode) or one of many rows (a prefill chunk, a decode batch; m across the 4-token tiles).
+TEST(BlockQuantTest, GgufInt8RowsAreBatchInvariant) {
+  SimdTargets saved;
+  GgufActivations int8(true);
+  ThreadPool pool(2);
+  for (cpu::SimdTarget target : cpu::SupportedSimdTargets()) {
+    if (!cpu::GgufInt8Target(target)) continue;
+    cpu::SetSimdTarget(target);
+    std::mt19937 rng(6);
+    for (BlockQuant q : {BlockQuant::kQ8_0, BlockQuant::kQ4_K}) {
+      const int64_t rows = 37, cols = 2 * BlockElems(q) * (q == BlockQuant::kQ8_0 ? 5 : 1);
+      OwnedMatrix w = RandomBlocks(q, rows, cols, rng);
+      for (int64_t m : {2, 5, 8, 9, 33}) {
+        const std::vector<float> x = SpreadFloats(m, cols, rng);
+        std::vector<float> y(m * rows), one(rows);
+        cpu::MatMul(w, x.data(), m, y.data(), pool);
+        for (int64_t t = 0; t < m; ++t) {
+          cpu::MatMul(w, x.data() + t * cols, 1, one.data(), pool);
+          for (int64_t r = 0; r < rows; ++r)
+            ASSERT_EQ(y[t * rows + r], one[r]) << cpu::SimdTargetName(target) << " " << BlockQuantName(q)
+                                               << " m=" << m << " token " << t << " row " << r;
+        }
+      }
+    }
   }
 }
 

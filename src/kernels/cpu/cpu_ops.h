@@ -24,6 +24,11 @@ void MatMulShared(const MatMulJob* jobs, int n, const float* x, int64_t m, Threa
 // (the experts of a MoE layer). Jobs with m_i = 0 are skipped.
 void MatMulGrouped(const GroupedMatMulJob* jobs, int n, ThreadPool& pool);
 
+// x[m, cols] quantized per 32 values as the active target's GGUF int8-activation matmul does
+// (matmul_gguf_int8_impl.h; ref::QuantizeQ8Blocks is the scalar reference): codes q[m * cols],
+// d and bsum [m * cols / 32]. False (nothing written) where the target has no such path.
+bool QuantizeGgufActivations(const float* x, int64_t m, int64_t cols, int8_t* q, float* d, float* bsum);
+
 // out[i, W.cols] = row ids[i] of W (embedding lookup, dequantizing only the gathered rows).
 void EmbeddingLookup(const WeightMatrix& w, const int32_t* ids, int64_t n, float* out);
 

@@ -78,6 +78,29 @@ void SetSimdTarget(SimdTarget t) {
   Active().store(static_cast<int>(t), std::memory_order_relaxed);
 }
 
+namespace {
+
+std::atomic<bool>& GgufInt8() {
+  static std::atomic<bool> on{[] {
+    const char* env = std::getenv("VLLM_CPP_GGUF_ACTIVATIONS");
+    if (env == nullptr) return true;
+    const std::string_view v(env);
+    CHECK(v == "int8" || v == "f32") << "VLLM_CPP_GGUF_ACTIVATIONS=" << env << ": expected int8 or f32";
+    return v == "int8";
+  }()};
+  return on;
+}
+
+}  // namespace
+
+bool GgufInt8Target(SimdTarget t) {
+  return t == SimdTarget::kAvx2 || t == SimdTarget::kAvx512 || t == SimdTarget::kAvx512Vnni ||
+         t == SimdTarget::kAvx512VnniInt8;
+}
+
+bool GgufInt8Activations() { return GgufInt8().load(std::memory_order_relaxed); }
+void SetGgufInt8Activations(bool on) { GgufInt8().store(on, std::memory_order_relaxed); }
+
 std::string_view SimdTargetName(SimdTarget t) {
   switch (t) {
     case SimdTarget::kScalar: return "scalar";

@@ -37,6 +37,16 @@ SimdTarget ActiveSimdTarget();
 // steps (tests, benchmarks).
 void SetSimdTarget(SimdTarget t);
 
+// GGUF Q8_0 and Q4_K weights on int8 activations (matmul_gguf_int8_impl.h: x quantized per 32
+// values, integer dot products; llama.cpp's precision class) on the x86 SIMD targets, at every
+// token count, so a row's result does not depend on the batch. On by default: its error
+// against the f32 reference is measured below llama.cpp's (docs/PERFORMANCE.md, "Precision
+// policy"). VLLM_CPP_GGUF_ACTIVATIONS=f32 or SetGgufInt8Activations(false) selects the exact
+// f32-activation kernels (the scalar and NEON targets always use those).
+bool GgufInt8Activations();
+bool GgufInt8Target(SimdTarget t);  // whether t has those kernels (the x86 SIMD targets)
+void SetGgufInt8Activations(bool on);  // between steps, as SetSimdTarget
+
 std::string_view SimdTargetName(SimdTarget t);
 bool ParseSimdTarget(std::string_view name, SimdTarget* out);
 

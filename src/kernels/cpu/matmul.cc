@@ -115,6 +115,18 @@ void MatMulGrouped(const GroupedMatMulJob* jobs, int n, ThreadPool& pool) {
   }
 }
 
+bool QuantizeGgufActivations(const float* x, int64_t m, int64_t cols, int8_t* q, float* d, float* bsum) {
+  switch (ActiveSimdTarget()) {
+#if defined(__x86_64__)
+    case SimdTarget::kAvx512VnniInt8:
+    case SimdTarget::kAvx512Vnni:
+    case SimdTarget::kAvx512: QuantizeGgufActivationsAvx512(x, m, cols, q, d, bsum); return true;
+    case SimdTarget::kAvx2: QuantizeGgufActivationsAvx2(x, m, cols, q, d, bsum); return true;
+#endif
+    default: return false;
+  }
+}
+
 void MatMulShared(const MatMulJob* jobs, int n, const float* x, int64_t m, ThreadPool& pool) {
   for (int i = 1; i < n; ++i)
     CHECK_EQ(jobs[i].w->cols, jobs[0].w->cols) << "MatMulShared job " << i;

@@ -14,5 +14,12 @@ void MatMulGroupedAvx512(const GroupedMatMulJob* jobs, int n, ThreadPool& pool) 
   simd::MatMulGrouped<Avx512>(jobs, n, pool);
 }
 
+void QuantizeGgufActivationsAvx512(const float* x, int64_t m, int64_t cols, int8_t* q, float* d, float* bsum) {
+  for (int64_t t = 0; t < m; ++t)
+    for (int64_t b = 0; b < cols / 32; ++b)
+      simd::QuantizeQ8Block<Avx512>(x + t * cols + 32 * b, q + t * cols + 32 * b, d + t * (cols / 32) + b,
+                                bsum + t * (cols / 32) + b);
+}
+
 }  // namespace vllm::cpu
 #pragma GCC pop_options

@@ -21,8 +21,10 @@
 #include "kernels/cpu/block_decode_impl.h"
 #include "kernels/cpu/block_dequant.h"
 #include "kernels/cpu/dequant.h"
+#include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/row_prefetch.h"
 #if defined(__x86_64__)
+#include "kernels/cpu/matmul_gguf_int8_impl.h"
 #include "kernels/cpu/matmul_int8_impl.h"
 #include "kernels/cpu/matmul_vnni_impl.h"
 #else
@@ -48,6 +50,7 @@ struct Args {
   int64_t mp;          // m rounded up to the vector width
   const VnniX* vx;     // VNNI tile path (S::kVnni, affine W): x as int16, see matmul_vnni_impl.h
   const Int8X* x8;     // int8-activation path (S::kInt8, Int8Eligible W): matmul_int8_impl.h
+  const GgufQ8X* xg8;  // GGUF Q8_0 / Q4_K on int8 activations (S::kGgufInt8): matmul_gguf_int8_impl.h
 };
 
 // ---- fused path -------------------------------------------------------------------------
@@ -533,10 +536,18 @@ void PrepareAffine(const WeightMatrix& w, int64_t m, std::vector<float>& xperm, 
 // transposed for the tile path.
 template <class S>
 Args Prepare(const WeightMatrix& w, const float* x, int64_t m, float* y, std::vector<float>& xperm,
-             std::vector<float>& xgsum, std::vector<float>& xT, VnniX& vx, Int8X& x8) {
+             std::vector<float>& xgsum, std::vector<float>& xT, VnniX& vx, Int8X& x8, GgufQ8X& xg8) {
   const int64_t cols = w.cols;
   Args a{.w = &w, .x = x, .xgsum = nullptr, .m = m, .y = y, .params = nullptr, .xT = nullptr, .mp = 0,
-         .vx = nullptr, .x8 = nullptr};
+         .vx = nullptr, .x8 = nullptr, .xg8 = nullptr};
+  if constexpr (S::kGgufInt8) {
+    // Every m (decode and prefill alike): batch invariance (matmul_gguf_int8_impl.h).
+    if (GgufInt8Format(w.block) && GgufInt8Activations()) {
+      QuantizeGgufQ8X<S>(x, m, cols, &xg8);
+      a.xg8 = &xg8;
+      return a;
+    }
+  }
   if constexpr (S::kInt8) {
     if (Int8Eligible<S>(w)) {
       QuantizeX8<S>(x, m, cols, w.group_size, w.bits, &x8);
@@ -573,6 +584,9 @@ void Rows(const Args& shared, int64_t r0, int64_t r1) {
     a.params = params.data();
   }
   const WeightMatrix& w = *a.w;
+  if constexpr (S::kGgufInt8) {
+    if (a.xg8) return GgufInt8Rows<S>(w, *a.xg8, a.m, a.y, r0, r1);
+  }
   if constexpr (S::kInt8) {
     if (a.x8) {
       if (w.bits == 8) return Int8Rows<S, 8>(w, *a.x8, a.m, a.y, r0, r1, a.params);
@@ -613,9 +627,10 @@ void MatMulGrouped(const GroupedMatMulJob* jobs, int n, ThreadPool& pool) {
   thread_local std::vector<std::vector<float>> xperm, xgsum, xT;
   thread_local std::vector<VnniX> vx;
   thread_local std::vector<Int8X> x8;
+  thread_local std::vector<GgufQ8X> xg8;
   thread_local std::vector<Args> args;
   thread_local std::vector<int64_t> work_start;
-  if (static_cast<int>(xperm.size()) < n) xperm.resize(n), xgsum.resize(n), xT.resize(n), vx.resize(n), x8.resize(n);
+  if (static_cast<int>(xperm.size()) < n) xperm.resize(n), xgsum.resize(n), xT.resize(n), vx.resize(n), x8.resize(n), xg8.resize(n);
   args.clear();
   work_start.assign(1, 0);
   int64_t max_cols = 1;
@@ -632,7 +647,7 @@ void MatMulGrouped(const GroupedMatMulJob* jobs, int n, ThreadPool& pool) {
       a.y = j.y;
       args.push_back(a);
     } else {
-      args.push_back(Prepare<S>(*j.w, j.x, m, j.y, xperm[i], xgsum[i], xT[i], vx[i], x8[i]));
+      args.push_back(Prepare<S>(*j.w, j.x, m, j.y, xperm[i], xgsum[i], xT[i], vx[i], x8[i], xg8[i]));
     }
     work_start.push_back(work_start.back() + j.w->rows * m);
     max_cols = std::max(max_cols, j.w->cols);

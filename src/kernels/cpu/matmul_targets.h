@@ -16,6 +16,9 @@ void MatMulGroupedAvx2(const GroupedMatMulJob* jobs, int n, ThreadPool& pool);
 void MatMulGroupedAvx512(const GroupedMatMulJob* jobs, int n, ThreadPool& pool);
 void MatMulGroupedAvx512Vnni(const GroupedMatMulJob* jobs, int n, ThreadPool& pool);
 void MatMulGroupedAvx512VnniInt8(const GroupedMatMulJob* jobs, int n, ThreadPool& pool);
+// cpu::QuantizeGgufActivations per target (the avx512vnni targets use the avx512 one).
+void QuantizeGgufActivationsAvx2(const float* x, int64_t m, int64_t cols, int8_t* q, float* d, float* bsum);
+void QuantizeGgufActivationsAvx512(const float* x, int64_t m, int64_t cols, int8_t* q, float* d, float* bsum);
 #endif
 #if defined(__aarch64__)
 void MatMulGroupedNeon(const GroupedMatMulJob* jobs, int n, ThreadPool& pool);

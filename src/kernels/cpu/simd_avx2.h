@@ -15,6 +15,7 @@ struct Avx2 {
   // 2 tokens per pass.
   static constexpr bool kVnni = false;  // 16-bit-activation tile GEMM (matmul_vnni_impl.h)
   static constexpr bool kInt8 = false;  // int8-activation matmul (matmul_int8_impl.h)
+  static constexpr bool kGgufInt8 = true;  // GGUF Q8_0 / Q4_K on int8 activations (matmul_gguf_int8_impl.h)
   static constexpr int kTileRows = 8, kFusedTokens = 2;
   using F = __m256;
 

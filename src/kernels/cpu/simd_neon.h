@@ -23,6 +23,7 @@ struct Neon {
   // (16 accumulators + the x vector + a broadcast); fused GEMV up to 4 tokens per pass.
   static constexpr bool kVnni = false;  // 16-bit-activation tile GEMM is x86-only
   static constexpr bool kInt8 = false;  // int8-activation matmul is x86-only (matmul_int8_impl.h)
+  static constexpr bool kGgufInt8 = false;  // so is the GGUF one (matmul_gguf_int8_impl.h)
   static constexpr int kTileRows = 16, kFusedTokens = 4;
   using F = float32x4_t;
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "kernels/cpu/dequant.h"
+#include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/row_prefetch.h"
 #include "kernels/cpu/cpu_ops.h"
 #include "kernels/weight_matrix.h"

@@ -20,6 +20,29 @@ double LoadFloat(BufferView b, DType dt, int64_t i) {
 
 }  // namespace
 
+Q8Blocks QuantizeQ8Blocks(const std::vector<float>& x, int64_t m, int64_t cols) {
+  Q8Blocks out;
+  out.q.resize(m * cols);
+  out.xhat.resize(m * cols);
+  for (int64_t t = 0; t < m; ++t)
+    for (int64_t b = 0; b < cols / 32; ++b) {
+      const float* xb = x.data() + t * cols + 32 * b;
+      float amax = 0.f;
+      for (int k = 0; k < 32; ++k) amax = std::fmax(amax, std::fabs(xb[k]));
+      const float dx = amax / 127.f, inv = amax > 0.f ? 127.f / amax : 0.f;
+      int sum = 0;
+      for (int k = 0; k < 32; ++k) {
+        const float code = std::fmin(127.f, std::fmax(-127.f, std::nearbyint(xb[k] * inv)));
+        out.q[t * cols + 32 * b + k] = static_cast<int8_t>(code);
+        out.xhat[t * cols + 32 * b + k] = dx * code;
+        sum += static_cast<int>(code);
+      }
+      out.d.push_back(dx);
+      out.bsum.push_back(dx * static_cast<float>(sum));
+    }
+  return out;
+}
+
 std::vector<double> Row(const WeightMatrix& w, int64_t r) {
   std::vector<double> out(w.cols);
   if (w.block_quantized()) {

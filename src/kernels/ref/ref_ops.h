@@ -25,6 +25,17 @@ std::vector<double> MatMulBf16Operands(const WeightMatrix& w, const std::vector<
 // Same product over |W| and |x|: the scale that f32 rounding error is proportional to.
 std::vector<double> MatMulAbs(const WeightMatrix& w, const std::vector<float>& x, int64_t m);
 
+// x[m, cols] quantized per 32 values as the GGUF int8-activation kernels do
+// (cpu/matmul_gguf_int8_impl.h): dx = max|x| / 127 (f32), q = nearbyint(x * (127 / max|x|))
+// clamped to [-127, 127], bsum = dx * sum q (f32). xhat = dx * q is the x those kernels use.
+struct Q8Blocks {
+  std::vector<int8_t> q;    // [m * cols]
+  std::vector<float> d;     // [m * cols / 32]
+  std::vector<float> bsum;  // [m * cols / 32]
+  std::vector<float> xhat;  // [m * cols], dx * q rounded to f32 (2^-24 relative: far below the tests' 1e-6)
+};
+Q8Blocks QuantizeQ8Blocks(const std::vector<float>& x, int64_t m, int64_t cols);
+
 // silu(gate) * up elementwise, in double.
 std::vector<double> SiluMul(const std::vector<float>& gate, const std::vector<float>& up);
 // gelu_tanh(gate) * up elementwise, in double.
