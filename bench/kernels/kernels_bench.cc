@@ -106,7 +106,11 @@ void RunGemv(benchmark::State& state, bool cache_resident) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * ws.bytes_each));
   state.counters["GFLOP/s"] = benchmark::Counter(2.0 * rows * cols * m * state.iterations() / 1e9,
                                                  benchmark::Counter::kIsRate);
-  state.SetLabel(std::string(cpu::SimdTargetName(cpu::ActiveSimdTarget())));
+  std::string label(cpu::SimdTargetName(cpu::ActiveSimdTarget()));
+  // GGUF Q8_0 / Q4_K: which activations ran (VLLM_CPP_GGUF_ACTIVATIONS=f32 for the exact path).
+  if ((bits == -15 || bits == -18) && cpu::GgufInt8Target(cpu::ActiveSimdTarget()))
+    label += cpu::GgufInt8Activations() ? " int8-act" : " f32-act";
+  state.SetLabel(label);
 }
 void BM_Gemv(benchmark::State& state) { RunGemv(state, false); }
 // The same matrix every time, small enough for L2: the kernel's compute ceiling.

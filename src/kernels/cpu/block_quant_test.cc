@@ -202,7 +202,7 @@ TEST(BlockQuantTest, GgufInt8MatMulSweep) {
     std::mt19937 rng(5);
     for (BlockQuant q : {BlockQuant::kQ8_0, BlockQuant::kQ4_K})
       for (int64_t rows : {1, 7, 33, 131})
-        for (int64_t nb : {1, 3, 8})
+        for (int64_t nb : {1, 3, 8, 11})  // Q8_0: tails only, 8-block steps only, both
           for (int64_t m : {1, 2, 3, 4, 5, 9, 17}) {
             if (rows == 131 && m > 5) continue;  // the long case below covers long rows
             const int64_t cols = BlockElems(q) * nb;
