@@ -11,7 +11,7 @@ SETUP_STAMP := .venv/.requirements.sha
 setup:
 	./scripts/setup.sh
 
-$(SETUP_STAMP): scripts/requirements-test.txt scripts/requirements-test-nodeps.txt scripts/requirements-cuda.txt scripts/setup.sh
+$(SETUP_STAMP): scripts/requirements-test.txt scripts/requirements-test-nodeps.txt scripts/requirements-cuda.txt scripts/requirements-llamaindex.txt scripts/setup.sh
 	./scripts/setup.sh
 	@touch $@  # setup.sh rewrites the stamp only when the requirements change
 
